@@ -1,0 +1,15 @@
+//! qrtill: a point-of-sale counter in a terminal.
+//!
+//! The core (`money`, `catalog`, `checkout`, `emv`, `network`, `receipt`, `journal`) knows no
+//! terminal; `ui` is one adapter over the shared `runtime`.
+pub mod catalog;
+pub mod checkout;
+pub mod cli;
+pub mod clock;
+pub mod emv;
+pub mod journal;
+pub mod money;
+pub mod network;
+pub mod printer;
+pub mod receipt;
+pub mod ui;

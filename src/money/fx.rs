@@ -1,0 +1,1 @@
+//! FX quotes (in progress)
