@@ -1,1 +1,9 @@
-//! (in progress)
+//! The checkout: basket, tax, tenders and the pure state machine that drives a sale.
+mod action;
+pub mod cash;
+mod machine;
+pub mod sale;
+
+pub use action::{Action, Effect, Event};
+pub use machine::{Checkout, CheckoutSettings, Notice, NoticeLevel, PrintStatus, Screen, SearchState};
+pub use sale::CompletedSale;

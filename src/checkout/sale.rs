@@ -1,0 +1,99 @@
+//! A completed sale as the journal stores it. Plain data: the receipt is rendered from it, and
+//! `qrtill receipt N` re-renders it at any width or language.
+
+use crate::clock::Timestamp;
+use crate::money::{Decimal, Money};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SaleLine {
+    pub barcode: String,
+    pub name: String,
+    pub qty: u32,
+    pub unit_price: Money,
+    pub line_total: Money,
+    pub tax_category: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaxLine {
+    pub label: String,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub rate: Decimal,
+    pub amount: Money,
+}
+
+/// How the shopper paid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SaleTender {
+    Cash {
+        tendered: Money,
+        change: Money,
+    },
+    Wallet(WalletTender),
+    Card(CardTender),
+}
+
+impl SaleTender {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SaleTender::Cash { .. } => "cash",
+            SaleTender::Wallet(_) => "wallet",
+            SaleTender::Card(_) => "card",
+        }
+    }
+}
+
+/// What the wallet reported for an approved payment. The receipt prints these figures, never
+/// ones the counter computed itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WalletTender {
+    pub brand: String,
+    pub mode: String,
+    pub payment_request_id: String,
+    pub wallet_txn_id: String,
+    pub masked_account: String,
+    /// What the merchant charged, in the price currency.
+    pub amount: Money,
+    /// What the shopper paid, in the wallet currency, as the wallet reported it.
+    pub wallet_amount: Option<Money>,
+    /// The rate the wallet reported (wallet currency per unit of price currency).
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    pub rate: Option<Decimal>,
+    pub promotion: Option<SalePromotion>,
+    /// What the merchant is settled, in the settlement currency.
+    pub settlement: Option<Money>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SalePromotion {
+    pub description: String,
+    pub amount: Money,
+    /// "wallet" or "merchant".
+    pub funded_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardTender {
+    pub brand: String,
+    pub masked_pan: String,
+    pub aid: String,
+    pub auth_code: String,
+    pub amount: Money,
+}
+
+/// A sale ready to be journaled. `sale_no` is assigned by the journal inside the commit, so
+/// numbers are gap-free per lane.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompletedSale {
+    pub lane_id: String,
+    pub sale_no: u64,
+    pub completed_at: Timestamp,
+    pub lines: Vec<SaleLine>,
+    pub subtotal: Money,
+    pub tax: Money,
+    pub total: Money,
+    pub tax_lines: Vec<TaxLine>,
+    pub tender: SaleTender,
+}

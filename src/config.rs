@@ -1,0 +1,234 @@
+//! Configuration: embedded defaults (`assets/store.toml`), then a user file over them, then
+//! command-line flags over that. Reading is strict: an unknown key is an error naming file and
+//! line. A field missing from the user file keeps its embedded default.
+
+use crate::checkout::tax::TaxRules;
+use crate::money::{Currency, currency_from_code};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_STORE_TOML: &str = include_str!("../assets/store.toml");
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub store: Store,
+    pub merchant: Merchant,
+    pub tax: TaxRules,
+    pub receipt: ReceiptSettings,
+    pub printer: PrinterSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Store {
+    pub name: String,
+    pub address: Vec<String>,
+    pub store_id: String,
+    pub lane_id: String,
+    pub terminal_id: String,
+    pub cashier: String,
+    pub currency: String,
+    pub utc_offset_minutes: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Merchant {
+    pub name: String,
+    pub city: String,
+    pub country: String,
+    pub mcc: String,
+    pub guid: String,
+    pub id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReceiptSettings {
+    pub width: u16,
+    pub language: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PrinterSettings {
+    pub target: String,
+    pub charset: String,
+}
+
+fn embedded() -> Config {
+    // The embedded file is part of the binary and covered by a test; it cannot be malformed.
+    #[allow(clippy::expect_used)]
+    toml::from_str(DEFAULT_STORE_TOML).expect("embedded assets/store.toml is valid")
+}
+
+macro_rules! default_from_embedded {
+    ($($ty:ident => $field:ident),*) => {
+        $(impl Default for $ty {
+            fn default() -> Self {
+                embedded().$field
+            }
+        })*
+    };
+}
+default_from_embedded!(Store => store, Merchant => merchant, ReceiptSettings => receipt, PrinterSettings => printer);
+
+impl Default for Config {
+    fn default() -> Self {
+        embedded()
+    }
+}
+
+impl Config {
+    /// Parses a user config file's text over the embedded defaults, then checks the values.
+    pub fn from_toml(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message: one_line(&e.to_string()),
+        })?;
+        config.validate(path)?;
+        Ok(config)
+    }
+
+    /// Loads `path` if it exists; a missing file means "defaults".
+    pub fn load_optional(path: &Path) -> Result<Config, ConfigError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Self::from_toml(&text, path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(source) => Err(ConfigError::Io {
+                path: path.to_path_buf(),
+                source,
+            }),
+        }
+    }
+
+    /// Loads `path`, which must exist.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_toml(&text, path)
+    }
+
+    pub fn currency(&self) -> Currency {
+        // Validated at load time; the fallback only guards hand-built configs in tests.
+        currency_from_code(&self.store.currency).unwrap_or(Currency::USD)
+    }
+
+    fn validate(&self, path: &Path) -> Result<(), ConfigError> {
+        let bad = |message: String| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        };
+        let currency = currency_from_code(&self.store.currency)
+            .map_err(|e| bad(format!("store.currency: {e}")))?;
+        crate::money::minor_units(currency).map_err(|e| bad(format!("store.currency: {e}")))?;
+        if ![32, 42, 48].contains(&self.receipt.width) {
+            return Err(bad(format!(
+                "receipt.width = {}: use 32 (58 mm paper), 42 or 48 (80 mm paper)",
+                self.receipt.width
+            )));
+        }
+        if !["auto", "en"].contains(&self.receipt.language.as_str()) {
+            return Err(bad(format!(
+                "receipt.language = \"{}\": use \"auto\" (by wallet) or \"en\"",
+                self.receipt.language
+            )));
+        }
+        if !(-14 * 60..=14 * 60).contains(&self.store.utc_offset_minutes) {
+            return Err(bad(format!(
+                "store.utc_offset_minutes = {}: use minutes between -840 and 840",
+                self.store.utc_offset_minutes
+            )));
+        }
+        if self.merchant.mcc.len() != 4 || !self.merchant.mcc.chars().all(|c| c.is_ascii_digit()) {
+            return Err(bad(format!(
+                "merchant.mcc = \"{}\": use a 4-digit merchant category code such as \"5814\"",
+                self.merchant.mcc
+            )));
+        }
+        if self.merchant.country.len() != 2 {
+            return Err(bad(format!(
+                "merchant.country = \"{}\": use a 2-letter ISO 3166 code such as \"US\"",
+                self.merchant.country
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// toml errors span several lines (a source excerpt); keep the message but drop the excerpt's
+/// blank lines so it reads on one screen line per fact.
+fn one_line(s: &str) -> String {
+    s.lines()
+        .map(str::trim_end)
+        .filter(|l| !l.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+/// Where the counter keeps its journal, ledger, logs and user config.
+pub fn data_dir(flag: Option<&Path>) -> PathBuf {
+    if let Some(p) = flag {
+        return p.to_path_buf();
+    }
+    if let Some(p) = std::env::var_os("QRTILL_DATA").filter(|p| !p.is_empty()) {
+        return PathBuf::from(p);
+    }
+    directories::ProjectDirs::from("", "", "qrtill")
+        .map(|d| d.data_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from(".qrtill"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_defaults_are_valid() {
+        let c = Config::default();
+        c.validate(Path::new("assets/store.toml")).unwrap();
+        assert_eq!(c.currency(), Currency::USD);
+        assert_eq!(c.receipt.width, 42);
+    }
+
+    #[test]
+    fn a_user_file_overrides_only_what_it_names() {
+        let c = Config::from_toml("[receipt]\nwidth = 32\n", Path::new("u.toml")).unwrap();
+        assert_eq!(c.receipt.width, 32);
+        assert_eq!(c.receipt.language, "auto");
+        assert_eq!(c.store.name, Config::default().store.name);
+    }
+
+    #[test]
+    fn an_unknown_key_names_file_and_line() {
+        let err = Config::from_toml("[receipt]\nwidht = 32\n", Path::new("u.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("u.toml: "), "{err}");
+        assert!(err.contains("line 2"), "{err}");
+        assert!(err.contains("widht"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_width_says_what_to_use() {
+        let err = Config::from_toml("[receipt]\nwidth = 40\n", Path::new("u.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("use 32"), "{err}");
+    }
+}

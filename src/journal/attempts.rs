@@ -1,0 +1,218 @@
+//! Payment attempts. The row is written *before* the pay request leaves the counter and updated
+//! when the outcome arrives, so after a crash every attempt without a final state can be resolved.
+
+use super::{Journal, JournalError};
+use crate::clock::Timestamp;
+use crate::money::Money;
+use rusqlite::params;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttemptState {
+    /// Journaled; the request may or may not have reached the network.
+    Pending,
+    /// Paid and linked to a committed sale.
+    Paid,
+    /// Definitely not paid (declined, closed, or cancelled before payment).
+    Failed,
+    /// Cancelled after the wallet had taken the money; the wallet refunded it.
+    Reversed,
+    /// Cancel never confirmed: a person must resolve it with the acquirer.
+    NeedsManual,
+}
+
+impl AttemptState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttemptState::Pending => "pending",
+            AttemptState::Paid => "paid",
+            AttemptState::Failed => "failed",
+            AttemptState::Reversed => "reversed",
+            AttemptState::NeedsManual => "needs_manual",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "pending" => AttemptState::Pending,
+            "paid" => AttemptState::Paid,
+            "failed" => AttemptState::Failed,
+            "reversed" => AttemptState::Reversed,
+            "needs_manual" => AttemptState::NeedsManual,
+            _ => return None,
+        })
+    }
+
+    pub fn is_final(self) -> bool {
+        !matches!(self, AttemptState::Pending)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptRecord {
+    pub request_id: String,
+    pub lane_id: String,
+    pub mode: String,
+    pub amount: Money,
+    pub state: AttemptState,
+    pub created_at: Timestamp,
+    /// The basket as JSON, so a sale paid before a crash can still be committed on restart.
+    pub basket: String,
+    pub outcome: Option<String>,
+}
+
+impl Journal {
+    /// Records a new attempt in state `pending`. Call before the pay request leaves.
+    pub fn begin_attempt(&mut self, a: &AttemptRecord) -> Result<(), JournalError> {
+        self.conn
+            .execute(
+                "INSERT INTO attempts (request_id, lane_id, mode, amount, currency, state,
+                                       created_at, updated_at, basket, outcome)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?6, ?7, ?8)",
+                params![
+                    a.request_id,
+                    a.lane_id,
+                    a.mode,
+                    a.amount.plain(),
+                    a.amount.currency().code(),
+                    a.created_at.millis(),
+                    a.basket,
+                    a.outcome
+                ],
+            )
+            .map(|_| ())
+            .map_err(|e| self.wrap(e.into()))
+    }
+
+    /// Records a final (or manual) outcome for an attempt that did not end in a sale.
+    pub fn finish_attempt(
+        &mut self,
+        request_id: &str,
+        state: AttemptState,
+        outcome: &str,
+        now: Timestamp,
+    ) -> Result<(), JournalError> {
+        self.conn
+            .execute(
+                "UPDATE attempts SET state = ?2, outcome = ?3, updated_at = ?4
+                 WHERE request_id = ?1 AND state NOT IN ('paid')",
+                params![request_id, state.as_str(), outcome, now.millis()],
+            )
+            .map(|_| ())
+            .map_err(|e| self.wrap(e.into()))
+    }
+
+    /// Every attempt that is not final: the start-up recovery resolves these.
+    pub fn open_attempts(&self) -> Result<Vec<AttemptRecord>, JournalError> {
+        self.attempts_where("state IN ('pending')")
+    }
+
+    /// Every attempt, oldest first (reconciliation and reports).
+    pub fn all_attempts(&self) -> Result<Vec<AttemptRecord>, JournalError> {
+        self.attempts_where("1 = 1")
+    }
+
+    /// How many attempts the journal holds (used to number new request ids).
+    pub fn attempt_count(&self) -> Result<u64, JournalError> {
+        self.conn
+            .query_row("SELECT COUNT(*) FROM attempts", [], |r| r.get::<_, i64>(0))
+            .map(|n| n as u64)
+            .map_err(|e| self.wrap(e.into()))
+    }
+
+    fn attempts_where(&self, filter: &str) -> Result<Vec<AttemptRecord>, JournalError> {
+        let sql = format!(
+            "SELECT request_id, lane_id, mode, amount, currency, state, created_at, basket, outcome
+             FROM attempts WHERE {filter} ORDER BY created_at, rowid"
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.wrap(e.into()))?;
+        type Row = (String, String, String, String, String, String, i64, String, Option<String>);
+        let rows: Vec<Row> = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                    r.get(8)?,
+                ))
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.wrap(e.into()))?;
+        rows.into_iter()
+            .map(|(request_id, lane_id, mode, amount, currency, state, created, basket, outcome)| {
+                let currency = crate::money::currency_from_code(&currency).map_err(|e| self.corrupt(e))?;
+                let amount = Money::parse(&amount, currency).map_err(|e| self.corrupt(e))?;
+                let state = AttemptState::parse(&state)
+                    .ok_or_else(|| self.corrupt(format!("unknown attempt state {state}")))?;
+                Ok(AttemptRecord {
+                    request_id,
+                    lane_id,
+                    mode,
+                    amount,
+                    state,
+                    created_at: Timestamp(created),
+                    basket,
+                    outcome,
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::Currency;
+
+    fn attempt(id: &str) -> AttemptRecord {
+        AttemptRecord {
+            request_id: id.into(),
+            lane_id: "03".into(),
+            mode: "payment_code".into(),
+            amount: Money::from_minor(2349, Currency::USD).unwrap(),
+            state: AttemptState::Pending,
+            created_at: Timestamp(5),
+            basket: "[]".into(),
+            outcome: None,
+        }
+    }
+
+    #[test]
+    fn pending_attempts_are_open_until_finished() {
+        let mut j = Journal::in_memory().unwrap();
+        j.begin_attempt(&attempt("A1")).unwrap();
+        j.begin_attempt(&attempt("A2")).unwrap();
+        assert_eq!(j.open_attempts().unwrap().len(), 2);
+        j.finish_attempt("A1", AttemptState::Failed, "RISK_REJECT", Timestamp(9))
+            .unwrap();
+        let open = j.open_attempts().unwrap();
+        assert_eq!(open.len(), 1);
+        assert_eq!(open[0].request_id, "A2");
+        assert_eq!(open[0].amount.plain(), "23.49");
+    }
+
+    #[test]
+    fn the_same_request_id_cannot_be_journaled_twice() {
+        let mut j = Journal::in_memory().unwrap();
+        j.begin_attempt(&attempt("A1")).unwrap();
+        assert!(j.begin_attempt(&attempt("A1")).is_err());
+    }
+
+    #[test]
+    fn a_paid_attempt_is_never_downgraded() {
+        let mut j = Journal::in_memory().unwrap();
+        j.begin_attempt(&attempt("A1")).unwrap();
+        let sale = crate::journal::sales::tests::cash_sale("03", 2349);
+        j.commit_sale(sale, Some("A1")).unwrap();
+        j.finish_attempt("A1", AttemptState::Failed, "late", Timestamp(10))
+            .unwrap();
+        let all = j.all_attempts().unwrap();
+        assert_eq!(all[0].state, AttemptState::Paid);
+    }
+}

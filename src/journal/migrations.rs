@@ -1,0 +1,58 @@
+//! Schema migrations, applied in order; `PRAGMA user_version` records the last one applied.
+
+use super::MigrationOrSql;
+use rusqlite::{Connection, TransactionBehavior};
+
+const MIGRATIONS: &[&str] = &[
+    // 1: completed sales, append-only.
+    r#"
+    CREATE TABLE sales (
+        id           INTEGER PRIMARY KEY,
+        lane_id      TEXT    NOT NULL,
+        sale_no      INTEGER NOT NULL,
+        completed_at INTEGER NOT NULL,
+        total_minor  INTEGER NOT NULL,
+        currency     TEXT    NOT NULL,
+        tender       TEXT    NOT NULL,
+        body         TEXT    NOT NULL,
+        UNIQUE (lane_id, sale_no)
+    ) STRICT;
+    CREATE TRIGGER sales_no_update BEFORE UPDATE ON sales
+        BEGIN SELECT RAISE(ABORT, 'sales are append-only'); END;
+    CREATE TRIGGER sales_no_delete BEFORE DELETE ON sales
+        BEGIN SELECT RAISE(ABORT, 'sales are append-only'); END;
+    "#,
+    // 2: payment attempts, journaled before a request leaves the counter.
+    r#"
+    CREATE TABLE attempts (
+        request_id  TEXT    PRIMARY KEY,
+        lane_id     TEXT    NOT NULL,
+        mode        TEXT    NOT NULL,
+        amount      TEXT    NOT NULL,
+        currency    TEXT    NOT NULL,
+        state       TEXT    NOT NULL,
+        created_at  INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL,
+        basket      TEXT    NOT NULL,
+        outcome     TEXT,
+        sale_id     INTEGER REFERENCES sales(id)
+    ) STRICT;
+    CREATE INDEX attempts_open ON attempts(state);
+    "#,
+];
+
+pub const LATEST: i64 = MIGRATIONS.len() as i64;
+
+pub(super) fn migrate(conn: &mut Connection) -> Result<(), MigrationOrSql> {
+    let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if current > LATEST {
+        return Err(MigrationOrSql::TooNew(current));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

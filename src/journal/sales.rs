@@ -1,0 +1,184 @@
+//! Completed sales: commit with a gap-free number, read back by number.
+
+use super::{Journal, JournalError, MigrationOrSql};
+use crate::checkout::sale::CompletedSale;
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+
+impl Journal {
+    /// Commits `sale`, assigning the next sale number for its lane, and returns the stored sale.
+    ///
+    /// If `attempt` names a payment attempt, that attempt is marked `paid` and linked to the sale
+    /// in the same transaction, so an approved payment and its sale are never seen apart.
+    pub fn commit_sale(
+        &mut self,
+        mut sale: CompletedSale,
+        attempt: Option<&str>,
+    ) -> Result<CompletedSale, JournalError> {
+        let result = (|| -> Result<CompletedSale, MigrationOrSql> {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let next: i64 = tx.query_row(
+                "SELECT COALESCE(MAX(sale_no), 0) + 1 FROM sales WHERE lane_id = ?1",
+                params![sale.lane_id],
+                |r| r.get(0),
+            )?;
+            sale.sale_no = next as u64;
+            let body = serde_json::to_string(&sale)
+                .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+            tx.execute(
+                "INSERT INTO sales (lane_id, sale_no, completed_at, total_minor, currency, tender, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    sale.lane_id,
+                    next,
+                    sale.completed_at.millis(),
+                    sale.total.to_minor(),
+                    sale.total.currency().code(),
+                    sale.tender.kind(),
+                    body
+                ],
+            )?;
+            if let Some(request_id) = attempt {
+                let sale_id = tx.last_insert_rowid();
+                tx.execute(
+                    "UPDATE attempts SET state = 'paid', sale_id = ?2, updated_at = ?3
+                     WHERE request_id = ?1",
+                    params![request_id, sale_id, sale.completed_at.millis()],
+                )?;
+            }
+            tx.commit()?;
+            Ok(sale)
+        })();
+        result.map_err(|e| self.wrap(e))
+    }
+
+    /// The sale with number `sale_no` on `lane_id`, if any.
+    pub fn sale(&self, lane_id: &str, sale_no: u64) -> Result<Option<CompletedSale>, JournalError> {
+        let body: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT body FROM sales WHERE lane_id = ?1 AND sale_no = ?2",
+                params![lane_id, sale_no as i64],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.wrap(e.into()))?;
+        body.map(|b| self.decode(&b)).transpose()
+    }
+
+    /// The most recent sale on `lane_id`, if any.
+    pub fn last_sale(&self, lane_id: &str) -> Result<Option<CompletedSale>, JournalError> {
+        let body: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT body FROM sales WHERE lane_id = ?1 ORDER BY sale_no DESC LIMIT 1",
+                params![lane_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.wrap(e.into()))?;
+        body.map(|b| self.decode(&b)).transpose()
+    }
+
+    /// All sale numbers on `lane_id`, ascending (used to check the numbering is gap-free).
+    pub fn sale_numbers(&self, lane_id: &str) -> Result<Vec<u64>, JournalError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT sale_no FROM sales WHERE lane_id = ?1 ORDER BY sale_no")
+            .map_err(|e| self.wrap(e.into()))?;
+        let rows = stmt
+            .query_map(params![lane_id], |r| r.get::<_, i64>(0))
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.wrap(e.into()))?;
+        Ok(rows.into_iter().map(|n| n as u64).collect())
+    }
+
+    fn decode(&self, body: &str) -> Result<CompletedSale, JournalError> {
+        serde_json::from_str(body).map_err(|e| self.corrupt(e))
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use crate::checkout::sale::{CompletedSale, SaleLine, SaleTender};
+    use crate::clock::Timestamp;
+    use crate::journal::Journal;
+    use crate::money::{Currency, Money};
+
+    fn usd(minor: i64) -> Money {
+        Money::from_minor(minor, Currency::USD).unwrap()
+    }
+
+    pub(crate) fn cash_sale(lane: &str, total: i64) -> CompletedSale {
+        CompletedSale {
+            lane_id: lane.into(),
+            sale_no: 0,
+            completed_at: Timestamp(1_000),
+            lines: vec![SaleLine {
+                barcode: "4006381333931".into(),
+                name: "Flat white".into(),
+                qty: 1,
+                unit_price: usd(total),
+                line_total: usd(total),
+                tax_category: "prepared".into(),
+            }],
+            subtotal: usd(total),
+            tax: usd(0),
+            total: usd(total),
+            tax_lines: vec![],
+            tender: SaleTender::Cash {
+                tendered: usd(total),
+                change: usd(0),
+            },
+        }
+    }
+
+    #[test]
+    fn sale_numbers_are_gap_free_per_lane() {
+        let mut j = Journal::in_memory().unwrap();
+        for lane in ["03", "04", "03", "03"] {
+            j.commit_sale(cash_sale(lane, 450), None).unwrap();
+        }
+        assert_eq!(j.sale_numbers("03").unwrap(), vec![1, 2, 3]);
+        assert_eq!(j.sale_numbers("04").unwrap(), vec![1]);
+        assert_eq!(j.last_sale("03").unwrap().unwrap().sale_no, 3);
+    }
+
+    #[test]
+    fn a_stored_sale_reads_back_identical() {
+        let mut j = Journal::in_memory().unwrap();
+        let stored = j.commit_sale(cash_sale("03", 1234), None).unwrap();
+        assert_eq!(j.sale("03", stored.sale_no).unwrap(), Some(stored));
+        assert_eq!(j.sale("03", 99).unwrap(), None);
+    }
+
+    #[test]
+    fn sales_cannot_be_rewritten() {
+        let j = Journal::in_memory().unwrap();
+        let mut j = j;
+        j.commit_sale(cash_sale("03", 100), None).unwrap();
+        let err = j.conn.execute("UPDATE sales SET total_minor = 1", []);
+        assert!(err.is_err());
+        let err = j.conn.execute("DELETE FROM sales", []);
+        assert!(err.is_err());
+    }
+
+    #[test]
+    fn reopening_a_file_keeps_sales_and_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.sqlite");
+        {
+            let mut j = Journal::open(&path).unwrap();
+            j.commit_sale(cash_sale("03", 100), None).unwrap();
+        }
+        let mut j = Journal::open(&path).unwrap();
+        let s = j.commit_sale(cash_sale("03", 200), None).unwrap();
+        assert_eq!(s.sale_no, 2);
+        let mode: String = j
+            .conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+}

@@ -1,0 +1,83 @@
+//! The frame around every screen: header, status line, key legend, and the small-terminal hint.
+
+use super::keymap::{InputMode, legend as legend_for};
+use super::{CounterView, MIN_HEIGHT, MIN_WIDTH, strings};
+use crate::checkout::{NoticeLevel, Screen};
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+pub fn header(view: &CounterView, area: Rect, buf: &mut Buffer) {
+    let s = &view.config.store;
+    let left = format!(
+        " {} · Store {} · Lane {} · Cashier {}",
+        s.name, s.store_id, s.lane_id, s.cashier
+    );
+    let right = format!("{} ", view.now.format_hhmm(s.utc_offset_minutes));
+    let style = Style::new().fg(Color::Black).bg(Color::Cyan);
+    buf.set_style(area, style);
+    Line::from(left)
+        .style(style.add_modifier(Modifier::BOLD))
+        .render(area, buf);
+    Line::from(right)
+        .alignment(Alignment::Right)
+        .style(style)
+        .render(area, buf);
+}
+
+pub fn status_line(view: &CounterView, area: Rect, buf: &mut Buffer) {
+    let checkout = view.checkout;
+    let line = match (&checkout.screen, &checkout.notice) {
+        (Screen::ConfirmClear, _) => Line::from(Span::styled(
+            strings::CONFIRM_CLEAR,
+            Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+        )),
+        (Screen::Quantity { input }, _) => Line::from(vec![
+            Span::raw(format!(" {}: ", strings::QUANTITY_PROMPT)),
+            Span::styled(format!("{input}▏"), Style::new().add_modifier(Modifier::BOLD)),
+        ]),
+        (Screen::Committing, _) => Line::from(format!(" {}", strings::COMMITTING)),
+        (_, Some(n)) => {
+            let style = match n.level {
+                NoticeLevel::Info => Style::new().fg(Color::Green),
+                NoticeLevel::Warning => Style::new().fg(Color::Yellow),
+                NoticeLevel::Error => Style::new().fg(Color::White).bg(Color::Red),
+            };
+            Line::from(Span::styled(format!(" {}", n.text), style))
+        }
+        (Screen::Basket, None) => Line::from(Span::styled(
+            format!(" {}", strings::SCAN_PROMPT),
+            Style::new().fg(Color::DarkGray),
+        )),
+        _ => Line::default(),
+    };
+    line.render(area, buf);
+}
+
+pub fn legend(view: &CounterView, area: Rect, buf: &mut Buffer) {
+    let mode = InputMode::of(view.checkout);
+    let mut spans = vec![Span::raw(" ")];
+    for (key, help) in legend_for(mode) {
+        spans.push(Span::styled(
+            key,
+            Style::new().fg(Color::Black).bg(Color::Gray),
+        ));
+        spans.push(Span::raw(format!(" {help}  ")));
+    }
+    Line::from(spans).render(area, buf);
+}
+
+pub fn enlarge_hint(area: Rect, buf: &mut Buffer) {
+    let text = format!(
+        "{} to at least {MIN_WIDTH}×{MIN_HEIGHT} (now {}×{}).",
+        strings::ENLARGE,
+        area.width,
+        area.height
+    );
+    Paragraph::new(text)
+        .wrap(Wrap { trim: true })
+        .style(Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD))
+        .render(area, buf);
+}
