@@ -1,1 +1,52 @@
-fn main() {}
+//! qrtill's binary: parses the command line, loads configuration and catalogue (bad input exits
+//! with code 2 and a message naming the file and line), sets up logging to a file, and runs the
+//! counter in the terminal, or a one-shot subcommand.
+
+use clap::Parser;
+use qrtill::cli::args::{CatalogCommand, Cli, Command, QrCommand};
+use qrtill::cli::{Outcome, Setup};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let setup = match Setup::load(&cli) {
+        Ok(s) => s,
+        Err(outcome) => return outcome.emit(),
+    };
+    let outcome = match &cli.command {
+        None => qrtill::cli::counter::run(&cli, &setup),
+        Some(Command::Receipt(args)) => qrtill::cli::receipt::run(&setup, args),
+        Some(Command::Catalog(CatalogCommand::Check { file })) => {
+            let (stdout, stderr, code) =
+                qrtill::cli::catalog::check(file, &setup.config.tax, setup.config.currency());
+            Outcome {
+                stdout,
+                stderr: (!stderr.is_empty()).then_some(stderr),
+                code,
+            }
+        }
+        Some(Command::Qr(cmd)) => {
+            let out = match cmd {
+                QrCommand::Decode { payload } => qrtill::cli::qr::decode(payload),
+                QrCommand::Verify { payload } => qrtill::cli::qr::verify(payload),
+                QrCommand::Encode {
+                    amount,
+                    currency,
+                    bill,
+                } => qrtill::cli::qr::encode(
+                    amount,
+                    currency.as_deref(),
+                    bill.as_deref(),
+                    &setup.merchant_qr_info(),
+                ),
+                QrCommand::Show { payload } => qrtill::cli::qr::show(payload),
+            };
+            Outcome {
+                stdout: out.stdout,
+                stderr: out.stderr,
+                code: out.exit_code,
+            }
+        }
+    };
+    outcome.emit()
+}

@@ -91,6 +91,8 @@ pub enum Screen {
     Receipt {
         sale: CompletedSale,
         print: PrintStatus,
+        /// How many slip lines are scrolled off the top.
+        scroll: u16,
     },
 }
 
@@ -155,7 +157,7 @@ impl Checkout {
                 vec![]
             }
             Event::Printed { sale_no, result } => {
-                if let Screen::Receipt { sale, print } = &mut self.screen
+                if let Screen::Receipt { sale, print, .. } = &mut self.screen
                     && sale.sale_no == sale_no
                 {
                     *print = match result {
@@ -185,7 +187,7 @@ impl Checkout {
             Screen::ConfirmClear => self.on_confirm_clear(action),
             Screen::Cash { input } => self.on_cash(input, action, now),
             Screen::Committing => vec![],
-            Screen::Receipt { sale, .. } => self.on_receipt(sale, action),
+            Screen::Receipt { sale, print, scroll } => self.on_receipt(sale, print, scroll, action),
         }
     }
 
@@ -498,18 +500,39 @@ impl Checkout {
         self.screen = Screen::Receipt {
             sale,
             print: PrintStatus::Printing,
+            scroll: 0,
         };
         effects
     }
 
-    fn on_receipt(&mut self, sale: CompletedSale, action: Action) -> Vec<Effect> {
+    fn on_receipt(
+        &mut self,
+        sale: CompletedSale,
+        print: PrintStatus,
+        scroll: u16,
+        action: Action,
+    ) -> Vec<Effect> {
         match action {
             Action::Reprint => {
                 self.screen = Screen::Receipt {
                     sale: sale.clone(),
                     print: PrintStatus::Printing,
+                    scroll,
                 };
                 vec![Effect::Print(sale)]
+            }
+            Action::Up | Action::Down => {
+                let scroll = if action == Action::Up {
+                    scroll.saturating_sub(1)
+                } else {
+                    scroll.saturating_add(1).min(200)
+                };
+                self.screen = Screen::Receipt {
+                    sale,
+                    print,
+                    scroll,
+                };
+                vec![]
             }
             Action::Enter | Action::Back => {
                 self.screen = Screen::Basket;

@@ -123,6 +123,8 @@ const NUMBER: &[Binding] = &[
 const RECEIPT: &[Binding] = &[
     bind!(KeyCode::Enter, "Enter", "next customer", C(A::Enter), true),
     bind!(KeyCode::Char('r'), "r", "reprint", C(A::Reprint), true),
+    bind!(KeyCode::Up, "↑↓", "scroll the slip", C(A::Up), true),
+    bind!(KeyCode::Down, "↓", "scroll the slip", C(A::Down), false),
     bind!(KeyCode::Esc, "Esc", "next customer", C(A::Back), false),
     bind!(KeyCode::Char('?'), "?", "help", C(A::Help), true),
 ];

@@ -46,7 +46,11 @@ impl Widget for &CounterView<'_> {
         match &self.checkout.screen {
             Screen::Search(state) => search_view::render(self, state, body, buf),
             Screen::Cash { input } => cash_view::render(self, input, body, buf),
-            Screen::Receipt { sale, print } => receipt_view::render(self, sale, print, body, buf),
+            Screen::Receipt {
+                sale,
+                print,
+                scroll,
+            } => receipt_view::render(self, sale, print, *scroll, body, buf),
             _ => basket_view::render(self, body, buf),
         }
         chrome::status_line(self, status, buf);

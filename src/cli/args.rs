@@ -1,0 +1,80 @@
+//! Command-line arguments. With no subcommand, qrtill opens the counter.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "qrtill", version, about = "A point-of-sale counter in the terminal")]
+pub struct Cli {
+    /// Data directory (journal, network ledger, logs, config.toml). Also QRTILL_DATA.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Config file over the embedded defaults (default: DATA/config.toml if it exists).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Catalogue file (TOML or CSV) instead of the embedded demo catalogue.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
+    /// Printer target: screen, file:PATH, device:/dev/usb/lp0 or tcp:HOST:9100.
+    #[arg(long, global = true, value_name = "TARGET")]
+    pub printer: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print a stored receipt to stdout.
+    Receipt(ReceiptArgs),
+    /// Work with catalogue files.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+    /// Decode, verify, encode and draw EMV QR payloads.
+    #[command(subcommand)]
+    Qr(QrCommand),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReceiptArgs {
+    /// `last`, or a sale number on this lane.
+    pub which: String,
+    #[arg(long, value_enum, default_value_t = ReceiptFormat::Text)]
+    pub format: ReceiptFormat,
+    /// Paper width in columns: 32, 42 or 48 (default: the configured width).
+    #[arg(long)]
+    pub width: Option<u32>,
+    /// Second language: en, zh-Hans, zh-Hant or ko (default: by the shopper's wallet).
+    #[arg(long)]
+    pub lang: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReceiptFormat {
+    Text,
+    Escpos,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Validate a catalogue (TOML or CSV); every problem is listed with its line.
+    Check { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QrCommand {
+    /// Decode an MPM payload, a CPM base64 string or a payment code to JSON.
+    Decode { payload: String },
+    /// Like decode, but exit 1 when any rule of the standard is broken.
+    Verify { payload: String },
+    /// Print a dynamic MPM payload for the configured merchant.
+    Encode {
+        #[arg(long)]
+        amount: String,
+        #[arg(long)]
+        currency: Option<String>,
+        #[arg(long)]
+        bill: Option<String>,
+    },
+    /// Draw any payload as a QR code in the terminal.
+    Show { payload: String },
+}

@@ -1,0 +1,68 @@
+//! `qrtill` with no subcommand: the counter in the terminal.
+
+use super::args::Cli;
+use super::{EXIT_BAD_INPUT, Outcome, Setup};
+use crate::checkout::{Checkout, CheckoutSettings};
+use crate::clock::SystemClock;
+use crate::journal::Journal;
+use crate::runtime::{Runtime, ScreenPrinter};
+use std::sync::Arc;
+
+pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
+    if let Err(o) = setup.ensure_data_dir() {
+        return o;
+    }
+    let _log_guard = init_logging(setup);
+    let config = &setup.config;
+    let catalog = match load_catalog(cli, setup) {
+        Ok(c) => c,
+        Err(o) => return o,
+    };
+    let journal = match Journal::open(&setup.journal_path()) {
+        Ok(j) => j,
+        Err(e) => return Outcome::fail(1, format!("qrtill: {e}")),
+    };
+    let settings = CheckoutSettings {
+        lane_id: config.store.lane_id.clone(),
+        currency: config.currency(),
+        tax: config.tax.clone(),
+    };
+    let checkout = Checkout::new(settings, Arc::new(catalog));
+    let mut runtime = Runtime::new(checkout, SystemClock, journal, Box::new(ScreenPrinter::default()));
+    tracing::info!(data = %setup.data_dir.display(), "counter open");
+
+    // ratatui::init installs a panic hook that restores the terminal before the panic message.
+    let mut terminal = ratatui::init();
+    let result = crate::ui::app::run(&mut terminal, &mut runtime, config);
+    ratatui::restore();
+    match result {
+        Ok(()) => Outcome::ok(String::new()),
+        Err(e) => Outcome::fail(1, format!("qrtill: terminal error: {e}")),
+    }
+}
+
+/// Loads `--catalog FILE` or the embedded demo catalogue, checked against the store's taxes.
+pub fn load_catalog(cli: &Cli, setup: &Setup) -> Result<crate::catalog::Catalog, Outcome> {
+    let codes = setup.config.tax.codes();
+    let currency = setup.config.currency();
+    let loaded = match &cli.catalog {
+        Some(path) => crate::catalog::open(path, &codes, currency),
+        None => crate::catalog::demo(&codes, currency),
+    };
+    loaded.map_err(|e| Outcome::fail(EXIT_BAD_INPUT, format!("qrtill: bad catalogue\n{e}")))
+}
+
+/// Logs go to DATA/qrtill.log, never to the screen.
+fn init_logging(setup: &Setup) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let appender = tracing_appender::rolling::never(&setup.data_dir, "qrtill.log");
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("QRTILL_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .try_init()
+        .ok()?;
+    Some(guard)
+}

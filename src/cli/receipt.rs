@@ -1,0 +1,58 @@
+//! `qrtill receipt last|N`: prints a stored receipt to stdout.
+
+use super::args::{ReceiptArgs, ReceiptFormat};
+use super::{EXIT_BAD_INPUT, Outcome, Setup};
+use crate::checkout::slip::receipt_for;
+use crate::journal::Journal;
+use crate::receipt::{Lang, PaperWidth, render_text_string};
+
+pub fn run(setup: &Setup, args: &ReceiptArgs) -> Outcome {
+    let width = match args.width {
+        Some(w) => match PaperWidth::from_columns(w) {
+            Ok(w) => w,
+            Err(e) => return Outcome::fail(EXIT_BAD_INPUT, format!("qrtill: {e}")),
+        },
+        None => PaperWidth::from_columns(u32::from(setup.config.receipt.width)).unwrap_or_default(),
+    };
+    let lang = match args.lang.as_deref().map(str::parse::<Lang>).transpose() {
+        Ok(l) => l,
+        Err(e) => return Outcome::fail(EXIT_BAD_INPUT, format!("qrtill: {e}")),
+    };
+    let path = setup.journal_path();
+    if !path.exists() {
+        return Outcome::fail(
+            1,
+            format!("qrtill: no journal at {} yet: complete a sale first", path.display()),
+        );
+    }
+    let journal = match Journal::open(&path) {
+        Ok(j) => j,
+        Err(e) => return Outcome::fail(1, format!("qrtill: {e}")),
+    };
+    let lane = &setup.config.store.lane_id;
+    let found = if args.which == "last" {
+        journal.last_sale(lane)
+    } else {
+        match args.which.parse::<u64>() {
+            Ok(n) => journal.sale(lane, n),
+            Err(_) => {
+                return Outcome::fail(
+                    EXIT_BAD_INPUT,
+                    format!("qrtill: '{}' is not a sale number: use `last` or a number", args.which),
+                );
+            }
+        }
+    };
+    let sale = match found {
+        Ok(Some(s)) => s,
+        Ok(None) => {
+            return Outcome::fail(1, format!("qrtill: no sale '{}' on lane {lane}", args.which));
+        }
+        Err(e) => return Outcome::fail(1, format!("qrtill: {e}")),
+    };
+    let receipt = receipt_for(&sale, &setup.config, lang);
+    match args.format {
+        ReceiptFormat::Text => Outcome::ok(render_text_string(&receipt, width)),
+        ReceiptFormat::Escpos => Outcome::fail(1, "qrtill: ESC/POS output is not available yet"),
+    }
+}
