@@ -1,1 +1,4 @@
 //! (in progress)
+
+pub mod basket;
+pub mod tax;
