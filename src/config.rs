@@ -22,7 +22,7 @@ pub enum ConfigError {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(deny_unknown_fields)]
 pub struct Config {
     pub store: Store,
     pub merchant: Merchant,
@@ -32,7 +32,7 @@ pub struct Config {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(deny_unknown_fields)]
 pub struct Store {
     pub name: String,
     pub address: Vec<String>,
@@ -45,7 +45,7 @@ pub struct Store {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(deny_unknown_fields)]
 pub struct Merchant {
     pub name: String,
     pub city: String,
@@ -56,48 +56,91 @@ pub struct Merchant {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(deny_unknown_fields)]
 pub struct ReceiptSettings {
     pub width: u16,
     pub language: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(deny_unknown_fields)]
 pub struct PrinterSettings {
     pub target: String,
     pub charset: String,
 }
 
-fn embedded() -> Config {
+fn embedded_table() -> toml::Table {
     // The embedded file is part of the binary and covered by a test; it cannot be malformed.
     #[allow(clippy::expect_used)]
-    toml::from_str(DEFAULT_STORE_TOML).expect("embedded assets/store.toml is valid")
+    DEFAULT_STORE_TOML
+        .parse::<toml::Table>()
+        .expect("embedded assets/store.toml is valid TOML")
 }
-
-macro_rules! default_from_embedded {
-    ($($ty:ident => $field:ident),*) => {
-        $(impl Default for $ty {
-            fn default() -> Self {
-                embedded().$field
-            }
-        })*
-    };
-}
-default_from_embedded!(Store => store, Merchant => merchant, ReceiptSettings => receipt, PrinterSettings => printer);
 
 impl Default for Config {
     fn default() -> Self {
-        embedded()
+        #[allow(clippy::expect_used)]
+        embedded_table()
+            .try_into()
+            .expect("embedded assets/store.toml matches Config")
     }
+}
+
+/// Lays `over` onto `base`: tables merge key by key, anything else replaces.
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+/// The 1-based line of `text` where `key` is assigned or its table opens, if it can be found.
+fn line_of_key(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start();
+            let bare = l.trim_start_matches('[').trim_start_matches('"');
+            (bare.starts_with(key) && {
+                let rest = bare[key.len()..].trim_start();
+                rest.starts_with('=')
+                    || rest.starts_with(']')
+                    || rest.starts_with('.')
+                    || rest.starts_with('"')
+            }) || l.starts_with(&format!("[{key}"))
+        })
+        .map(|i| i + 1)
 }
 
 impl Config {
     /// Parses a user config file's text over the embedded defaults, then checks the values.
     pub fn from_toml(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Invalid {
+        let invalid = |message: String| ConfigError::Invalid {
             path: path.to_path_buf(),
-            message: one_line(&e.to_string()),
+            message,
+        };
+        // Syntax errors carry their own line and column.
+        let user: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| invalid(one_line(&e.to_string())))?;
+        let mut merged = embedded_table();
+        merge(&mut merged, user);
+        let config: Config = merged.try_into().map_err(|e: toml::de::Error| {
+            let message = one_line(&e.to_string());
+            // Shape errors name the key; point at the line where the user wrote it.
+            let key = message
+                .split('`')
+                .nth(1)
+                .and_then(|k| k.rsplit('.').next())
+                .map(str::to_string)
+                .unwrap_or_default();
+            match line_of_key(text, &key).filter(|_| !key.is_empty()) {
+                Some(line) => invalid(format!("line {line}: {message}")),
+                None => invalid(message),
+            }
         })?;
         config.validate(path)?;
         Ok(config)
@@ -171,14 +214,15 @@ impl Config {
     }
 }
 
-/// toml errors span several lines (a source excerpt); keep the message but drop the excerpt's
-/// blank lines so it reads on one screen line per fact.
+/// toml errors span several lines (position, a source excerpt with a caret, the message); keep
+/// the position and the message on one line.
 fn one_line(s: &str) -> String {
-    s.lines()
-        .map(str::trim_end)
-        .filter(|l| !l.trim().is_empty())
-        .collect::<Vec<_>>()
-        .join(" | ")
+    let lines: Vec<&str> = s
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('|') && !l.starts_with(char::is_numeric))
+        .collect();
+    lines.join(": ")
 }
 
 /// Where the counter keeps its journal, ledger, logs and user config.

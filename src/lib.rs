@@ -3,15 +3,15 @@
 //! The core (`money`, `catalog`, `checkout`, `emv`, `network`, `receipt`, `journal`) knows no
 //! terminal; `ui` is one adapter over the shared `runtime`.
 pub mod catalog;
-pub mod config;
 pub mod checkout;
 pub mod cli;
 pub mod clock;
+pub mod config;
 pub mod emv;
 pub mod journal;
 pub mod money;
 pub mod network;
 pub mod printer;
-pub mod runtime;
 pub mod receipt;
+pub mod runtime;
 pub mod ui;

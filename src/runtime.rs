@@ -106,7 +106,7 @@ impl<C: Clock> Runtime<C> {
                 match self.journal.commit_sale(sale, attempt.as_deref()) {
                     Ok(stored) => {
                         tracing::info!(sale_no = stored.sale_no, total = %stored.total, "sale committed");
-                        Some(Event::SaleCommitted(stored))
+                        Some(Event::SaleCommitted(Box::new(stored)))
                     }
                     Err(e) => {
                         tracing::error!(error = %e, "sale commit failed");

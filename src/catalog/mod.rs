@@ -1,1 +1,72 @@
-//! (in progress)
+//! The catalogue: products, GTIN check digits, the loaders (TOML, CSV) and the lookup and
+//! search index.
+
+pub mod gtin;
+pub mod index;
+pub mod item;
+pub mod load;
+mod search;
+
+pub use gtin::{Gtin, GtinError};
+pub use index::{Catalog, DuplicateBarcode, LookupError};
+pub use item::Item;
+pub use load::{CatalogError, Problem};
+
+use crate::money::Currency;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// The embedded demo catalogue: café and convenience items for a US store, priced in USD,
+/// with tax categories `food`, `prepared` and `general`.
+pub const DEMO_CATALOG_TOML: &str = include_str!("../../assets/catalog.toml");
+
+/// The name the embedded demo catalogue reports problems under.
+pub const DEMO_CATALOG_NAME: &str = "<embedded>/assets/catalog.toml";
+
+/// Loads the embedded demo catalogue, checked against the store's tax codes and currency.
+pub fn demo(tax_codes: &BTreeSet<String>, currency: Currency) -> Result<Catalog, CatalogError> {
+    load::catalog_from_toml_str(
+        DEMO_CATALOG_TOML,
+        Path::new(DEMO_CATALOG_NAME),
+        tax_codes,
+        currency,
+    )
+}
+
+/// Loads a catalogue file (`.toml` or `.csv`, by extension) into a ready-to-use index.
+pub fn open(
+    path: &Path,
+    tax_codes: &BTreeSet<String>,
+    currency: Currency,
+) -> Result<Catalog, CatalogError> {
+    load::catalog_from_file(path, tax_codes, currency)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn us_codes() -> BTreeSet<String> {
+        ["food", "prepared", "general"]
+            .map(String::from)
+            .into_iter()
+            .collect()
+    }
+
+    #[test]
+    fn demo_catalogue_loads_and_finds_a_flat_white_by_scan_and_by_name() {
+        let c = demo(&us_codes(), Currency::USD).unwrap();
+        assert!(c.len() >= 40);
+        let first = &c.items()[0];
+        assert_eq!(c.lookup(&first.barcode).unwrap().name, first.name);
+        assert_eq!(c.search("flat wh", 5)[0].name, "Flat white 12oz");
+    }
+
+    #[test]
+    fn demo_catalogue_refuses_a_store_without_its_tax_categories() {
+        let only_food: BTreeSet<String> = ["food".to_string()].into_iter().collect();
+        let err = demo(&only_food, Currency::USD).unwrap_err();
+        assert!(err.problems.len() > 20);
+        assert!(err.problems[0].message.starts_with("unknown tax category"));
+    }
+}

@@ -35,7 +35,7 @@ pub enum Action {
 pub enum Event {
     Action(Action),
     /// The journal committed the sale and gave it its number.
-    SaleCommitted(CompletedSale),
+    SaleCommitted(Box<CompletedSale>),
     /// The journal could not commit the sale: nothing was recorded.
     CommitFailed(String),
     /// A printer finished (or failed) a receipt.

@@ -2,7 +2,7 @@
 //! terminal. The runtime carries out the effects and feeds their results back as events.
 
 use super::action::{Action, Effect, Event};
-use super::basket::Basket;
+use super::basket::{Basket, BasketError, Totals};
 use super::cash;
 use super::sale::{CompletedSale, SaleLine, SaleTender, TaxLine};
 use super::tax::TaxRules;
@@ -89,7 +89,7 @@ pub enum Screen {
     Committing,
     /// The sale is committed; its receipt is on screen.
     Receipt {
-        sale: CompletedSale,
+        sale: Box<CompletedSale>,
         print: PrintStatus,
         /// How many slip lines are scrolled off the top.
         scroll: u16,
@@ -131,8 +131,34 @@ impl Checkout {
         &self.catalog
     }
 
-    pub fn totals(&self) -> super::basket::Totals {
+    /// The basket's totals. Every basket change is checked with `try_totals` and refused if
+    /// the totals cannot be computed, so the fallback (all zero) is never shown for a real basket.
+    pub fn totals(&self) -> Totals {
+        self.try_totals().unwrap_or_else(|_| {
+            let zero = Money::zero(self.settings.currency);
+            Totals {
+                subtotal: zero,
+                discounts: zero,
+                tax: zero,
+                total: zero,
+                tax_by_category: Vec::new(),
+            }
+        })
+    }
+
+    fn try_totals(&self) -> Result<Totals, BasketError> {
         self.basket.totals(&self.settings.tax)
+    }
+
+    /// Adds one of `item`, refusing it (basket unchanged) if the totals would not compute.
+    fn add_item(&mut self, item: &Item) -> Result<usize, BasketError> {
+        let before = self.basket.clone();
+        let idx = self.basket.add(item)?;
+        if let Err(e) = self.try_totals() {
+            self.basket = before;
+            return Err(e);
+        }
+        Ok(idx)
     }
 
     /// The quick tenders offered on the cash screen for the current total.
@@ -187,7 +213,11 @@ impl Checkout {
             Screen::ConfirmClear => self.on_confirm_clear(action),
             Screen::Cash { input } => self.on_cash(input, action, now),
             Screen::Committing => vec![],
-            Screen::Receipt { sale, print, scroll } => self.on_receipt(sale, print, scroll, action),
+            Screen::Receipt {
+                sale,
+                print,
+                scroll,
+            } => self.on_receipt(sale, print, scroll, action),
         }
     }
 
@@ -211,11 +241,7 @@ impl Checkout {
                 self.notice = None;
             }
             Action::Up => self.selected = self.selected.saturating_sub(1),
-            Action::Down => {
-                if self.selected + 1 < self.basket.lines().len() {
-                    self.selected += 1;
-                }
-            }
+            Action::Down if self.selected + 1 < self.basket.lines().len() => self.selected += 1,
             Action::QtyUp => self.bump_qty(1),
             Action::QtyDown => self.bump_qty(-1),
             Action::SetQty if !self.basket.is_empty() => {
@@ -224,10 +250,10 @@ impl Checkout {
                 };
             }
             Action::VoidLine if !self.basket.is_empty() => {
-                let name = self.basket.lines()[self.selected].item.name.clone();
-                self.basket.void(self.selected);
+                if let Ok(line) = self.basket.void(self.selected) {
+                    self.notice = Some(Notice::info(format!("Voided {}", line.item.name)));
+                }
                 self.clamp_selection();
-                self.notice = Some(Notice::info(format!("Voided {name}")));
             }
             Action::ClearBasket if !self.basket.is_empty() => self.screen = Screen::ConfirmClear,
             Action::Search => {
@@ -256,14 +282,20 @@ impl Checkout {
         match self.catalog.lookup(code) {
             Ok(item) => {
                 let item = item.clone();
-                let idx = self.basket.add(&item);
-                self.selected = idx;
-                let qty = self.basket.lines()[idx].qty;
-                self.notice = Some(Notice::info(if qty > 1 {
-                    format!("{} x{qty}", item.name)
-                } else {
-                    format!("Added {}", item.name)
-                }));
+                match self.add_item(&item) {
+                    Ok(idx) => {
+                        self.selected = idx;
+                        let qty = self.basket.lines()[idx].qty;
+                        self.notice = Some(Notice::info(if qty > 1 {
+                            format!("{} x{qty}", item.name)
+                        } else {
+                            format!("Added {}", item.name)
+                        }));
+                    }
+                    Err(e) => {
+                        self.notice = Some(Notice::error(format!("{e} — nothing added.")));
+                    }
+                }
             }
             Err(e) => {
                 self.notice = Some(Notice::error(format!("{e} — nothing added.")));
@@ -280,7 +312,15 @@ impl Checkout {
     }
 
     fn apply_qty(&mut self, qty: u32) {
-        match self.basket.set_qty(self.selected, qty) {
+        let before = self.basket.clone();
+        let changed = self
+            .basket
+            .set_qty(self.selected, qty)
+            .and_then(|()| self.try_totals().map(|_| ()));
+        if changed.is_err() {
+            self.basket = before;
+        }
+        match changed {
             Ok(()) => {
                 self.clamp_selection();
                 if qty == 0 {
@@ -309,16 +349,16 @@ impl Checkout {
                 self.refresh_search(&mut state);
             }
             Action::Up => state.selected = state.selected.saturating_sub(1),
-            Action::Down => {
-                if state.selected + 1 < state.results.len() {
-                    state.selected += 1;
-                }
-            }
+            Action::Down if state.selected + 1 < state.results.len() => state.selected += 1,
             Action::Enter => {
                 if let Some(item) = state.results.get(state.selected) {
-                    let idx = self.basket.add(item);
-                    self.selected = idx;
-                    self.notice = Some(Notice::info(format!("Added {}", item.name)));
+                    self.notice = Some(match self.add_item(item) {
+                        Ok(idx) => {
+                            self.selected = idx;
+                            Notice::info(format!("Added {}", item.name))
+                        }
+                        Err(e) => Notice::error(format!("{e} — nothing added.")),
+                    });
                     self.screen = Screen::Basket;
                 } else {
                     self.notice = Some(Notice::warn("No match: type part of a product name."));
@@ -359,7 +399,8 @@ impl Checkout {
                 match input.parse::<u32>() {
                     Ok(qty) => self.apply_qty(qty),
                     Err(_) => {
-                        self.notice = Some(Notice::warn("Type a quantity from 0 to 999, then Enter."))
+                        self.notice =
+                            Some(Notice::warn("Type a quantity from 0 to 999, then Enter."))
                     }
                 }
                 return vec![];
@@ -466,7 +507,7 @@ impl Checkout {
                     name: l.item.name.clone(),
                     qty: l.qty,
                     unit_price: l.item.price,
-                    line_total: l.total(),
+                    line_total: l.amount().unwrap_or(l.item.price),
                     tax_category: l.item.tax_category.clone(),
                 })
                 .collect(),
@@ -487,13 +528,13 @@ impl Checkout {
         }
     }
 
-    fn on_committed(&mut self, sale: CompletedSale) -> Vec<Effect> {
+    fn on_committed(&mut self, sale: Box<CompletedSale>) -> Vec<Effect> {
         // The sale is durable: only now may the screen say it is paid.
         self.basket.clear();
         self.selected = 0;
         self.scan_input.clear();
         self.notice = Some(Notice::info(format!("Sale {} saved", sale.sale_no)));
-        let mut effects = vec![Effect::Print(sale.clone())];
+        let mut effects = vec![Effect::Print((*sale).clone())];
         if matches!(sale.tender, SaleTender::Cash { .. }) {
             effects.push(Effect::OpenDrawer);
         }
@@ -507,7 +548,7 @@ impl Checkout {
 
     fn on_receipt(
         &mut self,
-        sale: CompletedSale,
+        sale: Box<CompletedSale>,
         print: PrintStatus,
         scroll: u16,
         action: Action,
@@ -519,7 +560,7 @@ impl Checkout {
                     print: PrintStatus::Printing,
                     scroll,
                 };
-                vec![Effect::Print(sale)]
+                vec![Effect::Print(*sale)]
             }
             Action::Up | Action::Down => {
                 let scroll = if action == Action::Up {

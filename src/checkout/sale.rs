@@ -27,10 +27,7 @@ pub struct TaxLine {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum SaleTender {
-    Cash {
-        tendered: Money,
-        change: Money,
-    },
+    Cash { tendered: Money, change: Money },
     Wallet(WalletTender),
     Card(CardTender),
 }

@@ -4,7 +4,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "qrtill", version, about = "A point-of-sale counter in the terminal")]
+#[command(
+    name = "qrtill",
+    version,
+    about = "A point-of-sale counter in the terminal"
+)]
 pub struct Cli {
     /// Data directory (journal, network ledger, logs, config.toml). Also QRTILL_DATA.
     #[arg(long, global = true, value_name = "DIR")]

@@ -28,7 +28,12 @@ pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
         tax: config.tax.clone(),
     };
     let checkout = Checkout::new(settings, Arc::new(catalog));
-    let mut runtime = Runtime::new(checkout, SystemClock, journal, Box::new(ScreenPrinter::default()));
+    let mut runtime = Runtime::new(
+        checkout,
+        SystemClock,
+        journal,
+        Box::new(ScreenPrinter::default()),
+    );
     tracing::info!(data = %setup.data_dir.display(), "counter open");
 
     // ratatui::init installs a panic hook that restores the terminal before the panic message.

@@ -2,6 +2,7 @@
 //! Each subcommand returns an `Outcome` so tests can run it without spawning a process.
 
 pub mod args;
+pub mod catalog;
 pub mod counter;
 pub mod receipt;
 

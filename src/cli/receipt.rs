@@ -22,7 +22,10 @@ pub fn run(setup: &Setup, args: &ReceiptArgs) -> Outcome {
     if !path.exists() {
         return Outcome::fail(
             1,
-            format!("qrtill: no journal at {} yet: complete a sale first", path.display()),
+            format!(
+                "qrtill: no journal at {} yet: complete a sale first",
+                path.display()
+            ),
         );
     }
     let journal = match Journal::open(&path) {
@@ -38,7 +41,10 @@ pub fn run(setup: &Setup, args: &ReceiptArgs) -> Outcome {
             Err(_) => {
                 return Outcome::fail(
                     EXIT_BAD_INPUT,
-                    format!("qrtill: '{}' is not a sale number: use `last` or a number", args.which),
+                    format!(
+                        "qrtill: '{}' is not a sale number: use `last` or a number",
+                        args.which
+                    ),
                 );
             }
         }
@@ -46,7 +52,10 @@ pub fn run(setup: &Setup, args: &ReceiptArgs) -> Outcome {
     let sale = match found {
         Ok(Some(s)) => s,
         Ok(None) => {
-            return Outcome::fail(1, format!("qrtill: no sale '{}' on lane {lane}", args.which));
+            return Outcome::fail(
+                1,
+                format!("qrtill: no sale '{}' on lane {lane}", args.which),
+            );
         }
         Err(e) => return Outcome::fail(1, format!("qrtill: {e}")),
     };

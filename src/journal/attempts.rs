@@ -127,7 +127,17 @@ impl Journal {
              FROM attempts WHERE {filter} ORDER BY created_at, rowid"
         );
         let mut stmt = self.conn.prepare(&sql).map_err(|e| self.wrap(e.into()))?;
-        type Row = (String, String, String, String, String, String, i64, String, Option<String>);
+        type Row = (
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            i64,
+            String,
+            Option<String>,
+        );
         let rows: Vec<Row> = stmt
             .query_map([], |r| {
                 Ok((
@@ -145,22 +155,25 @@ impl Journal {
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
             .map_err(|e| self.wrap(e.into()))?;
         rows.into_iter()
-            .map(|(request_id, lane_id, mode, amount, currency, state, created, basket, outcome)| {
-                let currency = crate::money::currency_from_code(&currency).map_err(|e| self.corrupt(e))?;
-                let amount = Money::parse(&amount, currency).map_err(|e| self.corrupt(e))?;
-                let state = AttemptState::parse(&state)
-                    .ok_or_else(|| self.corrupt(format!("unknown attempt state {state}")))?;
-                Ok(AttemptRecord {
-                    request_id,
-                    lane_id,
-                    mode,
-                    amount,
-                    state,
-                    created_at: Timestamp(created),
-                    basket,
-                    outcome,
-                })
-            })
+            .map(
+                |(request_id, lane_id, mode, amount, currency, state, created, basket, outcome)| {
+                    let currency =
+                        crate::money::currency_from_code(&currency).map_err(|e| self.corrupt(e))?;
+                    let amount = Money::parse(&amount, currency).map_err(|e| self.corrupt(e))?;
+                    let state = AttemptState::parse(&state)
+                        .ok_or_else(|| self.corrupt(format!("unknown attempt state {state}")))?;
+                    Ok(AttemptRecord {
+                        request_id,
+                        lane_id,
+                        mode,
+                        amount,
+                        state,
+                        created_at: Timestamp(created),
+                        basket,
+                        outcome,
+                    })
+                },
+            )
             .collect()
     }
 }

@@ -21,7 +21,9 @@ pub enum JournalError {
         #[source]
         source: rusqlite::Error,
     },
-    #[error("journal {path}: stored record is unreadable ({detail}); the file may be from a newer qrtill")]
+    #[error(
+        "journal {path}: stored record is unreadable ({detail}); the file may be from a newer qrtill"
+    )]
     Corrupt { path: PathBuf, detail: String },
     #[error(
         "journal {path}: schema version {found} is newer than this qrtill understands ({supported})"

@@ -10,7 +10,6 @@ use ratatui::DefaultTerminal;
 use ratatui::crossterm::event::{self, Event as TermEvent};
 use std::time::Duration;
 
-
 pub fn run<C: Clock>(
     terminal: &mut DefaultTerminal,
     runtime: &mut Runtime<C>,

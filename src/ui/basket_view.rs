@@ -40,8 +40,7 @@ fn basket_lines(view: &CounterView, area: Rect, buf: &mut Buffer) {
         .title(strings::BASKET_TITLE);
     let inner = block.inner(area);
     block.render(area, buf);
-    let [list, input] =
-        Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+    let [list, input] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
 
     let lines = checkout.basket.lines();
     if lines.is_empty() {
@@ -68,7 +67,7 @@ fn basket_lines(view: &CounterView, area: Rect, buf: &mut Buffer) {
                 i + 1,
                 fit(&line.item.name, name_w),
                 qty,
-                line.total().plain()
+                line.amount().map(|m| m.plain()).unwrap_or_default()
             );
             let style = if i == checkout.selected {
                 Style::new().add_modifier(Modifier::REVERSED)

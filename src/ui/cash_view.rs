@@ -39,7 +39,10 @@ pub fn render(view: &CounterView, input: &str, area: Rect, buf: &mut Buffer) {
         let key = (b'a' + i as u8) as char;
         let label = if i == 0 { " (exact)" } else { "" };
         lines.push(Line::from(vec![
-            Span::styled(format!(" {key} "), Style::new().fg(Color::Black).bg(Color::Gray)),
+            Span::styled(
+                format!(" {key} "),
+                Style::new().fg(Color::Black).bg(Color::Gray),
+            ),
             Span::raw(format!(" {}{label}", q.with_code())),
         ]));
     }

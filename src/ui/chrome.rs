@@ -36,7 +36,10 @@ pub fn status_line(view: &CounterView, area: Rect, buf: &mut Buffer) {
         )),
         (Screen::Quantity { input }, _) => Line::from(vec![
             Span::raw(format!(" {}: ", strings::QUANTITY_PROMPT)),
-            Span::styled(format!("{input}▏"), Style::new().add_modifier(Modifier::BOLD)),
+            Span::styled(
+                format!("{input}▏"),
+                Style::new().add_modifier(Modifier::BOLD),
+            ),
         ]),
         (Screen::Committing, _) => Line::from(format!(" {}", strings::COMMITTING)),
         (_, Some(n)) => {

@@ -30,7 +30,10 @@ pub fn render(view: &CounterView, area: Rect, buf: &mut Buffer) {
     ))];
     for b in bindings {
         lines.push(Line::from(vec![
-            Span::styled(format!("{:>8}  ", b.label), Style::new().add_modifier(Modifier::BOLD)),
+            Span::styled(
+                format!("{:>8}  ", b.label),
+                Style::new().add_modifier(Modifier::BOLD),
+            ),
             Span::raw(b.help),
         ]));
     }

@@ -70,21 +70,51 @@ use Action as A;
 use UiAction::Checkout as C;
 
 const BASKET: &[Binding] = &[
-    bind!(KeyCode::Char('/'), "/", "search by name", C(A::Search), true),
-    bind!(KeyCode::Up, "↑↓", "select a line", C(A::Up), true),
+    bind!(KeyCode::Char('/'), "/", "search", C(A::Search), true),
+    bind!(KeyCode::Up, "↑↓", "select", C(A::Up), true),
     bind!(KeyCode::Down, "↓", "select a line", C(A::Down), false),
-    bind!(KeyCode::Char('+'), "+/-", "quantity up / down", C(A::QtyUp), true),
+    bind!(KeyCode::Char('+'), "+/-", "qty", C(A::QtyUp), true),
     bind!(KeyCode::Char('='), "=", "quantity up", C(A::QtyUp), false),
-    bind!(KeyCode::Char('-'), "-", "quantity down", C(A::QtyDown), false),
-    bind!(KeyCode::Char('q'), "q", "type a quantity", C(A::SetQty), true),
-    bind!(KeyCode::Char('v'), "v", "void the line", C(A::VoidLine), true),
-    bind!(KeyCode::Delete, "Del", "void the line", C(A::VoidLine), false),
-    bind!(KeyCode::Char('x'), "x", "clear the basket", C(A::ClearBasket), true),
-    bind!(KeyCode::F(9), "F9", "pay cash", C(A::PayCash), true),
+    bind!(
+        KeyCode::Char('-'),
+        "-",
+        "quantity down",
+        C(A::QtyDown),
+        false
+    ),
+    bind!(KeyCode::Char('q'), "q", "set qty", C(A::SetQty), true),
+    bind!(KeyCode::Char('v'), "v", "void line", C(A::VoidLine), true),
+    bind!(
+        KeyCode::Delete,
+        "Del",
+        "void the line",
+        C(A::VoidLine),
+        false
+    ),
+    bind!(KeyCode::Char('x'), "x", "clear", C(A::ClearBasket), true),
+    bind!(KeyCode::F(9), "F9", "cash", C(A::PayCash), true),
     bind!(KeyCode::Char('c'), "c", "pay cash", C(A::PayCash), false),
-    bind!(KeyCode::Enter, "Enter", "enter the typed barcode", C(A::Enter), false),
-    bind!(KeyCode::Backspace, "Bksp", "erase a digit", C(A::Backspace), false),
-    bind!(KeyCode::Esc, "Esc", "clear the typed digits", C(A::Back), false),
+    bind!(
+        KeyCode::Enter,
+        "Enter",
+        "enter the typed barcode",
+        C(A::Enter),
+        false
+    ),
+    bind!(
+        KeyCode::Backspace,
+        "Bksp",
+        "erase a digit",
+        C(A::Backspace),
+        false
+    ),
+    bind!(
+        KeyCode::Esc,
+        "Esc",
+        "clear the typed digits",
+        C(A::Back),
+        false
+    ),
     bind!(KeyCode::Char('?'), "?", "help", C(A::Help), true),
     bind!(KeyCode::F(1), "F1", "help", C(A::Help), false),
 ];
@@ -92,17 +122,53 @@ const BASKET: &[Binding] = &[
 const TEXT: &[Binding] = &[
     bind!(KeyCode::Up, "↑↓", "choose", C(A::Up), true),
     bind!(KeyCode::Down, "↓", "choose", C(A::Down), false),
-    bind!(KeyCode::Enter, "Enter", "add the chosen item", C(A::Enter), true),
+    bind!(
+        KeyCode::Enter,
+        "Enter",
+        "add the chosen item",
+        C(A::Enter),
+        true
+    ),
     bind!(KeyCode::Backspace, "Bksp", "erase", C(A::Backspace), false),
     bind!(KeyCode::Esc, "Esc", "back to the basket", C(A::Back), true),
 ];
 
 const CASH: &[Binding] = &[
-    bind!(KeyCode::Char('a'), "a", "exact amount", C(A::QuickTender(0)), false),
-    bind!(KeyCode::Char('b'), "b", "quick tender 2", C(A::QuickTender(1)), false),
-    bind!(KeyCode::Char('c'), "c", "quick tender 3", C(A::QuickTender(2)), false),
-    bind!(KeyCode::Char('d'), "d", "quick tender 4", C(A::QuickTender(3)), false),
-    bind!(KeyCode::Enter, "Enter", "take the typed amount", C(A::Enter), true),
+    bind!(
+        KeyCode::Char('a'),
+        "a",
+        "exact amount",
+        C(A::QuickTender(0)),
+        false
+    ),
+    bind!(
+        KeyCode::Char('b'),
+        "b",
+        "quick tender 2",
+        C(A::QuickTender(1)),
+        false
+    ),
+    bind!(
+        KeyCode::Char('c'),
+        "c",
+        "quick tender 3",
+        C(A::QuickTender(2)),
+        false
+    ),
+    bind!(
+        KeyCode::Char('d'),
+        "d",
+        "quick tender 4",
+        C(A::QuickTender(3)),
+        false
+    ),
+    bind!(
+        KeyCode::Enter,
+        "Enter",
+        "take the typed amount",
+        C(A::Enter),
+        true
+    ),
     bind!(KeyCode::Backspace, "Bksp", "erase", C(A::Backspace), false),
     bind!(KeyCode::Esc, "Esc", "back to the basket", C(A::Back), true),
     bind!(KeyCode::Char('?'), "?", "help", C(A::Help), true),
@@ -115,7 +181,13 @@ const CONFIRM: &[Binding] = &[
 ];
 
 const NUMBER: &[Binding] = &[
-    bind!(KeyCode::Enter, "Enter", "set the quantity", C(A::Enter), true),
+    bind!(
+        KeyCode::Enter,
+        "Enter",
+        "set the quantity",
+        C(A::Enter),
+        true
+    ),
     bind!(KeyCode::Backspace, "Bksp", "erase", C(A::Backspace), false),
     bind!(KeyCode::Esc, "Esc", "cancel", C(A::Back), true),
 ];
@@ -132,7 +204,13 @@ const RECEIPT: &[Binding] = &[
 const BUSY: &[Binding] = &[];
 
 /// Keys that work everywhere.
-pub const GLOBAL: &[Binding] = &[bind!(KeyCode::Char('q'), "Ctrl-Q", "quit", UiAction::Quit, true)];
+pub const GLOBAL: &[Binding] = &[bind!(
+    KeyCode::Char('q'),
+    "^Q",
+    "quit",
+    UiAction::Quit,
+    true
+)];
 
 pub fn table(mode: InputMode) -> &'static [Binding] {
     match mode {
@@ -202,7 +280,12 @@ mod tests {
     #[test]
     fn ctrl_q_quits_everywhere() {
         let k = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::CONTROL);
-        for mode in [InputMode::Basket, InputMode::Text, InputMode::Cash, InputMode::Busy] {
+        for mode in [
+            InputMode::Basket,
+            InputMode::Text,
+            InputMode::Cash,
+            InputMode::Busy,
+        ] {
             assert_eq!(action_for(k, mode), Some(UiAction::Quit));
         }
     }

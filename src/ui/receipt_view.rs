@@ -21,8 +21,7 @@ pub fn render(
     let width = PaperWidth::from_columns(u32::from(view.config.receipt.width)).unwrap_or_default();
     let lines = render_text(&receipt_for(sale, view.config, None), width);
     let paper_w = width.columns() as u16 + 2;
-    let [status, slip] =
-        Layout::vertical([Constraint::Length(2), Constraint::Min(3)]).areas(area);
+    let [status, slip] = Layout::vertical([Constraint::Length(2), Constraint::Min(3)]).areas(area);
     let [_, slip, _] = Layout::horizontal([
         Constraint::Fill(1),
         Constraint::Length(paper_w.min(area.width)),
@@ -31,7 +30,11 @@ pub fn render(
     .areas(slip);
 
     let paid = Span::styled(
-        format!(" PAID · Sale {} · {} ", sale.sale_no, sale.total.with_code()),
+        format!(
+            " PAID · Sale {} · {} ",
+            sale.sale_no,
+            sale.total.with_code()
+        ),
         Style::new()
             .fg(Color::Black)
             .bg(Color::Green)

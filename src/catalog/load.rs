@@ -1,0 +1,542 @@
+//! Catalogue loaders (TOML and CSV) that report every problem with file, line and a fix.
+//!
+//! TOML is walked through `toml`'s spanned document tree (`DeTable`) rather than serde, so
+//! prices are read from their source text (exact decimals, never through f64) and one bad
+//! item does not hide the next.
+
+use super::gtin::{self, Gtin};
+use super::index::{self, Catalog};
+use super::item::Item;
+use crate::money::{Currency, Decimal, Money, minor_units};
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use toml::de::{DeTable, DeValue};
+
+/// One thing to fix in a catalogue file. `line` is 1-based; 0 means the whole file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub line: usize,
+    pub message: String,
+}
+
+/// Every problem found in one catalogue file, in line order.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct CatalogError {
+    pub file: PathBuf,
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for CatalogError {
+    /// One `file:line: message` per problem.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            if p.line == 0 {
+                write!(f, "{}: {}", self.file.display(), p.message)?;
+            } else {
+                write!(f, "{}:{}: {}", self.file.display(), p.line, p.message)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+const FIELDS: [&str; 4] = ["barcode", "name", "price", "tax"];
+
+/// Loads a `.toml` or `.csv` catalogue file and indexes it.
+pub fn catalog_from_file(
+    path: &Path,
+    tax_codes: &BTreeSet<String>,
+    currency: Currency,
+) -> Result<Catalog, CatalogError> {
+    let whole_file = |message: String| CatalogError {
+        file: path.to_path_buf(),
+        problems: vec![Problem { line: 0, message }],
+    };
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let is_csv = match ext.as_deref() {
+        Some("toml") => false,
+        Some("csv") => true,
+        _ => {
+            return Err(whole_file(
+                "unknown catalogue format: name the file .toml or .csv".into(),
+            ));
+        }
+    };
+    let bytes = std::fs::read(path).map_err(|e| whole_file(format!("cannot read: {e}")))?;
+    if is_csv {
+        catalog_from_csv_bytes(&bytes, path, tax_codes, currency)
+    } else {
+        let text = String::from_utf8(bytes)
+            .map_err(|_| whole_file("not UTF-8 text: save the file as UTF-8".into()))?;
+        catalog_from_toml_str(&text, path, tax_codes, currency)
+    }
+}
+
+/// Loads `[[item]]` tables (`barcode`, `name`, `price`, `tax`) from TOML text.
+pub fn catalog_from_toml_str(
+    text: &str,
+    file: &Path,
+    tax_codes: &BTreeSet<String>,
+    currency: Currency,
+) -> Result<Catalog, CatalogError> {
+    let mut check = Checker::new(file, tax_codes, currency);
+    let lines = LineIndex::new(text);
+    let (doc, errors) = DeTable::parse_recoverable(text);
+    if !errors.is_empty() {
+        for e in errors {
+            let line = e.span().map_or(0, |s| lines.line(s.start));
+            let message = e.message().trim().replace('\n', "; ");
+            check.problem(line, format!("TOML syntax error: {message}"));
+        }
+        return Err(check.into_error());
+    }
+    let mut saw_items = false;
+    for (key, value) in doc.get_ref().iter() {
+        let line = lines.line(key.span().start);
+        if key.get_ref() != "item" {
+            check.problem(
+                line,
+                format!(
+                    "unknown key '{}': a catalogue holds only [[item]] tables",
+                    key.get_ref()
+                ),
+            );
+            continue;
+        }
+        let DeValue::Array(array) = value.get_ref() else {
+            check.problem(line, "'item' must be [[item]] tables".into());
+            continue;
+        };
+        for entry in array.iter() {
+            let entry_line = lines.line(entry.span().start);
+            match entry.get_ref() {
+                DeValue::Table(table) => {
+                    saw_items = true;
+                    toml_item(&mut check, &lines, table, entry_line);
+                }
+                _ => check.problem(entry_line, "'item' must be [[item]] tables".into()),
+            }
+        }
+    }
+    if !saw_items && check.problems.is_empty() {
+        check.problem(0, "no items: add [[item]] tables".into());
+    }
+    check.finish()
+}
+
+fn toml_item(check: &mut Checker, lines: &LineIndex, table: &DeTable<'_>, line: usize) {
+    let mut raw = RawItem::default();
+    for (key, value) in table.iter() {
+        let key_line = lines.line(key.span().start);
+        let at = lines.line(value.span().start);
+        let field = match key.get_ref().as_ref() {
+            "barcode" => match value.get_ref() {
+                DeValue::String(s) => Some(Field::Barcode(s.to_string())),
+                DeValue::Integer(_) => {
+                    check.problem(
+                        at,
+                        "barcode must be in quotes, e.g. barcode = \"0012345000065\" (a number loses leading zeros)".into(),
+                    );
+                    None
+                }
+                _ => wrong_type(check, at, "barcode", "a string"),
+            },
+            "name" => match value.get_ref() {
+                DeValue::String(s) => Some(Field::Name(s.to_string())),
+                _ => wrong_type(check, at, "name", "a string"),
+            },
+            "price" => match value.get_ref() {
+                DeValue::String(s) => Some(Field::Price(s.to_string())),
+                DeValue::Integer(i) if i.radix() == 10 => Some(Field::Price(i.as_str().into())),
+                DeValue::Float(f) => Some(Field::Price(f.as_str().into())),
+                _ => wrong_type(check, at, "price", "a string or a decimal number"),
+            },
+            "tax" => match value.get_ref() {
+                DeValue::String(s) => Some(Field::Tax(s.to_string())),
+                _ => wrong_type(check, at, "tax", "a string"),
+            },
+            other => {
+                check.problem(
+                    key_line,
+                    format!("unknown key '{other}': an item has only barcode, name, price and tax"),
+                );
+                None
+            }
+        };
+        if let Some(field) = field {
+            raw.set(field, at);
+        }
+    }
+    check.item(raw, line);
+}
+
+fn wrong_type(check: &mut Checker, line: usize, field: &str, want: &str) -> Option<Field> {
+    check.problem(line, format!("{field} must be {want}"));
+    None
+}
+
+/// Loads a CSV catalogue with the header `barcode,name,price,tax` (columns in any order).
+pub fn catalog_from_csv_bytes(
+    bytes: &[u8],
+    file: &Path,
+    tax_codes: &BTreeSet<String>,
+    currency: Currency,
+) -> Result<Catalog, CatalogError> {
+    let mut check = Checker::new(file, tax_codes, currency);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut record = csv::ByteRecord::new();
+    // Column of each field (barcode, name, price, tax) in the header.
+    let mut columns: Option<[usize; 4]> = None;
+    let mut width = 0;
+    let mut rows = 0usize;
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line() as usize);
+                check.problem(line, format!("bad CSV: {}", csv_reason(&e)));
+                // A broken quote swallows the rest of the file; there is nothing more to read.
+                break;
+            }
+        }
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        let Some(cols) = columns else {
+            width = record.len();
+            columns = csv_header(&mut check, &record, line);
+            if columns.is_none() {
+                break;
+            }
+            continue;
+        };
+        rows += 1;
+        if record.len() != width {
+            check.problem(
+                line,
+                format!(
+                    "bad CSV row: expected {width} fields (barcode,name,price,tax), found {}",
+                    record.len()
+                ),
+            );
+            continue;
+        }
+        let mut raw = RawItem::default();
+        let mut utf8_ok = true;
+        for (slot, &col) in cols.iter().enumerate() {
+            let Ok(text) = std::str::from_utf8(record.get(col).unwrap_or_default()) else {
+                utf8_ok = false;
+                continue;
+            };
+            let text = text.trim();
+            if text.is_empty() {
+                continue;
+            }
+            let field = match slot {
+                0 => Field::Barcode(text.into()),
+                1 => Field::Name(text.into()),
+                2 => Field::Price(text.into()),
+                _ => Field::Tax(text.into()),
+            };
+            raw.set(field, line);
+        }
+        if !utf8_ok {
+            check.problem(line, "not UTF-8 text: save the file as UTF-8".into());
+            continue;
+        }
+        check.item(raw, line);
+    }
+    if columns.is_some() && rows == 0 {
+        check.problem(0, "no items: add rows after the header".into());
+    }
+    check.finish()
+}
+
+fn csv_header(check: &mut Checker, record: &csv::ByteRecord, line: usize) -> Option<[usize; 4]> {
+    let names: Vec<String> = record
+        .iter()
+        .map(|f| String::from_utf8_lossy(f).trim().to_ascii_lowercase())
+        .collect();
+    let mut cols = [usize::MAX; 4];
+    let mut ok = true;
+    for (i, name) in names.iter().enumerate() {
+        match FIELDS.iter().position(|f| f == name) {
+            Some(slot) if cols[slot] == usize::MAX => cols[slot] = i,
+            Some(_) => {
+                check.problem(line, format!("column '{name}' appears twice in the header"));
+                ok = false;
+            }
+            None => {
+                check.problem(
+                    line,
+                    format!("unknown column '{name}': the header is barcode,name,price,tax"),
+                );
+                ok = false;
+            }
+        }
+    }
+    for (slot, field) in FIELDS.iter().enumerate() {
+        if cols[slot] == usize::MAX {
+            check.problem(
+                line,
+                format!("missing column '{field}': the header is barcode,name,price,tax"),
+            );
+            ok = false;
+        }
+    }
+    ok.then_some(cols)
+}
+
+enum Field {
+    Barcode(String),
+    Name(String),
+    Price(String),
+    Tax(String),
+}
+
+/// Field texts of one item, each with the line it came from.
+#[derive(Default)]
+struct RawItem {
+    barcode: Option<(String, usize)>,
+    name: Option<(String, usize)>,
+    price: Option<(String, usize)>,
+    tax: Option<(String, usize)>,
+}
+
+impl RawItem {
+    fn set(&mut self, field: Field, line: usize) {
+        match field {
+            Field::Barcode(v) => self.barcode = Some((v, line)),
+            Field::Name(v) => self.name = Some((v, line)),
+            Field::Price(v) => self.price = Some((v, line)),
+            Field::Tax(v) => self.tax = Some((v, line)),
+        }
+    }
+}
+
+/// Checks fields and collects problems; keeps the good items and their lines.
+struct Checker<'a> {
+    file: &'a Path,
+    tax_codes: &'a BTreeSet<String>,
+    currency: Currency,
+    problems: Vec<Problem>,
+    items: Vec<Item>,
+    gtins: Vec<u64>,
+    lines: Vec<usize>,
+}
+
+impl<'a> Checker<'a> {
+    fn new(file: &'a Path, tax_codes: &'a BTreeSet<String>, currency: Currency) -> Self {
+        Self {
+            file,
+            tax_codes,
+            currency,
+            problems: Vec::new(),
+            items: Vec::new(),
+            gtins: Vec::new(),
+            lines: Vec::new(),
+        }
+    }
+
+    fn problem(&mut self, line: usize, message: String) {
+        self.problems.push(Problem { line, message });
+    }
+
+    fn item(&mut self, raw: RawItem, line: usize) {
+        let before = self.problems.len();
+        let mut missing = Vec::new();
+        let barcode = match raw.barcode {
+            Some((text, at)) => self.barcode(&text, at).map(|g| (text, g)),
+            None => {
+                missing.push("barcode");
+                None
+            }
+        };
+        let name = match raw.name {
+            Some((text, at)) if text.trim().is_empty() => {
+                self.problem(at, "name is empty: give the item a name".into());
+                None
+            }
+            Some((text, _)) => Some(text),
+            None => {
+                missing.push("name");
+                None
+            }
+        };
+        let price = match raw.price {
+            Some((text, at)) => self.price(&text, at),
+            None => {
+                missing.push("price");
+                None
+            }
+        };
+        let tax = match raw.tax {
+            Some((text, at)) => self.tax(text, at),
+            None => {
+                missing.push("tax");
+                None
+            }
+        };
+        if !missing.is_empty() {
+            let list = missing.join(", ");
+            let s = if missing.len() > 1 { "s" } else { "" };
+            self.problem(
+                line,
+                format!("missing field{s} {list}: every item needs barcode, name, price and tax"),
+            );
+        }
+        if let (Some((barcode, g)), Some(name), Some(price), Some(tax_category)) =
+            (barcode, name, price, tax)
+            && self.problems.len() == before
+        {
+            self.gtins.push(g.value);
+            self.lines.push(line);
+            self.items.push(Item {
+                barcode,
+                gtin: g.key(),
+                name,
+                price,
+                tax_category,
+            });
+        }
+    }
+
+    fn barcode(&mut self, text: &str, line: usize) -> Option<Gtin> {
+        match gtin::parse(text) {
+            Ok(g) => Some(g),
+            Err(e) => {
+                self.problem(line, format!("barcode '{}': {e}", text.trim()));
+                None
+            }
+        }
+    }
+
+    fn price(&mut self, text: &str, line: usize) -> Option<Money> {
+        let t = text.trim();
+        let (negative, digits) = match t.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, t.strip_prefix('+').unwrap_or(t)),
+        };
+        let well_formed = !digits.is_empty()
+            && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+            && digits.bytes().filter(|&b| b == b'.').count() <= 1
+            && digits.bytes().any(|b| b.is_ascii_digit());
+        let amount = well_formed
+            .then(|| digits.parse::<Decimal>().ok())
+            .flatten();
+        let Some(amount) = amount else {
+            self.problem(
+                line,
+                format!(
+                    "price '{t}' is not an amount: write digits with an optional '.', e.g. \"4.50\""
+                ),
+            );
+            return None;
+        };
+        if negative && !amount.is_zero() {
+            self.problem(line, format!("price {t} is negative: a price is 0 or more"));
+            return None;
+        }
+        let allowed = minor_units(self.currency).unwrap_or(0);
+        match Money::new(amount, self.currency) {
+            Ok(m) => Some(m),
+            Err(_) => {
+                let code = self.currency.code();
+                let places = amount.normalize().scale();
+                self.problem(
+                    line,
+                    format!("price {t} has {places} decimals but {code} allows {allowed}"),
+                );
+                None
+            }
+        }
+    }
+
+    fn tax(&mut self, code: String, line: usize) -> Option<String> {
+        let code = code.trim().to_string();
+        if self.tax_codes.contains(&code) {
+            return Some(code);
+        }
+        let known: Vec<&str> = self.tax_codes.iter().map(String::as_str).collect();
+        self.problem(
+            line,
+            format!(
+                "unknown tax category '{code}': use one of {}",
+                known.join(", ")
+            ),
+        );
+        None
+    }
+
+    fn into_error(mut self) -> CatalogError {
+        self.problems.sort_by_key(|p| p.line);
+        CatalogError {
+            file: self.file.to_path_buf(),
+            problems: self.problems,
+        }
+    }
+
+    /// Checks barcodes for duplicates and builds the catalogue, or reports every problem.
+    fn finish(mut self) -> Result<Catalog, CatalogError> {
+        let indexed = index::index_gtins(&self.gtins);
+        let (map, dups) = match indexed {
+            Ok(v) => v,
+            Err(e) => {
+                self.problem(0, e.to_string());
+                return Err(self.into_error());
+            }
+        };
+        for (first, second) in dups {
+            let (a, b) = (&self.items[first], &self.items[second]);
+            let message = format!(
+                "duplicate barcode {}: line {} already has this product ({}); give each item its own barcode",
+                b.barcode, self.lines[first], a.name
+            );
+            let line = self.lines[second];
+            self.problem(line, message);
+        }
+        if !self.problems.is_empty() {
+            return Err(self.into_error());
+        }
+        Ok(Catalog::from_parts(self.items, map))
+    }
+}
+
+/// Maps byte offsets to 1-based line numbers.
+struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(text: &str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Self { starts }
+    }
+
+    fn line(&self, offset: usize) -> usize {
+        match self.starts.binary_search(&offset) {
+            Ok(i) => i + 1,
+            Err(i) => i,
+        }
+    }
+}
+
+/// The CSV error without the position (the problem already carries the line).
+fn csv_reason(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::Io(io) => io.to_string(),
+        csv::ErrorKind::Utf8 { .. } => "not UTF-8 text: save the file as UTF-8".into(),
+        _ => e.to_string(),
+    }
+}
