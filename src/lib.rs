@@ -8,6 +8,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod emv;
+pub mod harness;
 pub mod journal;
 pub mod money;
 pub mod network;

@@ -16,6 +16,7 @@ fn main() -> ExitCode {
     let outcome = match &cli.command {
         None => qrtill::cli::counter::run(&cli, &setup),
         Some(Command::Receipt(args)) => qrtill::cli::receipt::run(&setup, args),
+        Some(Command::Simulate(args)) => qrtill::cli::simulate::run(&cli, &setup, args),
         Some(Command::Catalog(CatalogCommand::Check { file })) => {
             let (stdout, stderr, code) =
                 qrtill::cli::catalog::check(file, &setup.config.tax, setup.config.currency());

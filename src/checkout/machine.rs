@@ -517,7 +517,7 @@ impl Checkout {
             tax_lines: totals
                 .tax_by_category
                 .iter()
-                .filter(|t| !t.taxable.is_zero())
+                .filter(|t| !t.rate.is_zero())
                 .map(|t| TaxLine {
                     label: t.label.clone(),
                     rate: t.rate,

@@ -33,6 +33,8 @@ pub enum Command {
     /// Work with catalogue files.
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Ring up N demo cash sales headless (virtual clock) into the journal.
+    Simulate(SimulateArgs),
     /// Decode, verify, encode and draw EMV QR payloads.
     #[command(subcommand)]
     Qr(QrCommand),
@@ -81,4 +83,14 @@ pub enum QrCommand {
     },
     /// Draw any payload as a QR code in the terminal.
     Show { payload: String },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SimulateArgs {
+    /// How many sales to ring up.
+    #[arg(long, default_value_t = 10)]
+    pub sales: u64,
+    /// Seed for the basket generator (the same seed gives the same baskets).
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
 }

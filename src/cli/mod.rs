@@ -5,6 +5,7 @@ pub mod args;
 pub mod catalog;
 pub mod counter;
 pub mod receipt;
+pub mod simulate;
 
 use crate::config::{Config, data_dir};
 use std::io::Write;

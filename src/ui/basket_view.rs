@@ -33,7 +33,7 @@ pub fn fit(s: &str, width: usize) -> String {
     format!("{out}{}", " ".repeat(width.saturating_sub(out.width())))
 }
 
-fn basket_lines(view: &CounterView, area: Rect, buf: &mut Buffer) {
+pub fn basket_lines(view: &CounterView, area: Rect, buf: &mut Buffer) {
     let checkout = view.checkout;
     let block = Block::new()
         .borders(Borders::ALL)

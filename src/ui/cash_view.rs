@@ -12,7 +12,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 pub fn render(view: &CounterView, input: &str, area: Rect, buf: &mut Buffer) {
     let [left, right] =
         Layout::horizontal([Constraint::Min(40), Constraint::Length(36)]).areas(area);
-    super::basket_view::render(view, left.union(right), buf);
+    super::basket_view::basket_lines(view, left, buf);
 
     let total = view.checkout.totals().total;
     let block = Block::new()
@@ -20,7 +20,6 @@ pub fn render(view: &CounterView, input: &str, area: Rect, buf: &mut Buffer) {
         .title(strings::CASH_TITLE)
         .border_style(Style::new().fg(Color::Yellow));
     let inner = block.inner(right);
-    ratatui::widgets::Clear.render(right, buf);
     block.render(right, buf);
 
     let bold = Style::new().add_modifier(Modifier::BOLD);

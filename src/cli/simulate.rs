@@ -1,0 +1,70 @@
+//! `qrtill simulate --sales N`: rings up N demo sales headless, on a virtual clock, into the
+//! journal of the data directory. Trainers use it to fill a journal; the crash tests use it to
+//! have a process to kill in the middle of committing sales.
+
+use super::args::{Cli, SimulateArgs};
+use super::{Outcome, Setup};
+use crate::checkout::{Action, Screen};
+use crate::harness;
+use crate::journal::Journal;
+use crate::runtime::ScreenPrinter;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub fn run(cli: &Cli, setup: &Setup, args: &SimulateArgs) -> Outcome {
+    if let Err(o) = setup.ensure_data_dir() {
+        return o;
+    }
+    let catalog = match super::counter::load_catalog(cli, setup) {
+        Ok(c) => Arc::new(c),
+        Err(o) => return o,
+    };
+    if catalog.is_empty() {
+        return Outcome::fail(1, "qrtill: the catalogue is empty: nothing to sell");
+    }
+    let journal = match Journal::open(&setup.journal_path()) {
+        Ok(j) => j,
+        Err(e) => return Outcome::fail(1, format!("qrtill: {e}")),
+    };
+    let mut rt = harness::runtime(
+        &setup.config,
+        catalog.clone(),
+        journal,
+        Box::new(ScreenPrinter::default()),
+    );
+    let items = catalog.items();
+    let mut next = args.seed;
+    let mut committed = 0u64;
+    for _ in 0..args.sales {
+        // A small deterministic generator is enough to vary baskets (no statistics needed).
+        for _ in 0..1 + (next % 3) {
+            next = next
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let item = &items[(next >> 33) as usize % items.len()];
+            harness::scan(&mut rt, &item.barcode);
+        }
+        rt.dispatch(Action::PayCash);
+        rt.dispatch(Action::QuickTender(0));
+        if matches!(rt.checkout.screen, Screen::Receipt { .. }) {
+            committed += 1;
+        } else {
+            let why = rt
+                .checkout
+                .notice
+                .as_ref()
+                .map(|n| n.text.clone())
+                .unwrap_or_default();
+            return Outcome::fail(
+                1,
+                format!("qrtill: sale {} did not complete: {why}", committed + 1),
+            );
+        }
+        rt.dispatch(Action::Enter);
+        rt.clock().advance(Duration::from_secs(30));
+    }
+    Outcome::ok(format!(
+        "{committed} sales committed to {}\n",
+        setup.journal_path().display()
+    ))
+}
