@@ -185,6 +185,11 @@ pub fn render_escpos(receipt: &Receipt, opts: EscPosOptions) -> Result<EscPosRec
     let mut p = Printer::new(driver.clone(), Protocol::default(), None);
     let mut replaced = Vec::new();
     p.init()?.page_code(CODE_PAGE)?;
+    if opts.charset.encoding().is_some() {
+        // Chinese-market printers often power up in double-byte mode and ESC @ does not always
+        // leave it; start from single-byte so code-page bytes are not read as halves of pairs.
+        p.custom(&FS_CJK_OFF)?;
+    }
     let mut current = LineStyle::default();
     for block in layout(receipt, opts.width) {
         match block {
@@ -272,16 +277,20 @@ pub fn code128(data: &str) -> Vec<u8> {
 ///
 /// ASCII goes out as is. Wide (two-column) glyphs go out in double-byte mode if the charset
 /// has them in its two-byte range; one-column accented letters use the PC858 code page. Any
-/// other glyph prints as one `?` per column it would take, and is returned in the second value.
+/// other glyph prints as one `?` per column it takes on screen, and is returned in the second
+/// value. Columns are counted as the layout counts them (display width of the text so far),
+/// so emoji sequences and variation selectors cannot push a line past the paper edge.
 pub fn encode_text(text: &str, charset: PrinterCharset) -> (Vec<u8>, Vec<char>) {
     let mut out = Vec::with_capacity(text.len());
     let mut replaced = Vec::new();
     let mut in_cjk = false;
-    let mut buf = [0u8; 4];
-    for c in text.chars() {
-        let cols = width(c.encode_utf8(&mut buf));
-        let c = if c.is_control() { ' ' } else { c };
-        if c.is_ascii() {
+    let mut printed_cols = 0usize;
+    for (at, c) in text.char_indices() {
+        let end = at + c.len_utf8();
+        // Columns this glyph adds on screen.
+        let cols = width(&text[..end]).saturating_sub(printed_cols);
+        printed_cols += cols;
+        if c.is_ascii() && !c.is_control() && cols == 1 {
             leave_cjk(&mut out, &mut in_cjk);
             out.push(c as u8);
             continue;

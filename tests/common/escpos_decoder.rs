@@ -207,8 +207,8 @@ pub fn decode(bytes: &[u8], encoding: Option<&'static Encoding>) -> Result<Vec<I
                 i += 1;
             }
             _ => {
-                // Code-page byte (PC858); the samples have none, so show it raw.
-                text.push_str(&format!("[x{b:02x}]"));
+                // A one-column code-page (PC858) glyph.
+                text.push(pc858(b));
                 i += 1;
             }
         }
@@ -255,4 +255,14 @@ pub fn text_lines(items: &[Item]) -> Vec<String> {
             Item::Event(_) => None,
         })
         .collect()
+}
+
+/// PC858 byte to glyph, built from the Latin-1 range plus `€` as qrtill encodes them (the
+/// encoder takes its table from the escpos crate); unknown bytes read as `¤`.
+fn pc858(b: u8) -> char {
+    use qrtill::receipt::{PrinterCharset, escpos::encode_text};
+    ('\u{a0}'..='\u{ff}')
+        .chain(['€'])
+        .find(|c| encode_text(&c.to_string(), PrinterCharset::Ascii).0 == [b])
+        .unwrap_or('¤')
 }
