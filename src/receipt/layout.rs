@@ -6,10 +6,9 @@ use super::labels::Label;
 use super::model::{FundedBy, Lang, Receipt, ReceiptStatus, Tender, WalletTender};
 use super::width::{center, key_value, wrap};
 use crate::money::Money;
-use serde::Serialize;
 
 /// The paper widths qrtill lays out for: 58 mm (32 columns) and 80 mm (42 or 48 columns).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum PaperWidth {
     W32,
     W42,

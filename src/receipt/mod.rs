@@ -2,6 +2,7 @@
 //! (screen, stdout) or as ESC/POS bytes (thermal printers, with CJK in the printer's
 //! Chinese/Korean mode).
 
+pub mod escpos;
 pub mod labels;
 pub mod layout;
 pub mod model;
@@ -9,6 +10,9 @@ pub mod samples;
 pub mod text;
 pub mod width;
 
+pub use escpos::{
+    EscPosError, EscPosOptions, EscPosReceipt, PrinterCharset, UnknownCharset, render_escpos,
+};
 pub use labels::Label;
 pub use layout::{Block, PaperWidth, UnsupportedWidth};
 pub use model::{

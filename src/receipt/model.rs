@@ -288,4 +288,17 @@ mod tests {
         };
         assert_eq!(odd.describe(), "weird 1.5");
     }
+
+    #[test]
+    fn receipts_survive_the_journal_as_json() {
+        for (name, receipt) in crate::receipt::samples::all() {
+            let json = serde_json::to_string(&receipt).unwrap();
+            let back: Receipt = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, receipt, "{name}");
+        }
+        let json = serde_json::to_value(crate::receipt::samples::alipay_fx_sale()).unwrap();
+        assert_eq!(json["tender"]["kind"], "wallet");
+        assert_eq!(json["tender"]["rate"]["rate"], "7.1853");
+        assert_eq!(json["lang"], "zh-Hans");
+    }
 }

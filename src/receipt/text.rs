@@ -42,4 +42,29 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn unpaid_slip_says_not_paid_in_both_languages() {
+        let mut r = samples::wechat_sale();
+        r.status = crate::receipt::ReceiptStatus::NotPaid;
+        let lines = render_text(&r, PaperWidth::W42);
+        assert!(lines.iter().any(|l| l.ends_with("NOT PAID 未支付")));
+        assert!(!lines.iter().any(|l| l.contains("APPROVED")));
+        let blocks = crate::receipt::layout::layout(&r, PaperWidth::W42);
+        let status_style = blocks.iter().find_map(|b| match b {
+            crate::receipt::Block::Text { text, style } if text.contains("NOT PAID") => {
+                Some(*style)
+            }
+            _ => None,
+        });
+        assert!(status_style.is_some_and(|s| s.bold && s.double_height));
+    }
+
+    #[test]
+    fn english_only_slip_has_no_second_language() {
+        let mut r = samples::kakao_pay_sale();
+        r.lang = crate::receipt::Lang::En;
+        let text = render_text(&r, PaperWidth::W48).join("\n");
+        assert!(text.contains("TOTAL") && !text.contains("합계"));
+    }
 }
