@@ -204,6 +204,16 @@ impl Config {
                 self.merchant.mcc
             )));
         }
+        if let Err(e) = self.printer.target.parse::<crate::printer::PrinterTarget>() {
+            return Err(bad(format!("printer.target: {e}")));
+        }
+        if let Err(e) = self
+            .printer
+            .charset
+            .parse::<crate::receipt::PrinterCharset>()
+        {
+            return Err(bad(format!("printer.charset: {e}")));
+        }
         if self.merchant.country.len() != 2 {
             return Err(bad(format!(
                 "merchant.country = \"{}\": use a 2-letter ISO 3166 code such as \"US\"",

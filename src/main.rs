@@ -21,7 +21,7 @@ fn main() -> ExitCode {
             let (stdout, stderr, code) =
                 qrtill::cli::catalog::check(file, &setup.config.tax, setup.config.currency());
             Outcome {
-                stdout,
+                stdout: stdout.into_bytes(),
                 stderr: (!stderr.is_empty()).then_some(stderr),
                 code,
             }

@@ -10,11 +10,15 @@ use std::collections::VecDeque;
 /// Where receipts go. Printing never blocks the sale: `submit` returns at once and the result
 /// arrives later through `poll`.
 pub trait ReceiptPrinter {
-    fn submit(&mut self, sale: &CompletedSale);
+    /// Queues the receipt of a committed sale. The original print of a cash sale also kicks
+    /// the cash drawer; a reprint never does.
+    fn submit(&mut self, sale: &CompletedSale, reprint: bool);
     /// Finished jobs since the last call: `(sale_no, Ok or the reason it failed)`.
     fn poll(&mut self) -> Vec<(u64, Result<(), String>)>;
-    /// Kick the cash drawer (a no-op where there is none).
-    fn open_drawer(&mut self) {}
+    /// Whether jobs are still out, so the loop knows to come back for them.
+    fn busy(&self) -> bool {
+        false
+    }
 }
 
 /// The receipt is shown on screen only; "printing" always succeeds at once.
@@ -24,7 +28,7 @@ pub struct ScreenPrinter {
 }
 
 impl ReceiptPrinter for ScreenPrinter {
-    fn submit(&mut self, sale: &CompletedSale) {
+    fn submit(&mut self, sale: &CompletedSale, _reprint: bool) {
         self.done.push(sale.sale_no);
     }
 
@@ -85,7 +89,10 @@ impl<C: Clock> Runtime<C> {
 
     /// When the runtime next needs to wake up without input, if ever.
     pub fn next_deadline(&self) -> Option<Timestamp> {
-        None
+        // A receipt out at the printer is checked on every short wake-up until it finishes.
+        self.printer
+            .busy()
+            .then(|| self.clock.now() + std::time::Duration::from_millis(50))
     }
 
     fn feed(&mut self, first: Event) {
@@ -114,12 +121,8 @@ impl<C: Clock> Runtime<C> {
                     }
                 }
             }
-            Effect::Print(sale) => {
-                self.printer.submit(&sale);
-                None
-            }
-            Effect::OpenDrawer => {
-                self.printer.open_drawer();
+            Effect::Print { sale, reprint } => {
+                self.printer.submit(&sale, reprint);
                 None
             }
         }

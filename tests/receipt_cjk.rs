@@ -73,6 +73,7 @@ fn whole_slips_decode_back_in_their_printer_charset() {
             EscPosOptions {
                 width: PaperWidth::W42,
                 charset,
+                reprint: false,
             },
         )
         .expect("renders");
@@ -162,6 +163,7 @@ fn printed_cjk_takes_the_same_columns_as_on_screen() {
                 EscPosOptions {
                     width: width_choice,
                     charset,
+                    reprint: false,
                 },
             )
             .expect("renders");

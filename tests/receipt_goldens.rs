@@ -17,7 +17,15 @@ fn escpos_for(name: &str, width: PaperWidth) -> (Vec<u8>, PrinterCharset) {
         .map(|(_, r)| r)
         .expect("sample exists");
     let charset = PrinterCharset::suited_to(receipt.lang);
-    let out = render_escpos(&receipt, EscPosOptions { width, charset }).expect("renders");
+    let out = render_escpos(
+        &receipt,
+        EscPosOptions {
+            width,
+            charset,
+            ..Default::default()
+        },
+    )
+    .expect("renders");
     assert!(
         out.replaced.is_empty(),
         "{name}: {:?}",

@@ -65,7 +65,7 @@ proptest! {
         }
         // On paper: every printed line, measured in printer columns, fits too.
         for charset in PrinterCharset::ALL {
-            let out = render_escpos(&receipt, EscPosOptions { width: paper, charset });
+            let out = render_escpos(&receipt, EscPosOptions { width: paper, charset, ..Default::default() });
             prop_assert!(out.is_ok());
             let bytes = out.map(|o| o.bytes).unwrap_or_default();
             let items = decode(&bytes, charset.encoding());

@@ -60,8 +60,7 @@ pub enum Effect {
         sale: CompletedSale,
         attempt: Option<String>,
     },
-    /// Print the receipt of a committed sale (asynchronously; reported with `Printed`).
-    Print(CompletedSale),
-    /// Open the cash drawer (cash sales).
-    OpenDrawer,
+    /// Print the receipt of a committed sale (asynchronously; reported with `Printed`). The
+    /// first print of a cash sale kicks the drawer; a reprint does not.
+    Print { sale: CompletedSale, reprint: bool },
 }

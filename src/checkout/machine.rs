@@ -534,10 +534,10 @@ impl Checkout {
         self.selected = 0;
         self.scan_input.clear();
         self.notice = Some(Notice::info(format!("Sale {} saved", sale.sale_no)));
-        let mut effects = vec![Effect::Print((*sale).clone())];
-        if matches!(sale.tender, SaleTender::Cash { .. }) {
-            effects.push(Effect::OpenDrawer);
-        }
+        let effects = vec![Effect::Print {
+            sale: (*sale).clone(),
+            reprint: false,
+        }];
         self.screen = Screen::Receipt {
             sale,
             print: PrintStatus::Printing,
@@ -560,7 +560,10 @@ impl Checkout {
                     print: PrintStatus::Printing,
                     scroll,
                 };
-                vec![Effect::Print(*sale)]
+                vec![Effect::Print {
+                    sale: *sale,
+                    reprint: true,
+                }]
             }
             Action::Up | Action::Down => {
                 let scroll = if action == Action::Up {

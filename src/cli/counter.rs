@@ -18,6 +18,12 @@ pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
         Ok(c) => c,
         Err(o) => return o,
     };
+    let printer: Box<dyn crate::runtime::ReceiptPrinter> =
+        match setup.printer_target(cli.printer.as_deref()) {
+            Ok(crate::printer::PrinterTarget::Screen) => Box::new(ScreenPrinter::default()),
+            Ok(target) => Box::new(crate::printer::Spool::new(target, config)),
+            Err(o) => return o,
+        };
     let journal = match Journal::open(&setup.journal_path()) {
         Ok(j) => j,
         Err(e) => return Outcome::fail(1, format!("qrtill: {e}")),
@@ -28,12 +34,7 @@ pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
         tax: config.tax.clone(),
     };
     let checkout = Checkout::new(settings, Arc::new(catalog));
-    let mut runtime = Runtime::new(
-        checkout,
-        SystemClock,
-        journal,
-        Box::new(ScreenPrinter::default()),
-    );
+    let mut runtime = Runtime::new(checkout, SystemClock, journal, printer);
     tracing::info!(data = %setup.data_dir.display(), "counter open");
 
     // ratatui::init installs a panic hook that restores the terminal before the panic message.

@@ -18,15 +18,16 @@ pub const EXIT_BAD_INPUT: i32 = 2;
 /// What a subcommand printed and how it exits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
-    pub stdout: String,
+    /// Bytes, not text: `receipt --format escpos` writes printer commands.
+    pub stdout: Vec<u8>,
     pub stderr: Option<String>,
     pub code: i32,
 }
 
 impl Outcome {
-    pub fn ok(stdout: String) -> Self {
+    pub fn ok(stdout: impl Into<Vec<u8>>) -> Self {
         Self {
-            stdout,
+            stdout: stdout.into(),
             stderr: None,
             code: 0,
         }
@@ -34,7 +35,7 @@ impl Outcome {
 
     pub fn fail(code: i32, message: impl Into<String>) -> Self {
         Self {
-            stdout: String::new(),
+            stdout: Vec::new(),
             stderr: Some(message.into()),
             code,
         }
@@ -43,7 +44,7 @@ impl Outcome {
     /// Writes the outcome out and turns it into the process exit code.
     pub fn emit(self) -> ExitCode {
         let mut out = std::io::stdout().lock();
-        let _ = out.write_all(self.stdout.as_bytes());
+        let _ = out.write_all(&self.stdout);
         let _ = out.flush();
         if let Some(err) = self.stderr {
             let err = err.trim_end();
@@ -82,6 +83,22 @@ impl Setup {
                     self.data_dir.display()
                 ),
             )
+        })
+    }
+
+    /// The printer target: `--printer` over the config's `printer.target`.
+    pub fn printer_target(
+        &self,
+        flag: Option<&str>,
+    ) -> Result<crate::printer::PrinterTarget, Outcome> {
+        let text = flag.unwrap_or(&self.config.printer.target);
+        text.parse().map_err(|e| {
+            let source = if flag.is_some() {
+                "--printer"
+            } else {
+                "printer.target"
+            };
+            Outcome::fail(EXIT_BAD_INPUT, format!("qrtill: {source}: {e}"))
         })
     }
 

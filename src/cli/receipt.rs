@@ -4,7 +4,9 @@ use super::args::{ReceiptArgs, ReceiptFormat};
 use super::{EXIT_BAD_INPUT, Outcome, Setup};
 use crate::checkout::slip::receipt_for;
 use crate::journal::Journal;
-use crate::receipt::{Lang, PaperWidth, render_text_string};
+use crate::receipt::{
+    EscPosOptions, Lang, PaperWidth, PrinterCharset, render_escpos, render_text_string,
+};
 
 pub fn run(setup: &Setup, args: &ReceiptArgs) -> Outcome {
     let width = match args.width {
@@ -62,6 +64,27 @@ pub fn run(setup: &Setup, args: &ReceiptArgs) -> Outcome {
     let receipt = receipt_for(&sale, &setup.config, lang);
     match args.format {
         ReceiptFormat::Text => Outcome::ok(render_text_string(&receipt, width)),
-        ReceiptFormat::Escpos => Outcome::fail(1, "qrtill: ESC/POS output is not available yet"),
+        ReceiptFormat::Escpos => {
+            // A printer's charset setting wins; else the one suited to the slip's language.
+            let charset = setup
+                .config
+                .printer
+                .charset
+                .parse()
+                .unwrap_or_else(|_| PrinterCharset::suited_to(receipt.lang));
+            let opts = EscPosOptions {
+                width,
+                charset,
+                reprint: true,
+            };
+            match render_escpos(&receipt, opts) {
+                Ok(out) => Outcome {
+                    stderr: out.warning(charset),
+                    stdout: out.bytes,
+                    code: 0,
+                },
+                Err(e) => Outcome::fail(1, format!("qrtill: {e}")),
+            }
+        }
     }
 }

@@ -7,8 +7,10 @@
 
 mod queue;
 mod send;
+mod spool;
 mod target;
 
 pub use queue::{JobHandle, JobId, PrintJob, PrintOutcome, PrintQueue, PrintReport};
 pub use send::{PrintError, PrintTimeouts, send};
+pub use spool::Spool;
 pub use target::{PrinterTarget, RAW_PRINT_PORT, TargetParseError};

@@ -116,6 +116,8 @@ impl FromStr for PrinterCharset {
 pub struct EscPosOptions {
     pub width: PaperWidth,
     pub charset: PrinterCharset,
+    /// A reprint never kicks the cash drawer; the original cash receipt does.
+    pub reprint: bool,
 }
 
 /// ESC/POS bytes plus the glyphs the printer could not print (each printed as `?`, one per
@@ -218,7 +220,7 @@ pub fn render_escpos(receipt: &Receipt, opts: EscPosOptions) -> Result<EscPosRec
         }
     }
     apply_style(&mut p, &mut current, LineStyle::default())?;
-    if receipt.tender.is_cash() {
+    if receipt.tender.is_cash() && !opts.reprint {
         p.custom(&DRAWER_KICK)?;
     }
     p.cut()?.print()?;
@@ -396,6 +398,16 @@ mod tests {
     }
 
     #[test]
+    fn a_reprint_of_a_cash_sale_does_not_kick_the_drawer() {
+        let opts = EscPosOptions {
+            reprint: true,
+            ..EscPosOptions::default()
+        };
+        let bytes = render_escpos(&samples::cash_sale(), opts).unwrap().bytes;
+        assert!(!bytes.windows(DRAWER_KICK.len()).any(|w| w == DRAWER_KICK));
+    }
+
+    #[test]
     fn cash_sale_kicks_the_drawer_and_others_do_not() {
         let opts = EscPosOptions::default();
         let cash = render_escpos(&samples::cash_sale(), opts).unwrap();
@@ -436,6 +448,7 @@ mod tests {
         let opts = EscPosOptions {
             width: PaperWidth::W42,
             charset: PrinterCharset::Gb18030,
+            reprint: false,
         };
         let out = render_escpos(&r, opts).unwrap();
         let warning = out.warning(opts.charset).unwrap_or_default();

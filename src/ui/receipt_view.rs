@@ -47,7 +47,7 @@ pub fn render(
             Style::new().fg(Color::Green),
         ),
         PrintStatus::Failed(reason) => Span::styled(
-            format!("  {} ({reason}) — press r to reprint", strings::NOT_PRINTED),
+            format!("  {} — r to reprint · {reason}", strings::NOT_PRINTED),
             Style::new().fg(Color::White).bg(Color::Red),
         ),
     };
