@@ -10,7 +10,10 @@ use qrtill::emv::mpm::{self, Mpm, Value};
 use serde_json::{Map, Value as Json, json};
 
 fn vectors() -> Vec<Json> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors/emv-qr-public.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/vectors/emv-qr-public.json"
+    );
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {path}: {e}"));
     match serde_json::from_str(&text) {
         Ok(Json::Array(v)) => v,
@@ -91,7 +94,11 @@ fn mpm_vectors_with_bad_crc_or_structure_are_refused() {
         }
         let payload = v["payload"].as_str().unwrap_or_default();
         let decoded = mpm::decode(payload);
-        assert!(decoded.is_err(), "{payload} must be refused ({})", v["note"]);
+        assert!(
+            decoded.is_err(),
+            "{payload} must be refused ({})",
+            v["note"]
+        );
         // The CLI refuses it too, with a one-line reason.
         let out = qrtill::cli::qr::decode(payload);
         assert_eq!(out.exit_code, 1, "{payload}");
@@ -104,7 +111,10 @@ fn mpm_vectors_with_bad_crc_or_structure_are_refused() {
 
 #[test]
 fn structurally_broken_vectors_fail_on_structure_not_just_crc() {
-    for v in vectors().iter().filter(|v| v["mode"] == "mpm" && !flag(v, "tlv_ok")) {
+    for v in vectors()
+        .iter()
+        .filter(|v| v["mode"] == "mpm" && !flag(v, "tlv_ok"))
+    {
         let payload = v["payload"].as_str().unwrap_or_default();
         let err = mpm::decode(payload).err();
         assert!(
@@ -150,12 +160,18 @@ fn cpm_vectors_decode_to_the_reference_tree_or_are_refused() {
             refused += 1;
         }
     }
-    assert!(decoded >= 20 && refused >= 1, "{decoded} decoded, {refused} refused");
+    assert!(
+        decoded >= 20 && refused >= 1,
+        "{decoded} decoded, {refused} refused"
+    );
 }
 
 #[test]
 fn cpm_checks_agree_with_each_vector() {
-    for v in vectors().iter().filter(|v| v["mode"] == "cpm" && flag(v, "tlv_ok")) {
+    for v in vectors()
+        .iter()
+        .filter(|v| v["mode"] == "cpm" && flag(v, "tlv_ok"))
+    {
         let payload = v["payload"].as_str().unwrap_or_default();
         let note = v["note"].as_str().unwrap_or_default();
         let c = if payload.starts_with("850543") {
@@ -163,7 +179,9 @@ fn cpm_checks_agree_with_each_vector() {
         } else {
             cpm::decode_base64(payload)
         };
-        let Ok(c) = c else { panic!("{payload} decodes") };
+        let Ok(c) = c else {
+            panic!("{payload} decodes")
+        };
         let rules: Vec<CpmRule> = cpm::check(&c).into_iter().map(|x| x.rule).collect();
         let expected = if note.contains("requires at least one 61") {
             vec![CpmRule::NoApplicationTemplate]
@@ -181,9 +199,21 @@ fn cpm_checks_agree_with_each_vector() {
 /// spec summary in `shared/domain/emv-qr.md`): (payload fragment, tag, rule).
 const KNOWN_DEVIATIONS: &[(&str, &str, &str)] = &[
     // QRIS puts non-template data in 62/98 and 62/60; 62/50-99 must carry a GUID.
-    ("626001152110050107770150715ASTRAPAY2105", "62/98/00", "missing_guid"),
-    ("626001152104140025420150715ASTRAPAY0000", "62/98/00", "missing_guid"),
-    ("0707TID00656024607cc759c07a8847bf7b4def", "62/60/00", "missing_guid"),
+    (
+        "626001152110050107770150715ASTRAPAY2105",
+        "62/98/00",
+        "missing_guid",
+    ),
+    (
+        "626001152104140025420150715ASTRAPAY0000",
+        "62/98/00",
+        "missing_guid",
+    ),
+    (
+        "0707TID00656024607cc759c07a8847bf7b4def",
+        "62/60/00",
+        "missing_guid",
+    ),
     // Khmer merchant name in 59 (ans); the alternate-language template 64 is for that.
     ("5908ចន ស្មីន6009Siam Reap", "59", "format_ans"),
     // No merchant account information at all.
@@ -200,13 +230,28 @@ fn sound_vectors_verify_unless_the_note_names_a_rule_they_break() {
             continue;
         }
         let note = v["note"].as_str().unwrap_or_default();
-        let bends = ["missing", "exceeds", "length 00", "decimals !=", "not a combination",
-            "without 55", "RFU", "'0'", "non-numeric", "not GUID", "no GUID", "lowercase", "emoji"];
+        let bends = [
+            "missing",
+            "exceeds",
+            "length 00",
+            "decimals !=",
+            "not a combination",
+            "without 55",
+            "RFU",
+            "'0'",
+            "non-numeric",
+            "not GUID",
+            "no GUID",
+            "lowercase",
+            "emoji",
+        ];
         if bends.iter().any(|b| note.contains(b)) {
             continue;
         }
         let payload = v["payload"].as_str().unwrap_or_default();
-        let Ok(m) = mpm::decode(payload) else { panic!("decodes") };
+        let Ok(m) = mpm::decode(payload) else {
+            panic!("decodes")
+        };
         let violations = qrtill::emv::verify::verify(&m);
         let expected = KNOWN_DEVIATIONS
             .iter()
@@ -244,12 +289,17 @@ fn vectors_whose_note_names_an_emvco_breach_fail_verify() {
         let payload = v["payload"].as_str().unwrap_or_default();
         for (phrase, rule) in breaches {
             if note.contains(phrase) {
-                let Ok(m) = mpm::decode(payload) else { panic!("decodes") };
+                let Ok(m) = mpm::decode(payload) else {
+                    panic!("decodes")
+                };
                 let rules: Vec<&str> = qrtill::emv::verify::verify(&m)
                     .iter()
                     .map(|x| x.rule.code())
                     .collect();
-                assert!(rules.contains(&rule), "{payload}: note '{note}' but got {rules:?}");
+                assert!(
+                    rules.contains(&rule),
+                    "{payload}: note '{note}' but got {rules:?}"
+                );
                 checked += 1;
             }
         }

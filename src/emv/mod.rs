@@ -17,3 +17,6 @@ pub use dynamic::{DynamicQr, MerchantQrInfo};
 pub use mpm::{DataObject, Mpm, MpmError, SubObject, Value};
 pub use payment_code::{PaymentCodeError, WalletFamily};
 pub use verify::{Rule, Violation};
+
+#[cfg(test)]
+mod proptests;
