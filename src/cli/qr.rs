@@ -58,8 +58,9 @@ pub enum PayloadKind {
 /// is not digits is tried as CPM base64 so the checks can say what is wrong.
 pub fn detect(payload: &str) -> PayloadKind {
     let digits = !payload.is_empty() && payload.bytes().all(|b| b.is_ascii_digit());
-    let hex_cpm = payload.len() >= 12
-        && payload[..12].eq_ignore_ascii_case("850543505630")
+    let hex_cpm = payload
+        .get(..12)
+        .is_some_and(|p| p.eq_ignore_ascii_case("850543505630"))
         && payload.bytes().all(|b| b.is_ascii_hexdigit());
     if hex_cpm {
         PayloadKind::CpmHex
@@ -320,6 +321,12 @@ mod tests {
             merchant_id: "M001".into(),
             default_currency: Currency::SGD,
         }
+    }
+
+    #[test]
+    fn detection_never_splits_a_multi_byte_character() {
+        assert_eq!(detect("85054350563最"), PayloadKind::CpmBase64);
+        assert_eq!(decode("85054350563最").exit_code, 1);
     }
 
     #[test]

@@ -391,7 +391,7 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 fn from_hex(text: &str) -> Result<Vec<u8>, CpmError> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return Err(CpmError::Hex("odd number of digits".into()));
     }
     text.as_bytes()

@@ -357,7 +357,7 @@ fn merchant_account_template_needs_a_guid() {
 #[test]
 fn guid_is_at_most_32_characters() {
     let mut objs = base();
-    objs[2] = DataObject::template(26, vec![SubObject::new(0, &"g".repeat(33))]);
+    objs[2] = DataObject::template(26, vec![SubObject::new(0, "g".repeat(33))]);
     assert!(has(
         &violations_of(&objs),
         "26/00",
@@ -401,7 +401,7 @@ fn empty_values_are_refused_at_root_and_in_templates() {
 #[test]
 fn additional_data_labels_are_at_most_25() {
     let mut objs = base();
-    objs[9] = DataObject::template(62, vec![SubObject::new(7, &"T".repeat(26))]);
+    objs[9] = DataObject::template(62, vec![SubObject::new(7, "T".repeat(26))]);
     assert!(has(
         &violations_of(&objs),
         "62/07",
