@@ -4,6 +4,7 @@
 pub mod args;
 pub mod catalog;
 pub mod counter;
+pub mod qr;
 pub mod receipt;
 pub mod simulate;
 

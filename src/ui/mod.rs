@@ -7,6 +7,7 @@ mod cash_view;
 mod chrome;
 mod help_view;
 pub mod keymap;
+pub mod qr_code;
 mod receipt_view;
 mod search_view;
 pub mod strings;
