@@ -1,1 +1,471 @@
-//! (in progress)
+//! The simulated payment network: an acquirer, the wallets behind it, card tap, FX and its own
+//! ledger. Pure and deterministic given a seed and the `now` it is handed: no threads, no sleeps,
+//! no system clock. Replies carry the time they arrive so the counter's runtime delivers them
+//! through its timer queue.
+//!
+//! Randomness (latencies, shopper reaction times, ids) is drawn from a ChaCha stream keyed by
+//! the seed *and* the request it concerns, so a restart from the ledger replays the same choices.
+
+pub mod api;
+pub mod book;
+pub mod card;
+pub mod codes;
+pub mod ledger;
+pub mod phone;
+pub mod state;
+
+mod acquirer;
+mod wallet;
+
+pub use api::*;
+pub use book::{
+    BookError, CancelWindow, ConfirmBehaviour, DEFAULT_WALLETS_TOML, Dialect, FundedBy,
+    PasswordHabit, PollProfile, Promotion, Shopper, ShopperId, WalletBook, WalletId, WalletMode,
+    WalletProfile,
+};
+pub use card::{CardAuth, CardBrand, CardDecline, CardRequest, CardResponse, TEST_CARDS, TestCard};
+pub use codes::{ResultCode, ResultInfo, ResultStatus};
+pub use ledger::{LedgerError, LedgerStore};
+pub use phone::{CODE_LIFETIME_MS, PhoneError, PhoneScreen};
+pub use state::{BalanceMove, MoveKind};
+
+use crate::clock::Timestamp;
+use crate::money::Money;
+use crate::money::fx::FxTable;
+use ledger::LedgerBatch;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use state::{IssuedCode, Order, RefundRecord, ShopperWallet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+
+#[derive(Debug, thiserror::Error)]
+pub enum NetworkError {
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error(
+        "network ledger holds shopper '{shopper}' in {found}, but the wallet book says {expected}"
+    )]
+    CurrencyChanged {
+        shopper: String,
+        found: &'static str,
+        expected: &'static str,
+    },
+}
+
+/// Which acquirer call a scripted fault hits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Call {
+    Pay,
+    Query,
+    Cancel,
+    Refund,
+    Card,
+}
+
+/// A scripted network fault for demos and tests (wallets.md §10 scenarios 11, 15, 16, 35).
+/// Faults queue up and each hits the next call of its kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// The request is processed but the reply never arrives.
+    DropReply(Call),
+    /// The request is not processed: U + REQUEST_TRAFFIC_EXCEED_LIMIT (cancel: retry flag set).
+    Throttle(Call),
+    /// The request is processed but the reply says U + UNKNOWN_EXCEPTION.
+    SystemError(Call),
+}
+
+impl Fault {
+    fn call(self) -> Call {
+        match self {
+            Fault::DropReply(c) | Fault::Throttle(c) | Fault::SystemError(c) => c,
+        }
+    }
+}
+
+/// Latency of the acquirer's own replies (query, cancel, refund, notifications), ms.
+const BACKEND_LATENCY_MS: [u64; 2] = [80, 400];
+/// Card authorizations go to an issuer and take a little longer.
+const CARD_LATENCY_MS: [u64; 2] = [700, 1800];
+/// Order codes never live longer than this (Antom: order-code expiry < 30 min).
+const MAX_ORDER_CODE_MS: i64 = 30 * 60_000;
+
+pub struct Network {
+    book: WalletBook,
+    fx: FxTable,
+    seed: u64,
+    ledger: LedgerStore,
+    orders: BTreeMap<String, Order>,
+    /// Orders whose stage is still open, so clock ticks touch only these.
+    open_orders: BTreeSet<String>,
+    /// Bill number -> payment request id, for order-code scans.
+    bills: HashMap<String, String>,
+    codes: HashMap<String, IssuedCode>,
+    wallets: BTreeMap<ShopperId, ShopperWallet>,
+    moves: Vec<BalanceMove>,
+    refunds: BTreeMap<String, RefundRecord>,
+    cards: BTreeMap<String, CardAuth>,
+    /// Cancels that arrived before (or instead of) a pay: that id can never be paid.
+    tombstones: BTreeMap<String, Timestamp>,
+    faults: VecDeque<Fault>,
+    outbox: Vec<(Timestamp, Delivery<Notification>)>,
+    last_screens: HashMap<ShopperId, (Timestamp, PhoneScreen)>,
+    code_counter: u64,
+    dirty_orders: BTreeSet<String>,
+    dirty_codes: BTreeSet<String>,
+    dirty_shoppers: BTreeSet<ShopperId>,
+    dirty_cards: BTreeSet<String>,
+    pending: LedgerBatch,
+    ledger_error: Option<String>,
+}
+
+impl std::fmt::Debug for Network {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Network")
+            .field("orders", &self.orders.len())
+            .field("open", &self.open_orders.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// FNV-1a: a stable hash (std's hasher may change between Rust releases).
+fn fnv1a(mut h: u64, bytes: &[u8]) -> u64 {
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+impl Network {
+    /// Opens the network on its ledger, restoring every order, code, balance and refund.
+    /// Shoppers new to the ledger get their opening balance from the book.
+    pub fn open(
+        ledger: LedgerStore,
+        book: WalletBook,
+        fx: FxTable,
+        seed: u64,
+    ) -> Result<Network, NetworkError> {
+        let snap = ledger.load()?;
+        let mut net = Network {
+            book,
+            fx,
+            seed,
+            ledger,
+            orders: BTreeMap::new(),
+            open_orders: BTreeSet::new(),
+            bills: HashMap::new(),
+            codes: HashMap::new(),
+            wallets: BTreeMap::new(),
+            moves: snap.moves,
+            refunds: BTreeMap::new(),
+            cards: BTreeMap::new(),
+            tombstones: snap.tombstones.into_iter().collect(),
+            faults: VecDeque::new(),
+            outbox: Vec::new(),
+            last_screens: HashMap::new(),
+            code_counter: snap.codes.len() as u64,
+            dirty_orders: BTreeSet::new(),
+            dirty_codes: BTreeSet::new(),
+            dirty_shoppers: BTreeSet::new(),
+            dirty_cards: BTreeSet::new(),
+            pending: LedgerBatch::default(),
+            ledger_error: None,
+        };
+        for o in snap.orders {
+            if o.stage.is_open() {
+                net.open_orders.insert(o.request_id.clone());
+            }
+            if let Some(bill) = o.bill_number() {
+                net.bills.insert(bill.to_string(), o.request_id.clone());
+            }
+            net.orders.insert(o.request_id.clone(), o);
+        }
+        for c in snap.codes {
+            net.codes.insert(c.code.clone(), c);
+        }
+        for r in snap.refunds {
+            net.refunds.insert(r.view.refund_request_id.clone(), r);
+        }
+        for c in snap.cards {
+            net.cards.insert(c.response.request_id.clone(), c);
+        }
+        for w in snap.shoppers {
+            net.wallets.insert(w.id.clone(), w);
+        }
+        let shoppers: Vec<(ShopperId, Money)> = net
+            .book
+            .shoppers()
+            .iter()
+            .filter_map(|s| {
+                let wallet = net.book.wallet(&s.wallet)?;
+                Some((s.id.clone(), wallet.money(s.balance)))
+            })
+            .collect();
+        for (id, opening) in shoppers {
+            match net.wallets.get(&id) {
+                Some(w) if w.balance.currency() != opening.currency() => {
+                    return Err(NetworkError::CurrencyChanged {
+                        shopper: id.0,
+                        found: w.balance.currency().code(),
+                        expected: opening.currency().code(),
+                    });
+                }
+                Some(_) => {}
+                None => {
+                    net.wallets.insert(
+                        id.clone(),
+                        ShopperWallet {
+                            id: id.clone(),
+                            balance: Money::zero(opening.currency()),
+                            offline: false,
+                        },
+                    );
+                    net.move_balance(&id, MoveKind::Opening, opening, "opening", Timestamp(0));
+                }
+            }
+        }
+        net.flush()?;
+        Ok(net)
+    }
+
+    /// The configured shoppers (for the phone pane's picker).
+    pub fn shoppers(&self) -> &[Shopper] {
+        self.book.shoppers()
+    }
+
+    pub fn book(&self) -> &WalletBook {
+        &self.book
+    }
+
+    pub fn fx(&self) -> &FxTable {
+        &self.fx
+    }
+
+    /// A shopper's live balance in the wallet's home currency.
+    pub fn balance(&self, shopper: &ShopperId) -> Option<Money> {
+        self.wallets.get(shopper).map(|w| w.balance)
+    }
+
+    pub fn is_offline(&self, shopper: &ShopperId) -> bool {
+        self.wallets.get(shopper).is_some_and(|w| w.offline)
+    }
+
+    /// Every balance change, in order: the audit trail behind each balance.
+    pub fn balance_moves(&self) -> &[BalanceMove] {
+        &self.moves
+    }
+
+    /// Queues a scripted fault for the next call of its kind.
+    pub fn inject_fault(&mut self, fault: Fault) {
+        self.faults.push_back(fault);
+    }
+
+    /// The last ledger write failure, if any (the network then answers U until it recovers).
+    pub fn ledger_error(&self) -> Option<&str> {
+        self.ledger_error.as_deref()
+    }
+
+    /// Lets time pass: shoppers confirm or refuse, orders auto-close. Returns the notifications
+    /// the wallets send as a result, each with its arrival time.
+    pub fn advance(&mut self, now: Timestamp) -> Vec<Delivery<Notification>> {
+        self.tick(now);
+        // Notifications are best effort: a failed ledger write does not hold them back.
+        let _ = self.flush();
+        let mut out = std::mem::take(&mut self.outbox);
+        out.sort_by_key(|(at, _)| *at);
+        out.into_iter().map(|(_, d)| d).collect()
+    }
+
+    /// When `advance` next has something to do.
+    pub fn next_wakeup(&self) -> Option<Timestamp> {
+        let orders = self
+            .open_orders
+            .iter()
+            .filter_map(|id| self.orders.get(id).and_then(Order::next_event))
+            .min();
+        let outbox = self.outbox.iter().map(|(at, _)| *at).min();
+        match (orders, outbox) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The network's side of every payment and card authorization, for reconciliation.
+    pub fn ledger_payments(&self) -> Vec<LedgerPayment> {
+        let mut out: Vec<LedgerPayment> = self
+            .orders
+            .values()
+            .map(|o| {
+                let paid = o.stage.was_paid();
+                let settlement = o.settlement_amount.unwrap_or(o.amount);
+                let merchant_net = if paid {
+                    settlement.checked_sub(o.refunded).unwrap_or(settlement)
+                } else {
+                    Money::zero(o.amount.currency())
+                };
+                LedgerPayment {
+                    payment_request_id: o.request_id.clone(),
+                    payment_id: o.payment_id.clone(),
+                    stage: o.stage,
+                    failure: o.failure,
+                    wallet: self.brand_of(o),
+                    amount: o.amount,
+                    merchant_net,
+                    charged: o.paid_at.and(o.wallet_amount),
+                    returned: o.returned_wallet,
+                    refunded: o.refunded,
+                    paid_at: o.paid_at,
+                    card: false,
+                }
+            })
+            .collect();
+        out.extend(self.cards.values().map(|c| {
+            let r = &c.response;
+            let held = r.approved && !c.voided;
+            let net = if held {
+                r.amount.checked_sub(c.refunded).unwrap_or(r.amount)
+            } else {
+                Money::zero(r.amount.currency())
+            };
+            LedgerPayment {
+                payment_request_id: r.request_id.clone(),
+                payment_id: r.auth_code.clone().unwrap_or_default(),
+                stage: match (r.approved, c.voided) {
+                    (false, _) => PaymentStage::Failed,
+                    (true, true) => PaymentStage::Reversed,
+                    (true, false) if c.refunded.is_zero() => PaymentStage::Paid,
+                    (true, false) if c.refunded == r.amount => PaymentStage::Refunded,
+                    _ => PaymentStage::PartiallyRefunded,
+                },
+                failure: (!r.approved).then_some(ResultCode::ProcessFail),
+                wallet: None,
+                amount: r.amount,
+                merchant_net: net,
+                charged: r.approved.then_some(r.amount),
+                returned: Some(if c.voided { r.amount } else { c.refunded }),
+                refunded: c.refunded,
+                paid_at: r.approved.then_some(r.authorized_at),
+                card: true,
+            }
+        }));
+        out
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    /// A deterministic draw in `[lo, hi]` keyed by the seed and `parts`.
+    pub(crate) fn roll(&self, parts: &[&str], range: [u64; 2]) -> u64 {
+        let mut h = fnv1a(0xcbf2_9ce4_8422_2325, &self.seed.to_le_bytes());
+        for p in parts {
+            h = fnv1a(h, p.as_bytes());
+            h = fnv1a(h, &[0]);
+        }
+        if range[0] >= range[1] {
+            return range[0];
+        }
+        ChaCha8Rng::seed_from_u64(h).random_range(range[0]..=range[1])
+    }
+
+    pub(crate) fn after(&self, now: Timestamp, parts: &[&str], range: [u64; 2]) -> Timestamp {
+        let ms = self.roll(parts, range);
+        Timestamp(
+            now.millis()
+                .saturating_add(i64::try_from(ms).unwrap_or(i64::MAX)),
+        )
+    }
+
+    fn take_fault(&mut self, call: Call) -> Option<Fault> {
+        let pos = self.faults.iter().position(|f| f.call() == call)?;
+        self.faults.remove(pos)
+    }
+
+    pub(crate) fn wallet_of(&self, shopper: &ShopperId) -> Option<(&WalletProfile, &Shopper)> {
+        let s = self.book.shopper(shopper)?;
+        Some((self.book.wallet(&s.wallet)?, s))
+    }
+
+    pub(crate) fn move_balance(
+        &mut self,
+        shopper: &ShopperId,
+        kind: MoveKind,
+        delta: Money,
+        reference: &str,
+        at: Timestamp,
+    ) {
+        let Some(w) = self.wallets.get_mut(shopper) else {
+            return;
+        };
+        let Ok(next) = w.balance.checked_add(delta) else {
+            return;
+        };
+        w.balance = next;
+        let mv = BalanceMove {
+            shopper: shopper.clone(),
+            kind,
+            amount: delta,
+            reference: reference.to_string(),
+            at,
+        };
+        self.moves.push(mv.clone());
+        self.pending.moves.push(mv);
+        self.dirty_shoppers.insert(shopper.clone());
+    }
+
+    /// Writes everything changed since the last flush in one transaction.
+    fn flush(&mut self) -> Result<(), LedgerError> {
+        let mut batch = std::mem::take(&mut self.pending);
+        for id in std::mem::take(&mut self.dirty_orders) {
+            if let Some(o) = self.orders.get(&id) {
+                batch.orders.push(o.clone());
+            }
+        }
+        for code in std::mem::take(&mut self.dirty_codes) {
+            if let Some(c) = self.codes.get(&code) {
+                batch.codes.push(c.clone());
+            }
+        }
+        for id in std::mem::take(&mut self.dirty_shoppers) {
+            if let Some(w) = self.wallets.get(&id) {
+                batch.shoppers.push(w.clone());
+            }
+        }
+        for id in std::mem::take(&mut self.dirty_cards) {
+            if let Some(c) = self.cards.get(&id) {
+                batch.cards.push(c.clone());
+            }
+        }
+        match self.ledger.commit(&batch) {
+            Ok(()) => {
+                self.ledger_error = None;
+                Ok(())
+            }
+            Err(e) => {
+                self.ledger_error = Some(e.to_string());
+                // Keep the batch so the next call retries it.
+                self.pending = batch;
+                Err(e)
+            }
+        }
+    }
+
+    pub(crate) fn flush_or<E>(&mut self, wrap: impl FnOnce(String) -> E) -> Result<(), E> {
+        self.flush().map_err(|e| wrap(e.to_string()))
+    }
+
+    /// Delivery time for a reply about `order`: never if its shopper is offline.
+    fn reply_at(
+        &self,
+        order: Option<&Order>,
+        now: Timestamp,
+        parts: &[&str],
+        range: [u64; 2],
+    ) -> Option<Timestamp> {
+        let offline = order
+            .and_then(|o| o.shopper.as_ref())
+            .is_some_and(|s| self.is_offline(s));
+        (!offline).then(|| self.after(now, parts, range))
+    }
+}
+
+#[cfg(test)]
+mod tests;

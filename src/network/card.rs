@@ -1,0 +1,269 @@
+//! Card tap: test cards (by PAN) that approve or decline with named reasons, like the test cards
+//! of card simulators. The receipt needs brand, masked PAN, AID and auth code (EMV Book 4 §11.4).
+
+use super::codes::ResultInfo;
+use crate::clock::Timestamp;
+use crate::money::Money;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardRequest {
+    /// The counter's idempotency key for this authorization.
+    pub request_id: String,
+    /// Primary account number as read by the contactless reader (digits only).
+    pub pan: String,
+    pub amount: Money,
+}
+
+/// Why an issuer declined, with the ISO 8583 response code it carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CardDecline {
+    DoNotHonor,
+    InsufficientFunds,
+    ExpiredCard,
+    LostCard,
+    /// PAN fails the Luhn check or is not one of the test cards.
+    InvalidCard,
+}
+
+impl CardDecline {
+    pub fn wire(self) -> &'static str {
+        match self {
+            CardDecline::DoNotHonor => "DO_NOT_HONOR",
+            CardDecline::InsufficientFunds => "INSUFFICIENT_FUNDS",
+            CardDecline::ExpiredCard => "EXPIRED_CARD",
+            CardDecline::LostCard => "LOST_CARD",
+            CardDecline::InvalidCard => "INVALID_CARD",
+        }
+    }
+
+    /// ISO 8583 field 39.
+    pub fn response_code(self) -> &'static str {
+        match self {
+            CardDecline::DoNotHonor => "05",
+            CardDecline::InsufficientFunds => "51",
+            CardDecline::ExpiredCard => "54",
+            CardDecline::LostCard => "41",
+            CardDecline::InvalidCard => "14",
+        }
+    }
+
+    pub fn cashier_advice(self) -> &'static str {
+        match self {
+            CardDecline::DoNotHonor => "Declined by the bank: ask for another card or method.",
+            CardDecline::InsufficientFunds => "Insufficient funds: choose another payment method.",
+            CardDecline::ExpiredCard => "Card expired: ask for another card.",
+            CardDecline::LostCard => "Card reported lost: keep calm, ask for another method.",
+            CardDecline::InvalidCard => "Card not recognised: tap again or use another card.",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CardBrand {
+    Visa,
+    Mastercard,
+    Amex,
+    UnionPay,
+    Jcb,
+}
+
+impl CardBrand {
+    pub fn name(self) -> &'static str {
+        match self {
+            CardBrand::Visa => "Visa",
+            CardBrand::Mastercard => "Mastercard",
+            CardBrand::Amex => "American Express",
+            CardBrand::UnionPay => "UnionPay",
+            CardBrand::Jcb => "JCB",
+        }
+    }
+
+    /// The contactless application identifier printed on receipts.
+    pub fn aid(self) -> &'static str {
+        match self {
+            CardBrand::Visa => "A0000000031010",
+            CardBrand::Mastercard => "A0000000041010",
+            CardBrand::Amex => "A00000002501",
+            CardBrand::UnionPay => "A000000333010101",
+            CardBrand::Jcb => "A0000000651010",
+        }
+    }
+}
+
+/// One test card and what the issuer answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TestCard {
+    pub pan: &'static str,
+    pub brand: CardBrand,
+    pub outcome: Option<CardDecline>,
+    /// Shown only on the shopper's phone: an Alipay+ NFC wallet tokenised onto this card.
+    pub wallet_label: Option<&'static str>,
+    pub note: &'static str,
+}
+
+/// The test cards the simulated issuer knows.
+pub const TEST_CARDS: &[TestCard] = &[
+    TestCard {
+        pan: "4111111111111111",
+        brand: CardBrand::Visa,
+        outcome: None,
+        wallet_label: None,
+        note: "approves",
+    },
+    TestCard {
+        pan: "5555555555554444",
+        brand: CardBrand::Mastercard,
+        outcome: None,
+        wallet_label: None,
+        note: "approves",
+    },
+    TestCard {
+        pan: "5200828282828210",
+        brand: CardBrand::Mastercard,
+        outcome: None,
+        wallet_label: Some("Alipay+ NFC (Kakao Pay, demo)"),
+        note: "Alipay+ NFC token, approves",
+    },
+    TestCard {
+        pan: "378282246310005",
+        brand: CardBrand::Amex,
+        outcome: None,
+        wallet_label: None,
+        note: "approves",
+    },
+    TestCard {
+        pan: "6200000000000005",
+        brand: CardBrand::UnionPay,
+        outcome: None,
+        wallet_label: None,
+        note: "approves",
+    },
+    TestCard {
+        pan: "3566002020360505",
+        brand: CardBrand::Jcb,
+        outcome: None,
+        wallet_label: None,
+        note: "approves",
+    },
+    TestCard {
+        pan: "4000000000000002",
+        brand: CardBrand::Visa,
+        outcome: Some(CardDecline::DoNotHonor),
+        wallet_label: None,
+        note: "declines: do not honor",
+    },
+    TestCard {
+        pan: "4000000000000051",
+        brand: CardBrand::Visa,
+        outcome: Some(CardDecline::InsufficientFunds),
+        wallet_label: None,
+        note: "declines: insufficient funds",
+    },
+    TestCard {
+        pan: "4000000000000069",
+        brand: CardBrand::Visa,
+        outcome: Some(CardDecline::ExpiredCard),
+        wallet_label: None,
+        note: "declines: expired card",
+    },
+    TestCard {
+        pan: "4000000000009979",
+        brand: CardBrand::Visa,
+        outcome: Some(CardDecline::LostCard),
+        wallet_label: None,
+        note: "declines: lost card",
+    },
+];
+
+/// Luhn (mod 10) check of a PAN.
+pub fn luhn_valid(pan: &str) -> bool {
+    if pan.len() < 12 || !pan.chars().all(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    let sum: u32 = pan
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0');
+            if i % 2 == 1 {
+                let x = d * 2;
+                if x > 9 { x - 9 } else { x }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+/// `•••• •••• •••• 1111` style mask: only the last four digits show.
+pub fn mask_pan(pan: &str) -> String {
+    let digits: Vec<char> = pan.chars().filter(|c| c.is_ascii_digit()).collect();
+    let keep = digits.len().saturating_sub(4);
+    let last: String = digits[keep..].iter().collect();
+    format!("************{last}")
+}
+
+pub fn find_test_card(pan: &str) -> Option<&'static TestCard> {
+    TEST_CARDS.iter().find(|c| c.pan == pan)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardResponse {
+    pub request_id: String,
+    pub result: ResultInfo,
+    pub approved: bool,
+    pub decline: Option<CardDecline>,
+    /// ISO 8583 response code: `00` approved.
+    pub response_code: String,
+    pub brand: Option<CardBrand>,
+    pub masked_pan: String,
+    pub aid: Option<String>,
+    pub auth_code: Option<String>,
+    pub amount: Money,
+    pub authorized_at: Timestamp,
+}
+
+/// A stored authorization, for idempotency, refunds and reconciliation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardAuth {
+    /// Last four digits only; the simulator never stores a full PAN.
+    pub pan_fingerprint: String,
+    pub response: CardResponse,
+    pub refunded: Money,
+    pub refund_count: u32,
+    pub voided: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_test_card_passes_luhn() {
+        for c in TEST_CARDS {
+            assert!(luhn_valid(c.pan), "{} fails Luhn", c.pan);
+        }
+        assert!(!luhn_valid("4111111111111112"));
+        assert!(!luhn_valid("41111111"));
+        assert!(!luhn_valid("4111-1111-1111-1111"));
+    }
+
+    #[test]
+    fn masked_pan_shows_only_the_last_four() {
+        assert_eq!(mask_pan("4111111111111111"), "************1111");
+        assert_eq!(mask_pan("378282246310005"), "************0005");
+    }
+
+    #[test]
+    fn decline_reasons_carry_iso_response_codes() {
+        assert_eq!(CardDecline::InsufficientFunds.response_code(), "51");
+        assert_eq!(CardDecline::DoNotHonor.wire(), "DO_NOT_HONOR");
+        assert_eq!(
+            find_test_card("4000000000000002").and_then(|c| c.outcome),
+            Some(CardDecline::DoNotHonor)
+        );
+    }
+}
