@@ -172,6 +172,19 @@ impl Config {
         currency_from_code(&self.store.currency).unwrap_or(Currency::USD)
     }
 
+    /// What the counter's dynamic EMV QR code says about the merchant.
+    pub fn merchant_qr_info(&self) -> crate::emv::MerchantQrInfo {
+        crate::emv::MerchantQrInfo {
+            merchant_name: self.merchant.name.clone(),
+            merchant_city: self.merchant.city.clone(),
+            mcc: self.merchant.mcc.clone(),
+            country: self.merchant.country.clone(),
+            guid: self.merchant.guid.clone(),
+            merchant_id: self.merchant.id.clone(),
+            default_currency: self.currency(),
+        }
+    }
+
     fn validate(&self, path: &Path) -> Result<(), ConfigError> {
         let bad = |message: String| ConfigError::Invalid {
             path: path.to_path_buf(),

@@ -3,7 +3,7 @@
 //! counter in the terminal, or a one-shot subcommand.
 
 use clap::Parser;
-use qrtill::cli::args::{CatalogCommand, Cli, Command};
+use qrtill::cli::args::{CatalogCommand, Cli, Command, QrCommand};
 use qrtill::cli::{Outcome, Setup};
 use std::process::ExitCode;
 
@@ -26,7 +26,28 @@ fn main() -> ExitCode {
                 code,
             }
         }
-        Some(Command::Qr(_)) => Outcome::fail(1, "qrtill: the QR codec is not wired yet"),
+        Some(Command::Qr(cmd)) => {
+            let out = match cmd {
+                QrCommand::Decode { payload } => qrtill::cli::qr::decode(payload),
+                QrCommand::Verify { payload } => qrtill::cli::qr::verify(payload),
+                QrCommand::Encode {
+                    amount,
+                    currency,
+                    bill,
+                } => qrtill::cli::qr::encode(
+                    amount,
+                    currency.as_deref(),
+                    bill.as_deref(),
+                    &setup.config.merchant_qr_info(),
+                ),
+                QrCommand::Show { payload } => qrtill::cli::qr::show(payload),
+            };
+            Outcome {
+                stdout: out.stdout.into_bytes(),
+                stderr: out.stderr,
+                code: out.exit_code,
+            }
+        }
     };
     outcome.emit()
 }
