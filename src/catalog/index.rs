@@ -82,7 +82,7 @@ impl Catalog {
             })?;
             values.push(g.value);
         }
-        let (by_gtin, dups) = index_gtins(&values)?;
+        let (by_gtin, dups) = index_gtins(values.into_iter())?;
         if let Some(&(first, second)) = dups.first() {
             return Err(DuplicateBarcode::Same {
                 first,
@@ -146,11 +146,11 @@ impl Catalog {
 
 /// Indexes GTIN values; returns the map and every (first, duplicate) index pair.
 pub(crate) fn index_gtins(
-    values: &[u64],
+    values: impl ExactSizeIterator<Item = u64>,
 ) -> Result<(GtinMap, Vec<(usize, usize)>), DuplicateBarcode> {
     let mut map = GtinMap::with_capacity_and_hasher(values.len(), Default::default());
     let mut dups = Vec::new();
-    for (i, &v) in values.iter().enumerate() {
+    for (i, v) in values.enumerate() {
         let idx = u32::try_from(i).map_err(|_| DuplicateBarcode::TooMany)?;
         match map.entry(v) {
             std::collections::hash_map::Entry::Occupied(e) => dups.push((*e.get() as usize, i)),

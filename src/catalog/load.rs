@@ -4,7 +4,7 @@
 //! prices are read from their source text (exact decimals, never through f64) and one bad
 //! item does not hide the next.
 
-use super::gtin::{self, Gtin};
+use super::gtin::{self, Gtin, GtinError};
 use super::index::{self, Catalog};
 use super::item::Item;
 use crate::money::{Currency, Decimal, Money, minor_units};
@@ -330,8 +330,9 @@ struct Checker<'a> {
     currency: Currency,
     problems: Vec<Problem>,
     items: Vec<Item>,
-    gtins: Vec<u64>,
-    lines: Vec<usize>,
+    /// Every row with a valid barcode, good or not, so duplicates are found among all rows:
+    /// (GTIN value, line, index into `items` if the row became an item).
+    rows: Vec<(Gtin, usize, Option<usize>)>,
 }
 
 impl<'a> Checker<'a> {
@@ -342,8 +343,7 @@ impl<'a> Checker<'a> {
             currency,
             problems: Vec::new(),
             items: Vec::new(),
-            gtins: Vec::new(),
-            lines: Vec::new(),
+            rows: Vec::new(),
         }
     }
 
@@ -394,12 +394,14 @@ impl<'a> Checker<'a> {
                 format!("missing field{s} {list}: every item needs barcode, name, price and tax"),
             );
         }
-        if let (Some((barcode, g)), Some(name), Some(price), Some(tax_category)) =
-            (barcode, name, price, tax)
+        let Some((barcode, g)) = barcode else {
+            return;
+        };
+        let mut item_index = None;
+        if let (Some(name), Some(price), Some(tax_category)) = (name, price, tax)
             && self.problems.len() == before
         {
-            self.gtins.push(g.value);
-            self.lines.push(line);
+            item_index = Some(self.items.len());
             self.items.push(Item {
                 barcode,
                 gtin: g.key(),
@@ -408,13 +410,18 @@ impl<'a> Checker<'a> {
                 tax_category,
             });
         }
+        self.rows.push((g, line, item_index));
     }
 
     fn barcode(&mut self, text: &str, line: usize) -> Option<Gtin> {
         match gtin::parse(text) {
             Ok(g) => Some(g),
-            Err(e) => {
+            Err(e @ GtinError::WrongLength { .. }) => {
                 self.problem(line, format!("barcode '{}': {e}", text.trim()));
+                None
+            }
+            Err(e) => {
+                self.problem(line, e.to_string());
                 None
             }
         }
@@ -487,7 +494,7 @@ impl<'a> Checker<'a> {
 
     /// Checks barcodes for duplicates and builds the catalogue, or reports every problem.
     fn finish(mut self) -> Result<Catalog, CatalogError> {
-        let indexed = index::index_gtins(&self.gtins);
+        let indexed = index::index_gtins(self.rows.iter().map(|r| r.0.value));
         let (map, dups) = match indexed {
             Ok(v) => v,
             Err(e) => {
@@ -496,14 +503,21 @@ impl<'a> Checker<'a> {
             }
         };
         for (first, second) in dups {
-            let (a, b) = (&self.items[first], &self.items[second]);
-            let message = format!(
-                "duplicate barcode {}: line {} already has this product ({}); give each item its own barcode",
-                b.barcode, self.lines[first], a.name
+            let (_, first_line, first_item) = self.rows[first];
+            let (gtin, line, _) = self.rows[second];
+            let name = first_item
+                .and_then(|i| self.items.get(i))
+                .map(|it| format!(" ({})", it.name))
+                .unwrap_or_default();
+            self.problem(
+                line,
+                format!(
+                    "duplicate barcode {}: the same product as line {first_line}{name}; give each item its own barcode",
+                    gtin.key()
+                ),
             );
-            let line = self.lines[second];
-            self.problem(line, message);
         }
+        // With no problems every row became an item, so row and item indices agree.
         if !self.problems.is_empty() {
             return Err(self.into_error());
         }
