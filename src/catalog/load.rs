@@ -138,7 +138,7 @@ fn toml_item(check: &mut Checker, lines: &LineIndex, table: &DeTable<'_>, line: 
         let at = lines.line(value.span().start);
         let field = match key.get_ref().as_ref() {
             "barcode" => match value.get_ref() {
-                DeValue::String(s) => Some(Field::Barcode(s.to_string())),
+                DeValue::String(s) => Some(Field::Barcode(s)),
                 DeValue::Integer(_) => {
                     check.problem(
                         at,
@@ -149,17 +149,17 @@ fn toml_item(check: &mut Checker, lines: &LineIndex, table: &DeTable<'_>, line: 
                 _ => wrong_type(check, at, "barcode", "a string"),
             },
             "name" => match value.get_ref() {
-                DeValue::String(s) => Some(Field::Name(s.to_string())),
+                DeValue::String(s) => Some(Field::Name(s)),
                 _ => wrong_type(check, at, "name", "a string"),
             },
             "price" => match value.get_ref() {
-                DeValue::String(s) => Some(Field::Price(s.to_string())),
-                DeValue::Integer(i) if i.radix() == 10 => Some(Field::Price(i.as_str().into())),
-                DeValue::Float(f) => Some(Field::Price(f.as_str().into())),
+                DeValue::String(s) => Some(Field::Price(s)),
+                DeValue::Integer(i) if i.radix() == 10 => Some(Field::Price(i.as_str())),
+                DeValue::Float(f) => Some(Field::Price(f.as_str())),
                 _ => wrong_type(check, at, "price", "a string or a decimal number"),
             },
             "tax" => match value.get_ref() {
-                DeValue::String(s) => Some(Field::Tax(s.to_string())),
+                DeValue::String(s) => Some(Field::Tax(s)),
                 _ => wrong_type(check, at, "tax", "a string"),
             },
             other => {
@@ -177,7 +177,7 @@ fn toml_item(check: &mut Checker, lines: &LineIndex, table: &DeTable<'_>, line: 
     check.item(raw, line);
 }
 
-fn wrong_type(check: &mut Checker, line: usize, field: &str, want: &str) -> Option<Field> {
+fn wrong_type<'a>(check: &mut Checker, line: usize, field: &str, want: &str) -> Option<Field<'a>> {
     check.problem(line, format!("{field} must be {want}"));
     None
 }
@@ -190,6 +190,10 @@ pub fn catalog_from_csv_bytes(
     currency: Currency,
 ) -> Result<Catalog, CatalogError> {
     let mut check = Checker::new(file, tax_codes, currency);
+    // One row per line is the common case; reserving avoids regrowing 1M-item vectors.
+    let rows_hint = bytes.iter().filter(|&&b| b == b'\n').count();
+    check.items.reserve(rows_hint);
+    check.rows.reserve(rows_hint);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -242,10 +246,10 @@ pub fn catalog_from_csv_bytes(
                 continue;
             }
             let field = match slot {
-                0 => Field::Barcode(text.into()),
-                1 => Field::Name(text.into()),
-                2 => Field::Price(text.into()),
-                _ => Field::Tax(text.into()),
+                0 => Field::Barcode(text),
+                1 => Field::Name(text),
+                2 => Field::Price(text),
+                _ => Field::Tax(text),
             };
             raw.set(field, line);
         }
@@ -296,24 +300,24 @@ fn csv_header(check: &mut Checker, record: &csv::ByteRecord, line: usize) -> Opt
     ok.then_some(cols)
 }
 
-enum Field {
-    Barcode(String),
-    Name(String),
-    Price(String),
-    Tax(String),
+enum Field<'a> {
+    Barcode(&'a str),
+    Name(&'a str),
+    Price(&'a str),
+    Tax(&'a str),
 }
 
 /// Field texts of one item, each with the line it came from.
 #[derive(Default)]
-struct RawItem {
-    barcode: Option<(String, usize)>,
-    name: Option<(String, usize)>,
-    price: Option<(String, usize)>,
-    tax: Option<(String, usize)>,
+struct RawItem<'a> {
+    barcode: Option<(&'a str, usize)>,
+    name: Option<(&'a str, usize)>,
+    price: Option<(&'a str, usize)>,
+    tax: Option<(&'a str, usize)>,
 }
 
-impl RawItem {
-    fn set(&mut self, field: Field, line: usize) {
+impl<'a> RawItem<'a> {
+    fn set(&mut self, field: Field<'a>, line: usize) {
         match field {
             Field::Barcode(v) => self.barcode = Some((v, line)),
             Field::Name(v) => self.name = Some((v, line)),
@@ -351,11 +355,11 @@ impl<'a> Checker<'a> {
         self.problems.push(Problem { line, message });
     }
 
-    fn item(&mut self, raw: RawItem, line: usize) {
+    fn item(&mut self, raw: RawItem<'_>, line: usize) {
         let before = self.problems.len();
         let mut missing = Vec::new();
         let barcode = match raw.barcode {
-            Some((text, at)) => self.barcode(&text, at).map(|g| (text, g)),
+            Some((text, at)) => self.barcode(text, at).map(|g| (text.to_string(), g)),
             None => {
                 missing.push("barcode");
                 None
@@ -366,14 +370,14 @@ impl<'a> Checker<'a> {
                 self.problem(at, "name is empty: give the item a name".into());
                 None
             }
-            Some((text, _)) => Some(text),
+            Some((text, _)) => Some(text.to_string()),
             None => {
                 missing.push("name");
                 None
             }
         };
         let price = match raw.price {
-            Some((text, at)) => self.price(&text, at),
+            Some((text, at)) => self.price(text, at),
             None => {
                 missing.push("price");
                 None
@@ -468,10 +472,10 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn tax(&mut self, code: String, line: usize) -> Option<String> {
-        let code = code.trim().to_string();
-        if self.tax_codes.contains(&code) {
-            return Some(code);
+    fn tax(&mut self, code: &str, line: usize) -> Option<String> {
+        let code = code.trim();
+        if let Some(known) = self.tax_codes.get(code) {
+            return Some(known.clone());
         }
         let known: Vec<&str> = self.tax_codes.iter().map(String::as_str).collect();
         self.problem(
