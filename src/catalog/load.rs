@@ -170,8 +170,13 @@ fn toml_item(check: &mut Checker, lines: &LineIndex, table: &DeTable<'_>, line: 
                 None
             }
         };
-        if let Some(field) = field {
-            raw.set(field, at);
+        match field {
+            Some(field) => raw.set(field, at),
+            None => {
+                if let Some(known) = FIELDS.iter().find(|f| **f == key.get_ref().as_ref()) {
+                    raw.wrong_type.push(known);
+                }
+            }
         }
     }
     check.item(raw, line);
@@ -314,6 +319,8 @@ struct RawItem<'a> {
     name: Option<(&'a str, usize)>,
     price: Option<(&'a str, usize)>,
     tax: Option<(&'a str, usize)>,
+    /// Fields present but of the wrong type (already reported; not "missing").
+    wrong_type: Vec<&'static str>,
 }
 
 impl<'a> RawItem<'a> {
@@ -390,6 +397,7 @@ impl<'a> Checker<'a> {
                 None
             }
         };
+        missing.retain(|f| !raw.wrong_type.contains(f));
         if !missing.is_empty() {
             let list = missing.join(", ");
             let s = if missing.len() > 1 { "s" } else { "" };
@@ -556,5 +564,103 @@ fn csv_reason(e: &csv::Error) -> String {
         csv::ErrorKind::Io(io) => io.to_string(),
         csv::ErrorKind::Utf8 { .. } => "not UTF-8 text: save the file as UTF-8".into(),
         _ => e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes() -> BTreeSet<String> {
+        ["food", "general"].map(String::from).into_iter().collect()
+    }
+
+    fn toml(text: &str, currency: Currency) -> Result<Catalog, CatalogError> {
+        catalog_from_toml_str(text, Path::new("c.toml"), &codes(), currency)
+    }
+
+    fn csv(text: &str) -> Result<Catalog, CatalogError> {
+        catalog_from_csv_bytes(text.as_bytes(), Path::new("c.csv"), &codes(), Currency::USD)
+    }
+
+    #[test]
+    fn toml_prices_may_be_numbers_and_are_read_exactly() {
+        let c = toml(
+            "[[item]]\nbarcode = \"4006381333931\"\nname = \"Gum\"\nprice = 1.10\ntax = \"general\"\n\
+             [[item]]\nbarcode = \"96385074\"\nname = \"Water\"\nprice = 2\ntax = \"food\"\n",
+            Currency::USD,
+        )
+        .unwrap();
+        assert_eq!(c.items()[0].price.plain(), "1.10");
+        assert_eq!(c.items()[1].price.plain(), "2.00");
+    }
+
+    #[test]
+    fn won_prices_with_decimals_and_numeric_barcodes_are_refused() {
+        let err = toml(
+            "[[item]]\nbarcode = 4006381333931\nname = \"Gum\"\nprice = \"1200.5\"\ntax = \"general\"\n",
+            Currency::KRW,
+        )
+        .unwrap_err();
+        let messages: Vec<&str> = err.problems.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "barcode must be in quotes, e.g. barcode = \"0012345000065\" (a number loses leading zeros)",
+                "price 1200.5 has 1 decimals but KRW allows 0",
+            ]
+        );
+        assert_eq!(err.problems[0].line, 2);
+    }
+
+    #[test]
+    fn exponent_and_empty_prices_are_badly_formatted() {
+        for price in ["1e3", "", "1.2.3", "nan"] {
+            let err = csv(&format!(
+                "barcode,name,price,tax\n4006381333931,Gum,{price},general\n"
+            ))
+            .unwrap_err();
+            let msg = &err.problems[0].message;
+            assert!(
+                msg.contains("is not an amount") || msg.starts_with("missing field price"),
+                "{price}: {msg}"
+            );
+        }
+    }
+
+    #[test]
+    fn csv_columns_may_come_in_any_order_but_must_all_be_there() {
+        let c = csv("name,tax,price,barcode\nGum,general,1.99,4006381333931\n").unwrap();
+        assert_eq!(c.items()[0].name, "Gum");
+        let err = csv("barcode,name,cost\n").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "c.csv:1: unknown column 'cost': the header is barcode,name,price,tax\n\
+             c.csv:1: missing column 'price': the header is barcode,name,price,tax\n\
+             c.csv:1: missing column 'tax': the header is barcode,name,price,tax"
+        );
+    }
+
+    #[test]
+    fn an_empty_catalogue_and_stray_top_level_keys_are_reported() {
+        assert_eq!(
+            toml("", Currency::USD).unwrap_err().to_string(),
+            "c.toml: no items: add [[item]] tables"
+        );
+        assert_eq!(
+            toml("title = \"menu\"\n", Currency::USD)
+                .unwrap_err()
+                .to_string(),
+            "c.toml:1: unknown key 'title': a catalogue holds only [[item]] tables"
+        );
+    }
+
+    #[test]
+    fn a_wrong_length_barcode_is_quoted_in_the_report() {
+        let err = csv("barcode,name,price,tax\n12345,Gum,1.99,general\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "c.csv:2: barcode '12345': 5 digits is not a barcode length: use 8, 12 (UPC-A), 13 (EAN-13) or 14 digits"
+        );
     }
 }
