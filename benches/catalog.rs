@@ -1,1 +1,210 @@
-fn main() {}
+//! Catalogue at scale: load 1,000,000 items from CSV, look up barcodes, search by name.
+//!
+//! `cargo bench --bench catalog`. Targets (issue 2): load < 1 s, lookup O(1), a search
+//! keystroke < 20 ms.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use qrtill::catalog::{self, Catalog, gtin};
+use qrtill::money::Currency;
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::hint::black_box;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const ITEMS: usize = 1_000_000;
+
+/// SplitMix64: a fixed seed gives the same catalogue on every run and machine.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+        from[(self.next() % from.len() as u64) as usize]
+    }
+}
+
+const BRANDS: &[&str] = &[
+    "Acme",
+    "Northside",
+    "Golden",
+    "Harbor",
+    "Summit",
+    "Maple",
+    "Riverbend",
+    "Sunrise",
+    "Blue Ridge",
+    "Cedar",
+    "Pioneer",
+    "Lakeshore",
+    "Red Barn",
+    "Oakwood",
+    "Prairie",
+    "Coastal",
+];
+const FLAVOURS: &[&str] = &[
+    "almond",
+    "chocolate",
+    "vanilla",
+    "sea salt",
+    "strawberry",
+    "blueberry",
+    "honey",
+    "lemon",
+    "original",
+    "spicy",
+    "mint",
+    "cinnamon",
+    "caramel",
+    "coconut",
+    "mango",
+    "plain",
+    "ham & cheese",
+];
+const PRODUCTS: &[&str] = &[
+    "croissant",
+    "muffin",
+    "bagel",
+    "cookie",
+    "granola bar",
+    "potato chips",
+    "sparkling water",
+    "spring water",
+    "iced tea",
+    "cold brew",
+    "yogurt",
+    "trail mix",
+    "gum",
+    "candy bar",
+    "soda",
+    "sandwich",
+    "wrap",
+    "salad",
+    "energy drink",
+    "juice",
+    "crackers",
+    "pretzels",
+    "jerky",
+    "latte",
+];
+const SIZES: &[&str] = &[
+    "1oz",
+    "2oz",
+    "12oz",
+    "16oz",
+    "20oz",
+    "250ml",
+    "330ml",
+    "500ml",
+    "750ml",
+    "1L",
+    "2-pack",
+    "6-pack",
+    "family size",
+    "single",
+];
+
+fn generate_csv(path: &Path) {
+    let mut rng = SplitMix(0x5152_5449_4C4C);
+    let mut out = String::with_capacity(ITEMS * 64);
+    out.push_str("barcode,name,price,tax\n");
+    for i in 0..ITEMS {
+        // In-store EAN-13 range 2xx: unique bodies, valid check digits.
+        let body = format!("2{:011}", i as u64 * 7 + 13);
+        let check = gtin::check_digit(body.as_bytes());
+        let name = format!(
+            "{} {} {} {}",
+            rng.pick(BRANDS),
+            rng.pick(FLAVOURS),
+            rng.pick(PRODUCTS),
+            rng.pick(SIZES)
+        );
+        let cents = 50 + rng.next() % 2000;
+        let tax = ["food", "prepared", "general"][(rng.next() % 3) as usize];
+        let _ = writeln!(
+            out,
+            "{body}{check},{name},{}.{:02},{tax}",
+            cents / 100,
+            cents % 100
+        );
+    }
+    if let Err(e) = std::fs::write(path, out) {
+        panic!("cannot write the bench catalogue: {e}");
+    }
+}
+
+fn codes() -> BTreeSet<String> {
+    ["food", "prepared", "general"]
+        .map(String::from)
+        .into_iter()
+        .collect()
+}
+
+fn load(path: &Path) -> Catalog {
+    match catalog::open(path, &codes(), Currency::USD) {
+        Ok(c) => c,
+        Err(e) => panic!("bench catalogue refused: {e}"),
+    }
+}
+
+fn bench_catalog(c: &mut Criterion) {
+    let dir = match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(e) => panic!("no temp dir: {e}"),
+    };
+    let path = dir.path().join("million.csv");
+    generate_csv(&path);
+
+    let started = Instant::now();
+    let cat = load(&path);
+    eprintln!(
+        "catalog: one cold load of {} items took {:?}",
+        cat.len(),
+        started.elapsed()
+    );
+
+    let mut group = c.benchmark_group("catalog_1m");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(10));
+    group.bench_function("load_csv", |b| b.iter(|| black_box(load(&path)).len()));
+    group.finish();
+
+    let barcodes: Vec<String> = cat
+        .items()
+        .iter()
+        .step_by(9973)
+        .map(|i| i.barcode.clone())
+        .collect();
+    let mut group = c.benchmark_group("catalog_1m_lookup");
+    let mut n = 0;
+    group.bench_function("lookup_ean13", |b| {
+        b.iter(|| {
+            n = (n + 1) % barcodes.len();
+            black_box(cat.lookup(&barcodes[n]).is_ok())
+        })
+    });
+    group.bench_function("lookup_not_in_catalogue", |b| {
+        b.iter(|| black_box(cat.lookup("4006381333931").is_err()))
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("catalog_1m_search");
+    for query in ["c", "cr", "cro", "croi", "croissant", "water 5", "zq"] {
+        let hits = cat.search(query, 20).len();
+        eprintln!("catalog: search {query:?} -> {hits} results (limit 20)");
+        group.bench_function(format!("search_{}", query.replace(' ', "_")), |b| {
+            b.iter(|| black_box(cat.search(black_box(query), 20)).len())
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_catalog);
+criterion_main!(benches);

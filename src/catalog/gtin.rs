@@ -51,7 +51,15 @@ impl Gtin {
     /// The normalised key: GTIN-8 stays 8 digits, UPC-A gets a leading 0 (13 digits),
     /// a GTIN-14 starting with 0 drops it (13 digits).
     pub fn key(self) -> String {
-        format!("{:0width$}", self.value, width = usize::from(self.digits))
+        // Hand-rolled: `format!` costs a tenth of the load time on 1M items.
+        let mut digits = [b'0'; 14];
+        let mut v = self.value;
+        for d in digits.iter_mut().rev() {
+            *d = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+        let start = 14 - usize::from(self.digits).min(14);
+        digits[start..].iter().map(|&b| char::from(b)).collect()
     }
 }
 

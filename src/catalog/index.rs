@@ -82,7 +82,7 @@ impl Catalog {
             })?;
             values.push(g.value);
         }
-        let (by_gtin, dups) = index_gtins(&values)?;
+        let (by_gtin, dups) = index_gtins(values.into_iter())?;
         if let Some(&(first, second)) = dups.first() {
             return Err(DuplicateBarcode::Same {
                 first,
@@ -146,11 +146,11 @@ impl Catalog {
 
 /// Indexes GTIN values; returns the map and every (first, duplicate) index pair.
 pub(crate) fn index_gtins(
-    values: &[u64],
+    values: impl ExactSizeIterator<Item = u64>,
 ) -> Result<(GtinMap, Vec<(usize, usize)>), DuplicateBarcode> {
     let mut map = GtinMap::with_capacity_and_hasher(values.len(), Default::default());
     let mut dups = Vec::new();
-    for (i, &v) in values.iter().enumerate() {
+    for (i, v) in values.enumerate() {
         let idx = u32::try_from(i).map_err(|_| DuplicateBarcode::TooMany)?;
         match map.entry(v) {
             std::collections::hash_map::Entry::Occupied(e) => dups.push((*e.get() as usize, i)),
@@ -160,4 +160,63 @@ pub(crate) fn index_gtins(
         }
     }
     Ok((map, dups))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::{Currency, Money};
+
+    fn item(barcode: &str, name: &str) -> Item {
+        Item {
+            barcode: barcode.into(),
+            gtin: gtin::normalise(barcode).unwrap_or_default(),
+            name: name.into(),
+            price: Money::from_minor(199, Currency::USD).unwrap(),
+            tax_category: "food".into(),
+        }
+    }
+
+    #[test]
+    fn a_scan_tells_the_cashier_what_went_wrong() {
+        let c = Catalog::from_items(vec![item("036000291452", "Bottled water 500ml")]).unwrap();
+        assert_eq!(
+            c.lookup("0036000291452").unwrap().name,
+            "Bottled water 500ml"
+        );
+        assert_eq!(
+            c.lookup(" 036000291452\r\n").unwrap().name,
+            "Bottled water 500ml"
+        );
+        assert_eq!(
+            c.lookup("036000291453").unwrap_err().to_string(),
+            "Check digit wrong on 036000291453 (expected 2): scan again or key the code in"
+        );
+        assert_eq!(
+            c.lookup("4006381333931").unwrap_err().to_string(),
+            "4006381333931 is not in the catalogue: search by name with /"
+        );
+        assert!(matches!(
+            c.lookup("hello"),
+            Err(LookupError::NotABarcode(_))
+        ));
+    }
+
+    #[test]
+    fn from_items_refuses_the_same_product_twice() {
+        let err = Catalog::from_items(vec![
+            item("036000291452", "Water"),
+            item("4006381333931", "Pencil"),
+            item("0036000291452", "Water again"),
+        ])
+        .unwrap_err();
+        assert!(matches!(
+            err,
+            DuplicateBarcode::Same {
+                first: 0,
+                second: 2,
+                ..
+            }
+        ));
+    }
 }

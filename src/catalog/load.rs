@@ -4,7 +4,7 @@
 //! prices are read from their source text (exact decimals, never through f64) and one bad
 //! item does not hide the next.
 
-use super::gtin::{self, Gtin};
+use super::gtin::{self, Gtin, GtinError};
 use super::index::{self, Catalog};
 use super::item::Item;
 use crate::money::{Currency, Decimal, Money, minor_units};
@@ -138,7 +138,7 @@ fn toml_item(check: &mut Checker, lines: &LineIndex, table: &DeTable<'_>, line: 
         let at = lines.line(value.span().start);
         let field = match key.get_ref().as_ref() {
             "barcode" => match value.get_ref() {
-                DeValue::String(s) => Some(Field::Barcode(s.to_string())),
+                DeValue::String(s) => Some(Field::Barcode(s)),
                 DeValue::Integer(_) => {
                     check.problem(
                         at,
@@ -149,17 +149,17 @@ fn toml_item(check: &mut Checker, lines: &LineIndex, table: &DeTable<'_>, line: 
                 _ => wrong_type(check, at, "barcode", "a string"),
             },
             "name" => match value.get_ref() {
-                DeValue::String(s) => Some(Field::Name(s.to_string())),
+                DeValue::String(s) => Some(Field::Name(s)),
                 _ => wrong_type(check, at, "name", "a string"),
             },
             "price" => match value.get_ref() {
-                DeValue::String(s) => Some(Field::Price(s.to_string())),
-                DeValue::Integer(i) if i.radix() == 10 => Some(Field::Price(i.as_str().into())),
-                DeValue::Float(f) => Some(Field::Price(f.as_str().into())),
+                DeValue::String(s) => Some(Field::Price(s)),
+                DeValue::Integer(i) if i.radix() == 10 => Some(Field::Price(i.as_str())),
+                DeValue::Float(f) => Some(Field::Price(f.as_str())),
                 _ => wrong_type(check, at, "price", "a string or a decimal number"),
             },
             "tax" => match value.get_ref() {
-                DeValue::String(s) => Some(Field::Tax(s.to_string())),
+                DeValue::String(s) => Some(Field::Tax(s)),
                 _ => wrong_type(check, at, "tax", "a string"),
             },
             other => {
@@ -170,14 +170,19 @@ fn toml_item(check: &mut Checker, lines: &LineIndex, table: &DeTable<'_>, line: 
                 None
             }
         };
-        if let Some(field) = field {
-            raw.set(field, at);
+        match field {
+            Some(field) => raw.set(field, at),
+            None => {
+                if let Some(known) = FIELDS.iter().find(|f| **f == key.get_ref().as_ref()) {
+                    raw.wrong_type.push(known);
+                }
+            }
         }
     }
     check.item(raw, line);
 }
 
-fn wrong_type(check: &mut Checker, line: usize, field: &str, want: &str) -> Option<Field> {
+fn wrong_type<'a>(check: &mut Checker, line: usize, field: &str, want: &str) -> Option<Field<'a>> {
     check.problem(line, format!("{field} must be {want}"));
     None
 }
@@ -190,6 +195,10 @@ pub fn catalog_from_csv_bytes(
     currency: Currency,
 ) -> Result<Catalog, CatalogError> {
     let mut check = Checker::new(file, tax_codes, currency);
+    // One row per line is the common case; reserving avoids regrowing 1M-item vectors.
+    let rows_hint = bytes.iter().filter(|&&b| b == b'\n').count();
+    check.items.reserve(rows_hint);
+    check.rows.reserve(rows_hint);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -242,10 +251,10 @@ pub fn catalog_from_csv_bytes(
                 continue;
             }
             let field = match slot {
-                0 => Field::Barcode(text.into()),
-                1 => Field::Name(text.into()),
-                2 => Field::Price(text.into()),
-                _ => Field::Tax(text.into()),
+                0 => Field::Barcode(text),
+                1 => Field::Name(text),
+                2 => Field::Price(text),
+                _ => Field::Tax(text),
             };
             raw.set(field, line);
         }
@@ -296,24 +305,26 @@ fn csv_header(check: &mut Checker, record: &csv::ByteRecord, line: usize) -> Opt
     ok.then_some(cols)
 }
 
-enum Field {
-    Barcode(String),
-    Name(String),
-    Price(String),
-    Tax(String),
+enum Field<'a> {
+    Barcode(&'a str),
+    Name(&'a str),
+    Price(&'a str),
+    Tax(&'a str),
 }
 
 /// Field texts of one item, each with the line it came from.
 #[derive(Default)]
-struct RawItem {
-    barcode: Option<(String, usize)>,
-    name: Option<(String, usize)>,
-    price: Option<(String, usize)>,
-    tax: Option<(String, usize)>,
+struct RawItem<'a> {
+    barcode: Option<(&'a str, usize)>,
+    name: Option<(&'a str, usize)>,
+    price: Option<(&'a str, usize)>,
+    tax: Option<(&'a str, usize)>,
+    /// Fields present but of the wrong type (already reported; not "missing").
+    wrong_type: Vec<&'static str>,
 }
 
-impl RawItem {
-    fn set(&mut self, field: Field, line: usize) {
+impl<'a> RawItem<'a> {
+    fn set(&mut self, field: Field<'a>, line: usize) {
         match field {
             Field::Barcode(v) => self.barcode = Some((v, line)),
             Field::Name(v) => self.name = Some((v, line)),
@@ -330,8 +341,9 @@ struct Checker<'a> {
     currency: Currency,
     problems: Vec<Problem>,
     items: Vec<Item>,
-    gtins: Vec<u64>,
-    lines: Vec<usize>,
+    /// Every row with a valid barcode, good or not, so duplicates are found among all rows:
+    /// (GTIN value, line, index into `items` if the row became an item).
+    rows: Vec<(Gtin, usize, Option<usize>)>,
 }
 
 impl<'a> Checker<'a> {
@@ -342,8 +354,7 @@ impl<'a> Checker<'a> {
             currency,
             problems: Vec::new(),
             items: Vec::new(),
-            gtins: Vec::new(),
-            lines: Vec::new(),
+            rows: Vec::new(),
         }
     }
 
@@ -351,11 +362,11 @@ impl<'a> Checker<'a> {
         self.problems.push(Problem { line, message });
     }
 
-    fn item(&mut self, raw: RawItem, line: usize) {
+    fn item(&mut self, raw: RawItem<'_>, line: usize) {
         let before = self.problems.len();
         let mut missing = Vec::new();
         let barcode = match raw.barcode {
-            Some((text, at)) => self.barcode(&text, at).map(|g| (text, g)),
+            Some((text, at)) => self.barcode(text, at).map(|g| (text.to_string(), g)),
             None => {
                 missing.push("barcode");
                 None
@@ -366,14 +377,14 @@ impl<'a> Checker<'a> {
                 self.problem(at, "name is empty: give the item a name".into());
                 None
             }
-            Some((text, _)) => Some(text),
+            Some((text, _)) => Some(text.to_string()),
             None => {
                 missing.push("name");
                 None
             }
         };
         let price = match raw.price {
-            Some((text, at)) => self.price(&text, at),
+            Some((text, at)) => self.price(text, at),
             None => {
                 missing.push("price");
                 None
@@ -386,6 +397,7 @@ impl<'a> Checker<'a> {
                 None
             }
         };
+        missing.retain(|f| !raw.wrong_type.contains(f));
         if !missing.is_empty() {
             let list = missing.join(", ");
             let s = if missing.len() > 1 { "s" } else { "" };
@@ -394,12 +406,14 @@ impl<'a> Checker<'a> {
                 format!("missing field{s} {list}: every item needs barcode, name, price and tax"),
             );
         }
-        if let (Some((barcode, g)), Some(name), Some(price), Some(tax_category)) =
-            (barcode, name, price, tax)
+        let Some((barcode, g)) = barcode else {
+            return;
+        };
+        let mut item_index = None;
+        if let (Some(name), Some(price), Some(tax_category)) = (name, price, tax)
             && self.problems.len() == before
         {
-            self.gtins.push(g.value);
-            self.lines.push(line);
+            item_index = Some(self.items.len());
             self.items.push(Item {
                 barcode,
                 gtin: g.key(),
@@ -408,13 +422,18 @@ impl<'a> Checker<'a> {
                 tax_category,
             });
         }
+        self.rows.push((g, line, item_index));
     }
 
     fn barcode(&mut self, text: &str, line: usize) -> Option<Gtin> {
         match gtin::parse(text) {
             Ok(g) => Some(g),
-            Err(e) => {
+            Err(e @ GtinError::WrongLength { .. }) => {
                 self.problem(line, format!("barcode '{}': {e}", text.trim()));
+                None
+            }
+            Err(e) => {
+                self.problem(line, e.to_string());
                 None
             }
         }
@@ -461,10 +480,10 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn tax(&mut self, code: String, line: usize) -> Option<String> {
-        let code = code.trim().to_string();
-        if self.tax_codes.contains(&code) {
-            return Some(code);
+    fn tax(&mut self, code: &str, line: usize) -> Option<String> {
+        let code = code.trim();
+        if let Some(known) = self.tax_codes.get(code) {
+            return Some(known.clone());
         }
         let known: Vec<&str> = self.tax_codes.iter().map(String::as_str).collect();
         self.problem(
@@ -487,7 +506,7 @@ impl<'a> Checker<'a> {
 
     /// Checks barcodes for duplicates and builds the catalogue, or reports every problem.
     fn finish(mut self) -> Result<Catalog, CatalogError> {
-        let indexed = index::index_gtins(&self.gtins);
+        let indexed = index::index_gtins(self.rows.iter().map(|r| r.0.value));
         let (map, dups) = match indexed {
             Ok(v) => v,
             Err(e) => {
@@ -496,14 +515,21 @@ impl<'a> Checker<'a> {
             }
         };
         for (first, second) in dups {
-            let (a, b) = (&self.items[first], &self.items[second]);
-            let message = format!(
-                "duplicate barcode {}: line {} already has this product ({}); give each item its own barcode",
-                b.barcode, self.lines[first], a.name
+            let (_, first_line, first_item) = self.rows[first];
+            let (gtin, line, _) = self.rows[second];
+            let name = first_item
+                .and_then(|i| self.items.get(i))
+                .map(|it| format!(" ({})", it.name))
+                .unwrap_or_default();
+            self.problem(
+                line,
+                format!(
+                    "duplicate barcode {}: the same product as line {first_line}{name}; give each item its own barcode",
+                    gtin.key()
+                ),
             );
-            let line = self.lines[second];
-            self.problem(line, message);
         }
+        // With no problems every row became an item, so row and item indices agree.
         if !self.problems.is_empty() {
             return Err(self.into_error());
         }
@@ -538,5 +564,103 @@ fn csv_reason(e: &csv::Error) -> String {
         csv::ErrorKind::Io(io) => io.to_string(),
         csv::ErrorKind::Utf8 { .. } => "not UTF-8 text: save the file as UTF-8".into(),
         _ => e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes() -> BTreeSet<String> {
+        ["food", "general"].map(String::from).into_iter().collect()
+    }
+
+    fn toml(text: &str, currency: Currency) -> Result<Catalog, CatalogError> {
+        catalog_from_toml_str(text, Path::new("c.toml"), &codes(), currency)
+    }
+
+    fn csv(text: &str) -> Result<Catalog, CatalogError> {
+        catalog_from_csv_bytes(text.as_bytes(), Path::new("c.csv"), &codes(), Currency::USD)
+    }
+
+    #[test]
+    fn toml_prices_may_be_numbers_and_are_read_exactly() {
+        let c = toml(
+            "[[item]]\nbarcode = \"4006381333931\"\nname = \"Gum\"\nprice = 1.10\ntax = \"general\"\n\
+             [[item]]\nbarcode = \"96385074\"\nname = \"Water\"\nprice = 2\ntax = \"food\"\n",
+            Currency::USD,
+        )
+        .unwrap();
+        assert_eq!(c.items()[0].price.plain(), "1.10");
+        assert_eq!(c.items()[1].price.plain(), "2.00");
+    }
+
+    #[test]
+    fn won_prices_with_decimals_and_numeric_barcodes_are_refused() {
+        let err = toml(
+            "[[item]]\nbarcode = 4006381333931\nname = \"Gum\"\nprice = \"1200.5\"\ntax = \"general\"\n",
+            Currency::KRW,
+        )
+        .unwrap_err();
+        let messages: Vec<&str> = err.problems.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "barcode must be in quotes, e.g. barcode = \"0012345000065\" (a number loses leading zeros)",
+                "price 1200.5 has 1 decimals but KRW allows 0",
+            ]
+        );
+        assert_eq!(err.problems[0].line, 2);
+    }
+
+    #[test]
+    fn exponent_and_empty_prices_are_badly_formatted() {
+        for price in ["1e3", "", "1.2.3", "nan"] {
+            let err = csv(&format!(
+                "barcode,name,price,tax\n4006381333931,Gum,{price},general\n"
+            ))
+            .unwrap_err();
+            let msg = &err.problems[0].message;
+            assert!(
+                msg.contains("is not an amount") || msg.starts_with("missing field price"),
+                "{price}: {msg}"
+            );
+        }
+    }
+
+    #[test]
+    fn csv_columns_may_come_in_any_order_but_must_all_be_there() {
+        let c = csv("name,tax,price,barcode\nGum,general,1.99,4006381333931\n").unwrap();
+        assert_eq!(c.items()[0].name, "Gum");
+        let err = csv("barcode,name,cost\n").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "c.csv:1: unknown column 'cost': the header is barcode,name,price,tax\n\
+             c.csv:1: missing column 'price': the header is barcode,name,price,tax\n\
+             c.csv:1: missing column 'tax': the header is barcode,name,price,tax"
+        );
+    }
+
+    #[test]
+    fn an_empty_catalogue_and_stray_top_level_keys_are_reported() {
+        assert_eq!(
+            toml("", Currency::USD).unwrap_err().to_string(),
+            "c.toml: no items: add [[item]] tables"
+        );
+        assert_eq!(
+            toml("title = \"menu\"\n", Currency::USD)
+                .unwrap_err()
+                .to_string(),
+            "c.toml:1: unknown key 'title': a catalogue holds only [[item]] tables"
+        );
+    }
+
+    #[test]
+    fn a_wrong_length_barcode_is_quoted_in_the_report() {
+        let err = csv("barcode,name,price,tax\n12345,Gum,1.99,general\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "c.csv:2: barcode '12345': 5 digits is not a barcode length: use 8, 12 (UPC-A), 13 (EAN-13) or 14 digits"
+        );
     }
 }

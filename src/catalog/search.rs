@@ -14,17 +14,40 @@ const TRIGRAMS: usize = ALPHABET * ALPHABET * ALPHABET;
 /// Two-character prefixes, then one-character names, then empty names.
 const PREFIXES: usize = ALPHABET * ALPHABET + ALPHABET + 1;
 
-fn symbol(b: u8) -> usize {
-    match b {
-        b'a'..=b'z' => usize::from(b - b'a'),
-        b'0'..=b'9' => 26 + usize::from(b - b'0'),
-        b' ' => 36,
-        _ => 37,
+const SYMBOLS: [u8; 256] = {
+    let mut table = [37u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = match c {
+            b'a'..=b'z' => c - b'a',
+            b'0'..=b'9' => 26 + (c - b'0'),
+            b' ' => 36,
+            _ => 37,
+        };
+        b += 1;
     }
+    table
+};
+
+fn symbol(b: u8) -> usize {
+    usize::from(SYMBOLS[usize::from(b)])
 }
 
 fn trigram(w: &[u8]) -> usize {
     (symbol(w[0]) * ALPHABET + symbol(w[1])) * ALPHABET + symbol(w[2])
+}
+
+/// Pushes the trigram keys of `name` into `keys` (rolling, one table lookup per byte).
+fn trigrams_of(name: &[u8], keys: &mut Vec<usize>) {
+    keys.clear();
+    let mut key = 0;
+    for (i, &b) in name.iter().enumerate() {
+        key = (key * ALPHABET + symbol(b)) % TRIGRAMS;
+        if i >= 2 {
+            keys.push(key);
+        }
+    }
 }
 
 fn prefix_bucket(name: &[u8]) -> usize {
@@ -38,14 +61,10 @@ fn prefix_bucket(name: &[u8]) -> usize {
 /// Lower-cases for matching: ASCII fast path, Unicode otherwise; control characters
 /// become spaces so they cannot glue words together.
 fn fold(text: &str, out: &mut String) {
-    if text.is_ascii() {
-        out.extend(text.bytes().map(|b| {
-            if b.is_ascii_control() {
-                ' '
-            } else {
-                char::from(b.to_ascii_lowercase())
-            }
-        }));
+    if text.is_ascii() && !text.bytes().any(|b| b.is_ascii_control()) {
+        let start = out.len();
+        out.push_str(text);
+        out[start..].make_ascii_lowercase();
     } else {
         out.extend(
             text.chars()
@@ -77,18 +96,20 @@ impl Postings {
 
     /// Counting sort of (key, id) pairs produced twice by `keys_of` (once to count, once
     /// to fill), so no intermediate pair list is ever allocated.
-    fn build(buckets: usize, n: usize, keys_of: impl Fn(usize, &mut dyn FnMut(usize))) -> Self {
+    fn build<F: Fn(usize, &mut Vec<usize>)>(buckets: usize, n: usize, keys_of: F) -> Self {
         let mut counts = vec![0u32; buckets + 1];
         // `last[k]` = last id that emitted k, to count each key once per item.
         let mut last = vec![u32::MAX; buckets];
+        let mut keys = Vec::new();
         for id in 0..n {
             let id32 = id as u32;
-            keys_of(id, &mut |k| {
+            keys_of(id, &mut keys);
+            for &k in &keys {
                 if last[k] != id32 {
                     last[k] = id32;
                     counts[k + 1] += 1;
                 }
-            });
+            }
         }
         for k in 0..buckets {
             counts[k + 1] += counts[k];
@@ -99,13 +120,14 @@ impl Postings {
         last.fill(u32::MAX);
         for id in 0..n {
             let id32 = id as u32;
-            keys_of(id, &mut |k| {
+            keys_of(id, &mut keys);
+            for &k in &keys {
                 if last[k] != id32 {
                     last[k] = id32;
                     ids[next[k] as usize] = id32;
                     next[k] += 1;
                 }
-            });
+            }
         }
         Self {
             offsets: counts,
@@ -140,13 +162,10 @@ impl SearchIndex {
             ..Self::default()
         };
         let name_of = |i: usize| index.name(i).as_bytes();
-        let trigrams = Postings::build(TRIGRAMS, count, |i, emit| {
-            for w in name_of(i).windows(3) {
-                emit(trigram(w));
-            }
-        });
-        let prefixes = Postings::build(PREFIXES, count, |i, emit| {
-            emit(prefix_bucket(name_of(i)));
+        let trigrams = Postings::build(TRIGRAMS, count, |i, keys| trigrams_of(name_of(i), keys));
+        let prefixes = Postings::build(PREFIXES, count, |i, keys| {
+            keys.clear();
+            keys.push(prefix_bucket(name_of(i)));
         });
         index.trigrams = trigrams;
         index.prefixes = prefixes;
@@ -296,13 +315,19 @@ impl Query<'_> {
 }
 
 /// `None` if `word` is not in `name`; `Some(true)` if one occurrence starts a word.
+///
+/// A plain byte loop: names are short, and setting up a `str::find` searcher per name
+/// costs more than the scan itself.
 fn starts_a_word(name: &str, word: &str) -> Option<bool> {
-    let bytes = name.as_bytes();
+    let (h, n) = (name.as_bytes(), word.as_bytes());
+    let (&first, rest) = n.split_first()?;
     let mut found = false;
-    for (at, _) in name.match_indices(word) {
-        found = true;
-        if at == 0 || !bytes[at - 1].is_ascii_alphanumeric() {
-            return Some(true);
+    for at in 0..(h.len() + 1).saturating_sub(n.len()) {
+        if h[at] == first && h[at + 1..].starts_with(rest) {
+            found = true;
+            if at == 0 || !h[at - 1].is_ascii_alphanumeric() {
+                return Some(true);
+            }
         }
     }
     found.then_some(false)
