@@ -2,12 +2,18 @@
 //! tests and the benchmarks all use it, so they drive exactly the runtime the TUI drives.
 
 use crate::catalog::Catalog;
+use crate::checkout::payment::PollPlans;
 use crate::checkout::{Action, Checkout, CheckoutSettings};
-use crate::clock::{ManualClock, Timestamp};
+use crate::clock::{Clock, ManualClock, Timestamp};
 use crate::config::Config;
 use crate::journal::Journal;
+use crate::money::fx::FxTable;
+use crate::network::{LedgerStore, Network, WalletBook};
 use crate::runtime::{ReceiptPrinter, Runtime, ScreenPrinter};
 use std::sync::Arc;
+
+/// The network seed of the demo and the tests (the same seed replays the same latencies).
+pub const DEMO_SEED: u64 = 7;
 
 /// 2026-11-21 14:32:05 in San Francisco (UTC-8): the demo's fixed start time.
 pub const DEMO_START: Timestamp = Timestamp(1_795_300_325_000);
@@ -17,36 +23,69 @@ pub fn demo_catalog(config: &Config) -> Result<Catalog, crate::catalog::CatalogE
     crate::catalog::demo(&config.tax.codes(), config.currency())
 }
 
-/// A counter on `config` and `catalog` with a manual clock at `DEMO_START`.
+/// The checkout's settings from the store configuration and the wallet book's poll profiles.
+pub fn settings(config: &Config, network: &Network) -> CheckoutSettings {
+    CheckoutSettings {
+        store_id: config.store.store_id.clone(),
+        lane_id: config.store.lane_id.clone(),
+        currency: config.currency(),
+        tax: config.tax.clone(),
+        merchant: config.merchant_qr_info(),
+        plans: PollPlans::from_book(network.book()),
+    }
+}
+
+/// Assembles a counter: the one way the binary, the headless runner and the tests build it.
+pub fn assemble<C: Clock>(
+    config: &Config,
+    catalog: Arc<Catalog>,
+    journal: Journal,
+    printer: Box<dyn ReceiptPrinter>,
+    network: Network,
+    clock: C,
+) -> Runtime<C> {
+    let checkout = Checkout::new(settings(config, &network), catalog);
+    Runtime::new(checkout, clock, journal, printer, network)
+}
+
+/// The simulated network with the embedded wallets and FX rates and an in-memory ledger.
+pub fn demo_network(seed: u64) -> Result<Network, Box<dyn std::error::Error>> {
+    Ok(Network::open(
+        LedgerStore::in_memory()?,
+        WalletBook::embedded()?,
+        FxTable::embedded()?,
+        seed,
+    )?)
+}
+
+/// A counter on `config` and `catalog` with a manual clock at `DEMO_START` and the demo
+/// network in memory.
 pub fn runtime(
     config: &Config,
     catalog: Arc<Catalog>,
     journal: Journal,
     printer: Box<dyn ReceiptPrinter>,
-) -> Runtime<ManualClock> {
-    let settings = CheckoutSettings {
-        lane_id: config.store.lane_id.clone(),
-        currency: config.currency(),
-        tax: config.tax.clone(),
-    };
-    Runtime::new(
-        Checkout::new(settings, catalog),
-        ManualClock::new(DEMO_START),
+) -> Result<Runtime<ManualClock>, Box<dyn std::error::Error>> {
+    Ok(assemble(
+        config,
+        catalog,
         journal,
         printer,
-    )
+        demo_network(DEMO_SEED)?,
+        ManualClock::new(DEMO_START),
+    ))
 }
 
 /// The demo counter with an in-memory journal and the on-screen printer.
 pub fn demo_runtime() -> Result<Runtime<ManualClock>, Box<dyn std::error::Error>> {
     let config = Config::default();
     let catalog = Arc::new(demo_catalog(&config)?);
-    Ok(runtime(
+    runtime(
         &config,
         catalog,
         Journal::in_memory()?,
         Box::new(ScreenPrinter::default()),
-    ))
+    )
 }
 
 /// Types `text` key by key, as a scanner or a cashier would.

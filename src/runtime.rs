@@ -1,11 +1,21 @@
-//! The imperative shell around the checkout. It owns the clock, the journal and the printer,
-//! feeds events to `Checkout::handle`, and carries out the effects it returns. The TUI, the
-//! headless runs and the tests all drive this same runtime.
+//! The imperative shell around the checkout. It owns the clock, the journal, the printer and
+//! the (simulated, in-process) payment network; it feeds events to `Checkout::handle` and
+//! carries out the effects it returns. Replies, notifications and timers wait in one inbox
+//! ordered by the time they are due. The TUI, the headless runs and the tests all drive this
+//! same runtime.
 
-use crate::checkout::{Action, Checkout, CompletedSale, Effect, Event};
-use crate::clock::{Clock, Timestamp};
+mod phone;
+mod recovery;
+
+pub use phone::PhoneAction;
+pub use recovery::Recovered;
+
+use crate::checkout::{Action, Checkout, CompletedSale, Effect, Event, NetReply};
+use crate::clock::{Clock, ManualClock, Timestamp};
 use crate::journal::Journal;
-use std::collections::VecDeque;
+use crate::network::{Delivery, Network};
+use std::collections::{BTreeMap, VecDeque};
+use std::time::Duration;
 
 /// Where receipts go. Printing never blocks the sale: `submit` returns at once and the result
 /// arrives later through `poll`.
@@ -42,20 +52,30 @@ pub struct Runtime<C: Clock> {
     clock: C,
     journal: Journal,
     printer: Box<dyn ReceiptPrinter>,
+    network: Network,
+    /// Events due later (network replies, notifications, timers), by due time then arrival.
+    inbox: BTreeMap<(Timestamp, u64), Event>,
+    seq: u64,
 }
 
 impl<C: Clock> Runtime<C> {
     pub fn new(
-        checkout: Checkout,
+        mut checkout: Checkout,
         clock: C,
         journal: Journal,
         printer: Box<dyn ReceiptPrinter>,
+        network: Network,
     ) -> Self {
+        // Request ids continue after the attempts already journaled, across restarts.
+        checkout.set_attempt_seq(journal.attempt_count().unwrap_or(0));
         Self {
             checkout,
             clock,
             journal,
             printer,
+            network,
+            inbox: BTreeMap::new(),
+            seq: 0,
         }
     }
 
@@ -71,28 +91,69 @@ impl<C: Clock> Runtime<C> {
         &self.journal
     }
 
+    pub fn network(&self) -> &Network {
+        &self.network
+    }
+
+    /// The network, for scripted faults in demos and tests.
+    pub fn network_mut(&mut self) -> &mut Network {
+        &mut self.network
+    }
+
     /// Applies a cashier action and everything it causes, until the checkout is quiet.
     pub fn dispatch(&mut self, action: Action) {
         self.feed(Event::Action(action));
     }
 
-    /// Delivers finished background work (printing) and due timers. Returns true when the
-    /// state changed, so the UI knows to redraw.
+    /// Delivers what is due now: finished print jobs, network notifications, replies and
+    /// timers. Returns true when anything was delivered, so the UI knows to redraw.
     pub fn tick(&mut self) -> bool {
-        let finished = self.printer.poll();
-        let changed = !finished.is_empty();
-        for (sale_no, result) in finished {
+        let mut changed = false;
+        for (sale_no, result) in self.printer.poll() {
             self.feed(Event::Printed { sale_no, result });
+            changed = true;
+        }
+        let now = self.clock.now();
+        for note in self.network.advance(now) {
+            self.schedule(note.deliver_at, Event::Net(NetReply::Notify(note.body)));
+        }
+        while let Some(entry) = self.inbox.first_entry() {
+            if entry.key().0 > now {
+                break;
+            }
+            let event = entry.remove();
+            self.feed(event);
+            changed = true;
         }
         changed
     }
 
     /// When the runtime next needs to wake up without input, if ever.
     pub fn next_deadline(&self) -> Option<Timestamp> {
-        // A receipt out at the printer is checked on every short wake-up until it finishes.
-        self.printer
+        let printer = self
+            .printer
             .busy()
-            .then(|| self.clock.now() + std::time::Duration::from_millis(50))
+            .then(|| self.clock.now() + Duration::from_millis(50));
+        [
+            self.inbox.keys().next().map(|k| k.0),
+            self.network.next_wakeup(),
+            printer,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    fn schedule(&mut self, at: Option<Timestamp>, event: Event) {
+        // A reply that never arrives is simply never delivered; the checkout's timers notice.
+        if let Some(at) = at {
+            self.seq += 1;
+            self.inbox.insert((at, self.seq), event);
+        }
+    }
+
+    fn deliver<T>(&mut self, d: Delivery<T>, wrap: fn(T) -> NetReply) {
+        self.schedule(d.deliver_at, Event::Net(wrap(d.body)));
     }
 
     fn feed(&mut self, first: Event) {
@@ -100,14 +161,14 @@ impl<C: Clock> Runtime<C> {
         while let Some(event) = queue.pop_front() {
             let now = self.clock.now();
             for effect in self.checkout.handle(event, now) {
-                if let Some(next) = self.execute(effect) {
+                if let Some(next) = self.execute(effect, now) {
                     queue.push_back(next);
                 }
             }
         }
     }
 
-    fn execute(&mut self, effect: Effect) -> Option<Event> {
+    fn execute(&mut self, effect: Effect, now: Timestamp) -> Option<Event> {
         match effect {
             Effect::CommitSale { sale, attempt } => {
                 match self.journal.commit_sale(sale, attempt.as_deref()) {
@@ -125,6 +186,77 @@ impl<C: Clock> Runtime<C> {
                 self.printer.submit(&sale, reprint);
                 None
             }
+            Effect::Pay { record, request } => {
+                // Journaled before the request leaves: after a crash the attempt is resolved.
+                if let Err(e) = self.journal.begin_attempt(&record) {
+                    tracing::error!(error = %e, id = %record.request_id, "attempt not journaled");
+                    return Some(Event::PayNotSent {
+                        request_id: record.request_id,
+                        reason: e.to_string(),
+                    });
+                }
+                let d = self.network.pay(request, now);
+                self.deliver(d, NetReply::Pay);
+                None
+            }
+            Effect::CardAuthorize { record, request } => {
+                if let Err(e) = self.journal.begin_attempt(&record) {
+                    return Some(Event::PayNotSent {
+                        request_id: record.request_id,
+                        reason: e.to_string(),
+                    });
+                }
+                let d = self.network.card_authorize(request, now);
+                self.deliver(d, NetReply::Card);
+                None
+            }
+            Effect::Query { request_id } => {
+                let d = self.network.query(&request_id, now);
+                self.deliver(d, NetReply::Query);
+                None
+            }
+            Effect::Cancel { request_id } => {
+                let d = self.network.cancel(&request_id, now);
+                self.deliver(d, NetReply::Cancel);
+                None
+            }
+            Effect::FinishAttempt {
+                request_id,
+                state,
+                outcome,
+            } => {
+                if let Err(e) = self
+                    .journal
+                    .finish_attempt(&request_id, state, &outcome, now)
+                {
+                    tracing::error!(error = %e, id = %request_id, "attempt outcome not journaled");
+                }
+                None
+            }
+            Effect::SetTimer { at, timer } => {
+                self.schedule(Some(at), Event::Timer(timer));
+                None
+            }
         }
+    }
+}
+
+impl Runtime<ManualClock> {
+    /// Moves the virtual clock forward by `d`, delivering everything that falls due on the way,
+    /// in order. Tests run a 60-second flow in microseconds this way.
+    pub fn advance(&mut self, d: Duration) {
+        let end = self.clock.now() + d;
+        self.tick();
+        while let Some(next) = self.next_deadline().filter(|t| *t <= end) {
+            if next > self.clock.now() {
+                self.clock.set(next);
+            }
+            if !self.tick() && self.next_deadline() == Some(next) {
+                // Only a busy printer keeps asking; it finishes on its own time.
+                break;
+            }
+        }
+        self.clock.set(end);
+        self.tick();
     }
 }

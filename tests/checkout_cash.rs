@@ -1,7 +1,7 @@
 //! The counter's cash flow through the shared runtime with a virtual clock: scans, search,
 //! basket edits, cash tender, and the journal. No terminal involved.
 
-use qrtill::checkout::{Action, Checkout, CheckoutSettings, Effect, Event, Screen};
+use qrtill::checkout::{Action, Checkout, Effect, Event, Screen};
 use qrtill::clock::Timestamp;
 use qrtill::config::Config;
 use qrtill::harness::{self, DEMO_START, scan, type_text};
@@ -166,14 +166,8 @@ fn the_screen_says_paid_only_after_the_journal_commits() {
     // screen; only the SaleCommitted event shows the receipt.
     let config = Config::default();
     let catalog = Arc::new(harness::demo_catalog(&config).unwrap());
-    let mut m = Checkout::new(
-        CheckoutSettings {
-            lane_id: "03".into(),
-            currency: config.currency(),
-            tax: config.tax.clone(),
-        },
-        catalog,
-    );
+    let network = harness::demo_network(1).unwrap();
+    let mut m = Checkout::new(harness::settings(&config, &network), catalog);
     let now = Timestamp(5);
     for c in FLAT_WHITE.chars() {
         m.handle(Event::Action(Action::Char(c)), now);

@@ -20,7 +20,8 @@ fn a_cash_sale_prints_to_a_file_target_and_a_reprint_appends_without_a_drawer_ki
         catalog,
         Journal::in_memory().unwrap(),
         Box::new(spool),
-    );
+    )
+    .unwrap();
     scan(&mut rt, "2000000000138");
     rt.dispatch(Action::PayCash);
     rt.dispatch(Action::QuickTender(0));

@@ -2,7 +2,13 @@
 //! turns journal results, timers and network replies into `Event`s. Everything enters through
 //! `Checkout::handle(event, now)`.
 
+use super::payment::Timer;
 use super::sale::CompletedSale;
+use crate::clock::Timestamp;
+use crate::journal::{AttemptRecord, AttemptState};
+use crate::network::{
+    CancelResponse, CardRequest, CardResponse, Notification, PayRequest, PayResponse, QueryResponse,
+};
 
 /// A cashier's intent, independent of which key produced it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +29,14 @@ pub enum Action {
     ClearBasket,
     Search,
     PayCash,
+    /// Show the counter's dynamic QR code for the shopper's wallet to scan.
+    PayWalletQr,
+    /// Scan the shopper's payment code.
+    PayCode,
+    /// Wait for the shopper's NFC tap.
+    PayTap,
+    /// Take a contactless card.
+    PayCard,
     /// Quick tender `n` on the cash screen: 0 = exact, then the next round amounts.
     QuickTender(usize),
     Help,
@@ -43,6 +57,27 @@ pub enum Event {
         sale_no: u64,
         result: Result<(), String>,
     },
+    /// A reply or notification from the payment network arrived.
+    Net(NetReply),
+    /// A timer the checkout set is due.
+    Timer(Timer),
+    /// The attempt could not be journaled, so its request was never sent.
+    PayNotSent {
+        request_id: String,
+        reason: String,
+    },
+    /// The shopper tapped the phone on the reader: the payment code it carried.
+    Tapped(String),
+}
+
+/// What the network sends back.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NetReply {
+    Pay(PayResponse),
+    Query(QueryResponse),
+    Cancel(CancelResponse),
+    Notify(Notification),
+    Card(CardResponse),
 }
 
 impl From<Action> for Event {
@@ -62,5 +97,36 @@ pub enum Effect {
     },
     /// Print the receipt of a committed sale (asynchronously; reported with `Printed`). The
     /// first print of a cash sale kicks the drawer; a reprint does not.
-    Print { sale: CompletedSale, reprint: bool },
+    Print {
+        sale: CompletedSale,
+        reprint: bool,
+    },
+    /// Journal the attempt, then send the pay request. If the journal write fails the request
+    /// is not sent and the runtime reports `PayNotSent`.
+    Pay {
+        record: AttemptRecord,
+        request: PayRequest,
+    },
+    /// Journal the attempt, then ask the card network to authorize.
+    CardAuthorize {
+        record: AttemptRecord,
+        request: CardRequest,
+    },
+    Query {
+        request_id: String,
+    },
+    Cancel {
+        request_id: String,
+    },
+    /// Record an attempt's final outcome (one that did not become a sale).
+    FinishAttempt {
+        request_id: String,
+        state: AttemptState,
+        outcome: String,
+    },
+    /// Deliver `Event::Timer(timer)` at `at`.
+    SetTimer {
+        at: Timestamp,
+        timer: Timer,
+    },
 }

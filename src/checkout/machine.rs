@@ -4,6 +4,7 @@
 use super::action::{Action, Effect, Event};
 use super::basket::{Basket, BasketError, Totals};
 use super::cash;
+use super::payment::{PayMode, PayState, PayStatus, PollPlans, TraceEntry};
 use super::sale::{CompletedSale, SaleLine, SaleTender, TaxLine};
 use super::tax::TaxRules;
 use crate::catalog::{Catalog, Item};
@@ -17,9 +18,13 @@ pub const SEARCH_LIMIT: usize = 50;
 /// Settings the checkout needs from the store configuration.
 #[derive(Debug, Clone)]
 pub struct CheckoutSettings {
+    pub store_id: String,
     pub lane_id: String,
     pub currency: Currency,
     pub tax: TaxRules,
+    /// What the counter's dynamic QR code says about the merchant.
+    pub merchant: crate::emv::MerchantQrInfo,
+    pub plans: PollPlans,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,19 +42,19 @@ pub struct Notice {
 }
 
 impl Notice {
-    fn info(text: impl Into<String>) -> Self {
+    pub(super) fn info(text: impl Into<String>) -> Self {
         Self {
             level: NoticeLevel::Info,
             text: text.into(),
         }
     }
-    fn warn(text: impl Into<String>) -> Self {
+    pub(super) fn warn(text: impl Into<String>) -> Self {
         Self {
             level: NoticeLevel::Warning,
             text: text.into(),
         }
     }
-    fn error(text: impl Into<String>) -> Self {
+    pub(super) fn error(text: impl Into<String>) -> Self {
         Self {
             level: NoticeLevel::Error,
             text: text.into(),
@@ -87,6 +92,8 @@ pub enum Screen {
     },
     /// Waiting for the journal to commit the sale; nothing says "paid" yet.
     Committing,
+    /// Paying by wallet QR, payment code, tap or card.
+    Pay(PayState),
     /// The sale is committed; its receipt is on screen.
     Receipt {
         sale: Box<CompletedSale>,
@@ -106,6 +113,10 @@ pub struct Checkout {
     pub help_open: bool,
     /// Digits typed (or scanned) on the basket screen, not yet entered.
     pub scan_input: String,
+    /// Requests and replies, newest last, for the protocol-trace pane.
+    pub trace: Vec<TraceEntry>,
+    /// Attempts numbered so far (request ids are `S<store>L<lane>A<seq>`).
+    pub(super) attempt_seq: u64,
 }
 
 impl Checkout {
@@ -120,7 +131,14 @@ impl Checkout {
             notice: None,
             help_open: false,
             scan_input: String::new(),
+            trace: Vec::new(),
+            attempt_seq: 0,
         }
+    }
+
+    /// Continues request-id numbering after the attempts already in the journal.
+    pub fn set_attempt_seq(&mut self, seq: u64) {
+        self.attempt_seq = seq;
     }
 
     pub fn settings(&self) -> &CheckoutSettings {
@@ -171,7 +189,21 @@ impl Checkout {
         match event {
             Event::Action(action) => self.on_action(action, now),
             Event::SaleCommitted(sale) => self.on_committed(sale),
+            Event::Net(reply) => self.on_net(reply, now),
+            Event::Timer(timer) => self.on_timer(timer, now),
+            Event::PayNotSent { request_id, reason } => self.on_pay_not_sent(&request_id, &reason),
+            Event::Tapped(code) => self.on_tapped(code, now),
             Event::CommitFailed(reason) => {
+                if let Screen::Pay(p) = &mut self.screen {
+                    // The wallet took the money; the attempt stays pending in the journal and
+                    // the start-up recovery commits the sale from it.
+                    p.status = PayStatus::NeedsManual {
+                        why: format!(
+                            "approved, but the sale could not be saved ({reason}); restart qrtill to recover it"
+                        ),
+                    };
+                    return vec![];
+                }
                 if self.screen == Screen::Committing {
                     self.screen = Screen::Cash {
                         input: String::new(),
@@ -207,21 +239,22 @@ impl Checkout {
             return vec![];
         }
         match self.screen.clone() {
-            Screen::Basket => self.on_basket(action),
+            Screen::Basket => self.on_basket(action, now),
             Screen::Search(state) => self.on_search(state, action),
             Screen::Quantity { input } => self.on_quantity(input, action),
             Screen::ConfirmClear => self.on_confirm_clear(action),
             Screen::Cash { input } => self.on_cash(input, action, now),
             Screen::Committing => vec![],
+            Screen::Pay(_) => self.on_pay_action(action, now),
             Screen::Receipt {
                 sale,
                 print,
                 scroll,
-            } => self.on_receipt(sale, print, scroll, action),
+            } => self.on_receipt(sale, print, scroll, action, now),
         }
     }
 
-    fn on_basket(&mut self, action: Action) -> Vec<Effect> {
+    fn on_basket(&mut self, action: Action, now: Timestamp) -> Vec<Effect> {
         match action {
             Action::Char(c) if c.is_ascii_digit() => {
                 if self.scan_input.len() < 32 {
@@ -263,6 +296,10 @@ impl Checkout {
                     selected: 0,
                 });
             }
+            Action::PayWalletQr => return self.open_pay(PayMode::WalletQr, now),
+            Action::PayCode => return self.open_pay(PayMode::PaymentCode, now),
+            Action::PayTap => return self.open_pay(PayMode::Tap, now),
+            Action::PayCard => return self.open_pay(PayMode::Card, now),
             Action::PayCash => {
                 if self.basket.is_empty() {
                     self.notice = Some(Notice::warn("The basket is empty: scan an item first."));
@@ -552,6 +589,7 @@ impl Checkout {
         print: PrintStatus,
         scroll: u16,
         action: Action,
+        now: Timestamp,
     ) -> Vec<Effect> {
         match action {
             Action::Reprint => {
@@ -587,7 +625,7 @@ impl Checkout {
                 // A scan on the receipt screen starts the next sale at once, as at a real counter.
                 self.screen = Screen::Basket;
                 self.notice = None;
-                self.on_basket(Action::Char(c))
+                self.on_basket(Action::Char(c), now)
             }
             _ => vec![],
         }

@@ -3,11 +3,13 @@ mod action;
 pub mod basket;
 pub mod cash;
 mod machine;
+pub mod payment;
 pub mod sale;
 pub mod slip;
 pub mod tax;
+mod wallet_flow;
 
-pub use action::{Action, Effect, Event};
+pub use action::{Action, Effect, Event, NetReply};
 pub use machine::{
     Checkout, CheckoutSettings, Notice, NoticeLevel, PrintStatus, Screen, SearchState,
 };

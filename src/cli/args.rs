@@ -22,6 +22,12 @@ pub struct Cli {
     /// Printer target: screen, file:PATH, device:/dev/usb/lp0 or tcp:HOST:9100.
     #[arg(long, global = true, value_name = "TARGET")]
     pub printer: Option<String>,
+    /// FX rates file (TOML) instead of the embedded assets/fx-rates.toml.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub fx: Option<PathBuf>,
+    /// Seed of the simulated payment network (latencies, ids); the same seed replays the same run.
+    #[arg(long, global = true, default_value_t = 7)]
+    pub seed: u64,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

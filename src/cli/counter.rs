@@ -2,10 +2,9 @@
 
 use super::args::Cli;
 use super::{EXIT_BAD_INPUT, Outcome, Setup};
-use crate::checkout::{Checkout, CheckoutSettings};
 use crate::clock::SystemClock;
 use crate::journal::Journal;
-use crate::runtime::{Runtime, ScreenPrinter};
+use crate::runtime::ScreenPrinter;
 use std::sync::Arc;
 
 pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
@@ -28,13 +27,21 @@ pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
         Ok(j) => j,
         Err(e) => return Outcome::fail(1, format!("qrtill: {e}")),
     };
-    let settings = CheckoutSettings {
-        lane_id: config.store.lane_id.clone(),
-        currency: config.currency(),
-        tax: config.tax.clone(),
+    let network = match open_network(cli, setup) {
+        Ok(n) => n,
+        Err(o) => return o,
     };
-    let checkout = Checkout::new(settings, Arc::new(catalog));
-    let mut runtime = Runtime::new(checkout, SystemClock, journal, printer);
+    let mut runtime = crate::harness::assemble(
+        config,
+        Arc::new(catalog),
+        journal,
+        printer,
+        network,
+        SystemClock,
+    );
+    for r in runtime.recover() {
+        tracing::warn!(?r, "attempt left open by the last run resolved");
+    }
     tracing::info!(data = %setup.data_dir.display(), "counter open");
 
     // ratatui::init installs a panic hook that restores the terminal before the panic message.
@@ -71,4 +78,22 @@ fn init_logging(setup: &Setup) -> Option<tracing_appender::non_blocking::WorkerG
         .try_init()
         .ok()?;
     Some(guard)
+}
+
+/// The simulated payment network, its ledger in DATA/network.sqlite (it is another party, so it
+/// keeps its own books), with `--fx FILE` over the embedded rates.
+pub fn open_network(cli: &Cli, setup: &Setup) -> Result<crate::network::Network, Outcome> {
+    use crate::money::fx::FxTable;
+    use crate::network::{LedgerStore, Network, WalletBook};
+    let bad = |e: String| Outcome::fail(EXIT_BAD_INPUT, format!("qrtill: {e}"));
+    let fx = match &cli.fx {
+        Some(path) => FxTable::load(path),
+        None => FxTable::embedded(),
+    }
+    .map_err(|e| bad(e.to_string()))?;
+    let book = WalletBook::embedded().map_err(|e| bad(e.to_string()))?;
+    let ledger = LedgerStore::open(&setup.data_dir.join("network.sqlite"))
+        .map_err(|e| Outcome::fail(1, format!("qrtill: network ledger: {e}")))?;
+    Network::open(ledger, book, fx, cli.seed)
+        .map_err(|e| Outcome::fail(1, format!("qrtill: network: {e}")))
 }

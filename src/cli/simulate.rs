@@ -26,12 +26,19 @@ pub fn run(cli: &Cli, setup: &Setup, args: &SimulateArgs) -> Outcome {
         Ok(j) => j,
         Err(e) => return Outcome::fail(1, format!("qrtill: {e}")),
     };
-    let mut rt = harness::runtime(
+    let network = match super::counter::open_network(cli, setup) {
+        Ok(n) => n,
+        Err(o) => return o,
+    };
+    let mut rt = harness::assemble(
         &setup.config,
         catalog.clone(),
         journal,
         Box::new(ScreenPrinter::default()),
+        network,
+        crate::clock::ManualClock::new(harness::DEMO_START),
     );
+    rt.recover();
     let items = catalog.items();
     let mut next = args.seed;
     let mut committed = 0u64;

@@ -119,6 +119,8 @@ fn totals_panel(view: &CounterView, totals: &Totals, area: Rect, buf: &mut Buffe
         Style::new().fg(Color::DarkGray),
     )));
     text.push(Line::default());
-    text.push(Line::from(strings::PAY_CASH));
+    for key in strings::PAY_KEYS {
+        text.push(Line::from(key));
+    }
     Paragraph::new(text).render(inner, buf);
 }

@@ -28,6 +28,8 @@ pub enum InputMode {
     Receipt,
     /// Waiting for the journal; only quitting is possible.
     Busy,
+    /// The pay screen: digits are a payment code or a test card; Esc cancels.
+    Pay,
 }
 
 impl InputMode {
@@ -40,6 +42,7 @@ impl InputMode {
             Screen::Cash { .. } => InputMode::Cash,
             Screen::Committing => InputMode::Busy,
             Screen::Receipt { .. } => InputMode::Receipt,
+            Screen::Pay(_) => InputMode::Pay,
         }
     }
 }
@@ -92,7 +95,11 @@ const BASKET: &[Binding] = &[
         false
     ),
     bind!(KeyCode::Char('x'), "x", "clear", C(A::ClearBasket), true),
-    bind!(KeyCode::F(9), "F9", "cash", C(A::PayCash), true),
+    bind!(KeyCode::F(5), "F5", "wallet QR (shopper scans)", C(A::PayWalletQr), false),
+    bind!(KeyCode::F(6), "F6", "scan the payment code", C(A::PayCode), false),
+    bind!(KeyCode::F(7), "F7", "tap (NFC)", C(A::PayTap), false),
+    bind!(KeyCode::F(8), "F8", "card tap", C(A::PayCard), false),
+    bind!(KeyCode::F(9), "F9", "cash", C(A::PayCash), false),
     bind!(KeyCode::Char('c'), "c", "pay cash", C(A::PayCash), false),
     bind!(
         KeyCode::Enter,
@@ -203,6 +210,24 @@ const RECEIPT: &[Binding] = &[
 
 const BUSY: &[Binding] = &[];
 
+const PAY: &[Binding] = &[
+    bind!(
+        KeyCode::Enter,
+        "Enter",
+        "send the code / try again",
+        C(A::Enter),
+        true
+    ),
+    bind!(KeyCode::Esc, "Esc", "cancel / back", C(A::Back), true),
+    bind!(
+        KeyCode::Backspace,
+        "Bksp",
+        "erase a digit",
+        C(A::Backspace),
+        false
+    ),
+];
+
 /// Keys that work everywhere.
 pub const GLOBAL: &[Binding] = &[bind!(
     KeyCode::Char('q'),
@@ -221,6 +246,7 @@ pub fn table(mode: InputMode) -> &'static [Binding] {
         InputMode::Number => NUMBER,
         InputMode::Receipt => RECEIPT,
         InputMode::Busy => BUSY,
+        InputMode::Pay => PAY,
     }
 }
 

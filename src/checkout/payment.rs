@@ -1,0 +1,273 @@
+//! Payment attempts at the counter: the modes, the statuses the pay screen shows, the timers,
+//! and the protocol trace. The transitions live in `wallet_flow.rs`.
+
+use super::sale::{SalePromotion, WalletTender};
+use crate::clock::Timestamp;
+use crate::emv::WalletFamily;
+use crate::money::Money;
+use crate::network::{FundedBy, PaymentView, PollProfile, WalletBook, WalletId};
+use std::time::Duration;
+
+/// How the shopper pays by wallet or card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PayMode {
+    /// The counter shows a dynamic EMV QR code; the shopper's wallet scans it.
+    WalletQr,
+    /// The cashier scans the shopper's payment code.
+    PaymentCode,
+    /// An Alipay Tap!-style NFC tap: the payment-code flow with a tap in place of the scan.
+    Tap,
+    /// A contactless card tap with a test card.
+    Card,
+}
+
+impl PayMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PayMode::WalletQr => "wallet_qr",
+            PayMode::PaymentCode => "payment_code",
+            PayMode::Tap => "tap",
+            PayMode::Card => "card",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            PayMode::WalletQr => "Wallet QR — shopper scans",
+            PayMode::PaymentCode => "Scan the shopper's payment code",
+            PayMode::Tap => "Tap — shopper taps the phone",
+            PayMode::Card => "Card tap",
+        }
+    }
+}
+
+/// Polling and cancel timers for one attempt, from the wallet family's profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PollPlan {
+    pub interval: Duration,
+    /// From the pay request to giving up and cancelling.
+    pub deadline: Duration,
+    /// No cancel (reverse) before this age (WeChat: 15 s).
+    pub cancel_min_age: Duration,
+    pub cancel_retries: u32,
+    pub cancel_retry_interval: Duration,
+}
+
+impl From<&PollProfile> for PollPlan {
+    fn from(p: &PollProfile) -> Self {
+        Self {
+            interval: Duration::from_secs(u64::from(p.interval_s.max(1))),
+            deadline: Duration::from_secs(u64::from(p.deadline_s.max(1))),
+            cancel_min_age: Duration::from_secs(u64::from(p.cancel_min_age_s)),
+            cancel_retries: p.cancel_retries,
+            cancel_retry_interval: Duration::from_secs(u64::from(p.cancel_retry_interval_s.max(1))),
+        }
+    }
+}
+
+impl PollPlan {
+    /// Alipay / Alipay+ style: query every 3 s, give up after 60 s, cancel retried 3 x 2 s.
+    pub const ALIPAY: PollPlan = PollPlan {
+        interval: Duration::from_secs(3),
+        deadline: Duration::from_secs(60),
+        cancel_min_age: Duration::ZERO,
+        cancel_retries: 3,
+        cancel_retry_interval: Duration::from_secs(2),
+    };
+}
+
+/// The poll plans the counter uses, chosen by what it knows of the wallet when it sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PollPlans {
+    /// Alipay family and Alipay+ codes, and the counter's own QR (any wallet may scan it).
+    pub alipay: PollPlan,
+    pub wechat: PollPlan,
+    /// How long the counter shows its QR code before it cancels the order.
+    pub qr_lifetime: Duration,
+    /// How long the counter waits for a card authorization before it gives up.
+    pub card_timeout: Duration,
+}
+
+impl Default for PollPlans {
+    fn default() -> Self {
+        Self {
+            alipay: PollPlan::ALIPAY,
+            wechat: PollPlan {
+                interval: Duration::from_secs(10),
+                deadline: Duration::from_secs(30),
+                cancel_min_age: Duration::from_secs(15),
+                cancel_retries: 3,
+                cancel_retry_interval: Duration::from_secs(2),
+            },
+            qr_lifetime: Duration::from_secs(120),
+            card_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl PollPlans {
+    /// The plans of the wallet book's Alipay and WeChat Pay profiles (defaults where absent).
+    pub fn from_book(book: &WalletBook) -> Self {
+        let mut plans = Self::default();
+        if let Some(w) = book.wallet(&WalletId("alipay-cn".into())) {
+            plans.alipay = PollPlan::from(&w.poll);
+        }
+        if let Some(w) = book.wallet(&WalletId("wechat".into())) {
+            plans.wechat = PollPlan::from(&w.poll);
+        }
+        plans
+    }
+
+    pub fn for_family(&self, family: Option<WalletFamily>) -> PollPlan {
+        match family {
+            Some(WalletFamily::WeChatPay) | Some(WalletFamily::WeChatPayHk) => self.wechat,
+            _ => self.alipay,
+        }
+    }
+}
+
+/// What the pay screen shows, and what the counter waits for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PayStatus {
+    /// Waiting for the cashier to scan the shopper's payment code.
+    AwaitingCode,
+    /// Waiting for the shopper to tap the phone on the reader.
+    AwaitingTap,
+    /// Waiting for the cashier to present a test card.
+    AwaitingCard,
+    /// The request is out; no answer yet.
+    Sending,
+    /// The counter's QR code is up; no wallet has scanned it yet.
+    WaitingForScan,
+    /// The wallet asks the shopper to confirm (password, biometrics).
+    ShopperConfirming,
+    /// The counter is cancelling the order (expiry, deadline, or the cashier).
+    Cancelling { why: String },
+    /// Paid: the sale is being committed.
+    Approved,
+    /// A definite failure: nothing was charged.
+    Declined { code: String, advice: String },
+    /// Closed by the counter's cancel. `refunded` when the wallet had already taken the money.
+    Cancelled { refunded: bool, why: String },
+    /// The cancel was never confirmed: the outcome must be settled with the acquirer.
+    NeedsManual { why: String },
+}
+
+impl PayStatus {
+    /// The attempt is over; the screen waits for the cashier.
+    pub fn is_final(&self) -> bool {
+        matches!(
+            self,
+            PayStatus::Declined { .. }
+                | PayStatus::Cancelled { .. }
+                | PayStatus::NeedsManual { .. }
+        )
+    }
+
+    /// A request to the network is in flight or the counter is polling.
+    pub fn is_live(&self) -> bool {
+        matches!(
+            self,
+            PayStatus::Sending | PayStatus::WaitingForScan | PayStatus::ShopperConfirming
+        )
+    }
+}
+
+/// One payment attempt: its idempotent request id and everything the counter knows of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attempt {
+    pub request_id: String,
+    pub mode: PayMode,
+    pub amount: Money,
+    pub created_at: Timestamp,
+    /// When the counter gives up and cancels (QR expiry or the polling deadline).
+    pub deadline: Timestamp,
+    /// The dynamic EMV payload on screen (wallet QR only).
+    pub qr_payload: Option<String>,
+    pub family: Option<WalletFamily>,
+    pub plan: PollPlan,
+    /// Queries sent so far; a poll timer carries the count it was set for.
+    pub polls: u32,
+    pub cancel_tries: u32,
+    /// The wallet's latest view of the payment.
+    pub payment: Option<PaymentView>,
+    /// Masked card number for a card tap.
+    pub card: Option<String>,
+}
+
+/// The pay screen's state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PayState {
+    pub mode: PayMode,
+    pub status: PayStatus,
+    pub attempt: Option<Attempt>,
+    /// Digits typed or scanned (payment code).
+    pub input: String,
+}
+
+/// Timers the checkout sets through the runtime.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timer {
+    pub request_id: String,
+    pub kind: TimerKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimerKind {
+    /// Query the payment; `n` is the poll count it was set for (stale polls are ignored).
+    Poll { n: u32 },
+    /// The QR expired or the polling deadline passed: cancel.
+    Deadline,
+    /// Send (or resend) the cancel; `n` is the try it was set for.
+    Cancel { n: u32 },
+    /// No card answer in time.
+    CardTimeout,
+}
+
+/// One line of the protocol trace: what went out, what came back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraceEntry {
+    pub at: Timestamp,
+    pub outgoing: bool,
+    pub call: &'static str,
+    pub request_id: String,
+    pub detail: String,
+}
+
+/// How many trace lines the counter keeps.
+pub const TRACE_LIMIT: usize = 200;
+
+/// The tender recorded for an approved wallet payment: every figure as the wallet reported it
+/// (`amount` is only the fallback when the wallet sent no view).
+pub fn tender_from_view(
+    request_id: &str,
+    mode: &str,
+    amount: Money,
+    view: Option<&PaymentView>,
+) -> WalletTender {
+    let brand = view
+        .and_then(|v| v.wallet.as_ref())
+        .map(|w| w.brand_name.clone())
+        .unwrap_or_else(|| "Wallet".into());
+    WalletTender {
+        brand,
+        mode: mode.to_string(),
+        payment_request_id: request_id.to_string(),
+        wallet_txn_id: view.map(|v| v.payment_id.clone()).unwrap_or_default(),
+        masked_account: view.and_then(|v| v.customer_id.clone()).unwrap_or_default(),
+        amount: view.map(|v| v.amount).unwrap_or(amount),
+        wallet_amount: view.and_then(|v| v.wallet_amount),
+        rate: view.and_then(|v| v.quote.as_ref()).map(|q| q.rate),
+        promotion: view
+            .and_then(|v| v.promotion.as_ref())
+            .map(|p| SalePromotion {
+                description: p.name.clone(),
+                amount: p.savings,
+                funded_by: match p.funded_by {
+                    FundedBy::Wallet => "wallet".into(),
+                    FundedBy::Merchant => "merchant".into(),
+                },
+            }),
+        settlement: view.and_then(|v| v.settlement_amount),
+    }
+}
