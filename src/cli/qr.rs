@@ -106,6 +106,11 @@ fn run(payload: &str, strict: bool) -> QrOutcome {
                     let reason = v.first().map(|x| format!("CPM violation: {x}"));
                     finish(cpm_json(&c, kind, &v), reason, strict)
                 }
+                Err(e) if kind == PayloadKind::CpmBase64 && !payload.starts_with("hQVDUFY") => {
+                    QrOutcome::fail(format!(
+                        "unrecognised payload: not EMV MPM (starts with 00), CPM (base64 starting hQVDUFY) or a payment code (digits) ({e})"
+                    ))
+                }
                 Err(e) => QrOutcome::fail(format!("not a valid EMV CPM payload: {e}")),
             }
         }
@@ -437,6 +442,17 @@ mod tests {
         let o = decode("hQVDUFYwMWGBk08HoAAABgIgIFAHUVJJU0NQTQ==");
         assert_eq!(o.exit_code, 1);
         assert!(o.stderr.unwrap_or_default().contains("byte 7"));
+    }
+
+    #[test]
+    fn unrecognised_text_says_what_was_expected() {
+        let o = decode("hello world");
+        assert_eq!(o.exit_code, 1);
+        assert!(
+            o.stderr
+                .unwrap_or_default()
+                .starts_with("unrecognised payload")
+        );
     }
 
     #[test]
