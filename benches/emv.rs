@@ -7,15 +7,7 @@ use qrtill::money::{Currency, Decimal, Money};
 use std::hint::black_box;
 
 fn typical() -> DynamicQr {
-    let info = MerchantQrInfo {
-        merchant_name: "QRTILL DEMO CAFE".into(),
-        merchant_city: "SINGAPORE".into(),
-        mcc: "5814".into(),
-        country: "SG".into(),
-        guid: "com.qrtill".into(),
-        merchant_id: "M000123".into(),
-        default_currency: Currency::SGD,
-    };
+    let info = MerchantQrInfo::demo();
     let amount =
         Money::new(Decimal::new(1234, 2), Currency::SGD).unwrap_or(Money::zero(Currency::SGD));
     DynamicQr::new(&info, amount, "S0042-1", Some("T1".into()))

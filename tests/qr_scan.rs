@@ -50,15 +50,7 @@ fn compact_payload() -> String {
 
 /// A typical counter payload (~120 characters) with merchant id and terminal label.
 fn typical_payload() -> String {
-    let info = MerchantQrInfo {
-        merchant_name: "QRTILL DEMO CAFE".into(),
-        merchant_city: "SINGAPORE".into(),
-        mcc: "5814".into(),
-        country: "SG".into(),
-        guid: "com.qrtill".into(),
-        merchant_id: "M000123".into(),
-        default_currency: Currency::SGD,
-    };
+    let info = MerchantQrInfo::demo();
     DynamicQr::new(
         &info,
         money(Decimal::new(1234, 2), Currency::SGD),

@@ -106,6 +106,11 @@ fn run(payload: &str, strict: bool) -> QrOutcome {
                     let reason = v.first().map(|x| format!("CPM violation: {x}"));
                     finish(cpm_json(&c, kind, &v), reason, strict)
                 }
+                Err(e) if kind == PayloadKind::CpmBase64 && !payload.starts_with("hQVDUFY") => {
+                    QrOutcome::fail(format!(
+                        "unrecognised payload: not EMV MPM (starts with 00), CPM (base64 starting hQVDUFY) or a payment code (digits) ({e})"
+                    ))
+                }
                 Err(e) => QrOutcome::fail(format!("not a valid EMV CPM payload: {e}")),
             }
         }
@@ -303,7 +308,6 @@ pub fn show(payload: &str) -> QrOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::money::Currency;
 
     const ANNEX_B: &str = "00020101021229300012D156000000000510A93FO3230Q31280012D15600000001030812345678520441115802CN5914BEST TRANSPORT6007BEIJING64200002ZH0104最佳运输0202北京540523.7253031565502016233030412340603***0708A60086670902ME91320016A0112233449988770708123456786304A13A";
 
@@ -312,15 +316,7 @@ mod tests {
     }
 
     fn merchant() -> MerchantQrInfo {
-        MerchantQrInfo {
-            merchant_name: "QRTILL DEMO".into(),
-            merchant_city: "SINGAPORE".into(),
-            mcc: "5814".into(),
-            country: "SG".into(),
-            guid: "com.qrtill".into(),
-            merchant_id: "M001".into(),
-            default_currency: Currency::SGD,
-        }
+        MerchantQrInfo::demo()
     }
 
     #[test]
@@ -437,6 +433,17 @@ mod tests {
         let o = decode("hQVDUFYwMWGBk08HoAAABgIgIFAHUVJJU0NQTQ==");
         assert_eq!(o.exit_code, 1);
         assert!(o.stderr.unwrap_or_default().contains("byte 7"));
+    }
+
+    #[test]
+    fn unrecognised_text_says_what_was_expected() {
+        let o = decode("hello world");
+        assert_eq!(o.exit_code, 1);
+        assert!(
+            o.stderr
+                .unwrap_or_default()
+                .starts_with("unrecognised payload")
+        );
     }
 
     #[test]

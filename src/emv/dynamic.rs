@@ -1,7 +1,7 @@
 //! The counter's own dynamic MPM payload (point of initiation 12, one code per sale).
 
-use super::mpm::{self, DataObject, SubObject};
-use super::verify::{Violation, verify};
+use super::mpm::{self, DataObject, EncodeError, SubObject};
+use super::verify::{Rule, Violation, verify};
 use crate::money::{Currency, Money};
 
 /// Merchant-account template tag used for the counter's code (26 = first "other network" slot).
@@ -24,6 +24,22 @@ pub struct MerchantQrInfo {
     pub merchant_id: String,
     /// Currency used when the cashier does not name one.
     pub default_currency: Currency,
+}
+
+impl MerchantQrInfo {
+    /// A demo café in Singapore (SGD): the simulator's default merchant, also used by tests
+    /// and benches. A payment payload for it is about 120 characters.
+    pub fn demo() -> Self {
+        Self {
+            merchant_name: "QRTILL DEMO CAFE".into(),
+            merchant_city: "SINGAPORE".into(),
+            mcc: "5814".into(),
+            country: "SG".into(),
+            guid: "com.qrtill".into(),
+            merchant_id: "M000123".into(),
+            default_currency: Currency::SGD,
+        }
+    }
 }
 
 /// A dynamic MPM code for one payment attempt.
@@ -69,53 +85,91 @@ impl DynamicQr {
     /// The root objects in payload order, without the CRC.
     ///
     /// Name and city are cut to their spec maxima (25/15 characters): they are display text, and
-    /// a cut name still pays. Reference fields are never cut; `check` reports them instead.
+    /// a cut name still pays. Reference fields (GUID, merchant id, bill, terminal) are never cut;
+    /// `check` reports them instead. Empty optional values are left out.
     pub fn objects(&self) -> Vec<DataObject> {
-        let mut mai = vec![SubObject::new(0, cap(&self.guid, 99))];
-        if !self.merchant_id.is_empty() {
-            mai.push(SubObject::new(1, cap(&self.merchant_id, 99)));
-        }
+        let mai: Vec<SubObject> = [(0u8, &self.guid), (1, &self.merchant_id)]
+            .into_iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(id, v)| SubObject::new(id, v.as_str()))
+            .collect();
+        let extra: Vec<SubObject> = [
+            (1u8, Some(&self.bill_number)),
+            (7, self.terminal_label.as_ref()),
+        ]
+        .into_iter()
+        .filter_map(|(id, v)| {
+            v.filter(|v| !v.is_empty())
+                .map(|v| SubObject::new(id, v.as_str()))
+        })
+        .collect();
         let mut objs = vec![
             DataObject::text(0, "01"),
             DataObject::text(1, "12"),
             DataObject::template(MERCHANT_ACCOUNT_TAG, mai),
-            DataObject::text(52, cap(&self.mcc, 99)),
+            DataObject::text(52, self.mcc.as_str()),
             DataObject::text(53, format!("{:03}", self.currency.numeric())),
             DataObject::text(54, self.amount.plain()),
-            DataObject::text(58, cap(&self.country, 99)),
+            DataObject::text(58, self.country.as_str()),
             DataObject::text(59, cap(&self.merchant_name, 25)),
             DataObject::text(60, cap(&self.merchant_city, 15)),
+            DataObject::template(62, extra),
         ];
-        let mut extra = Vec::new();
-        if !self.bill_number.is_empty() {
-            extra.push(SubObject::new(1, cap(&self.bill_number, 99)));
-        }
-        if let Some(t) = self.terminal_label.as_deref().filter(|t| !t.is_empty()) {
-            extra.push(SubObject::new(7, cap(t, 99)));
-        }
-        if !extra.is_empty() {
-            objs.push(DataObject::template(62, extra));
-        }
+        // A missing mandatory value is reported by `check`, not encoded as "5900".
         objs.retain(|o| !o.raw_value().is_empty());
         objs
     }
 
-    /// The payload text, CRC included.
+    /// The payload text with its CRC, or why the configuration cannot be encoded.
+    pub fn try_payload(&self) -> Result<String, EncodeError> {
+        mpm::encode(&self.objects())
+    }
+
+    /// The payload text, CRC included; empty when `try_payload` fails (`check` says why).
     pub fn payload(&self) -> String {
-        // Every value is capped to 1–99 characters above, so encoding cannot fail; the fallback
-        // keeps this total without a panic path.
-        mpm::encode(&self.objects()).unwrap_or_default()
+        self.try_payload().unwrap_or_default()
     }
 
     /// The rules the payload breaks (empty when the merchant configuration is sound).
     pub fn check(&self) -> Vec<Violation> {
-        match mpm::decode(&self.payload()) {
+        let payload = match self.try_payload() {
+            Ok(p) => p,
+            Err(e) => return vec![encode_violation(e)],
+        };
+        match mpm::decode(&payload) {
             Ok(m) => verify(&m),
             Err(_) => vec![Violation {
                 tag: "63".into(),
-                rule: super::verify::Rule::Missing,
+                rule: Rule::Missing,
             }],
         }
+    }
+}
+
+/// An encoder refusal in verify's terms.
+fn encode_violation(e: EncodeError) -> Violation {
+    match e {
+        EncodeError::Empty { path } => Violation {
+            tag: path,
+            rule: Rule::Empty,
+        },
+        EncodeError::TooLong { path, len } => Violation {
+            tag: path,
+            rule: Rule::TooLong {
+                max: 99,
+                found: len,
+            },
+        },
+        other => Violation {
+            tag: "00".into(),
+            rule: Rule::NotAllowed {
+                allowed: if matches!(other, EncodeError::CrcSupplied) {
+                    "no 63"
+                } else {
+                    "IDs 00-99"
+                },
+            },
+        },
     }
 }
 
@@ -131,15 +185,7 @@ mod tests {
     use rust_decimal::dec;
 
     fn merchant() -> MerchantQrInfo {
-        MerchantQrInfo {
-            merchant_name: "QRTILL DEMO".into(),
-            merchant_city: "SINGAPORE".into(),
-            mcc: "5814".into(),
-            country: "SG".into(),
-            guid: "com.qrtill".into(),
-            merchant_id: "M001".into(),
-            default_currency: Currency::SGD,
-        }
+        MerchantQrInfo::demo()
     }
 
     fn money(a: Decimal, c: Currency) -> Money {
@@ -160,7 +206,7 @@ mod tests {
             panic!("decodes: {p}")
         };
         assert_eq!(m.sub(26, 0), Some("com.qrtill"));
-        assert_eq!(m.sub(26, 1), Some("M001"));
+        assert_eq!(m.sub(26, 1), Some("M000123"));
         assert_eq!(m.text(53), Some("840"));
         assert_eq!(m.text(54), Some("12.30"));
         assert_eq!(m.sub(62, 1), Some("S42-1"));
@@ -189,6 +235,33 @@ mod tests {
             panic!("decodes")
         };
         assert_eq!(m.text(59).map(|s| s.chars().count()), Some(25));
+    }
+
+    #[test]
+    fn missing_configuration_is_reported_not_encoded_empty() {
+        let mut info = merchant();
+        info.merchant_name.clear();
+        info.guid.clear();
+        let qr = DynamicQr::new(&info, money(dec!(1), Currency::SGD), "B1", None);
+        let v = qr.check();
+        assert!(
+            v.iter().any(|x| x.tag == "59" && x.rule == Rule::Missing),
+            "{v:?}"
+        );
+        assert!(
+            v.iter()
+                .any(|x| x.tag == "26/00" && x.rule == Rule::MissingGuid),
+            "{v:?}"
+        );
+    }
+
+    #[test]
+    fn overlong_merchant_id_is_reported_not_cut() {
+        let mut info = merchant();
+        info.merchant_id = "9".repeat(99);
+        let qr = DynamicQr::new(&info, money(dec!(1), Currency::SGD), "B1", None);
+        assert_eq!(qr.payload(), "");
+        assert!(matches!(qr.check()[0].rule, Rule::TooLong { max: 99, .. }));
     }
 
     #[test]

@@ -104,13 +104,8 @@ proptest! {
         prop_assume!(amount.is_ok());
         let amount = amount.unwrap_or(crate::money::Money::zero(currency));
         let info = super::MerchantQrInfo {
-            merchant_name: "QRTILL DEMO".into(),
-            merchant_city: "SINGAPORE".into(),
-            mcc: "5814".into(),
-            country: "SG".into(),
-            guid: "com.qrtill".into(),
-            merchant_id: "M001".into(),
             default_currency: currency,
+            ..super::MerchantQrInfo::demo()
         };
         let qr = super::DynamicQr::new(&info, amount, bill, Some("T1".into()));
         prop_assert_eq!(qr.check(), vec![]);
