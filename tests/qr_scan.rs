@@ -127,13 +127,28 @@ fn utf8_payload_with_eci_scans_back_exactly() {
 
 #[test]
 fn typical_payload_in_a_50x20_area_asks_for_more_room() {
+    // The smallest it can go is level L with the 3-module bottom quiet zone: 49 x 24.
     assert_eq!(
         fit(&typical_payload(), Rect::new(0, 0, 50, 20)),
         QrFit::TooSmall {
             needed_w: 49,
-            needed_h: 25
+            needed_h: 24
         }
     );
+}
+
+#[test]
+fn a_version_6_code_fits_24_rows_only_with_the_tight_bottom_quiet_zone() {
+    let payload = typical_payload();
+    let QrFit::Fits(w) = fit(&payload, Rect::new(0, 0, 50, 24)) else {
+        panic!("does not fit 50x24");
+    };
+    assert!(w.is_tight());
+    assert_eq!(w.size(), (49, 24));
+    let QrFit::Fits(w) = fit(&payload, Rect::new(0, 0, 50, 25)) else {
+        panic!("does not fit 50x25");
+    };
+    assert!(!w.is_tight(), "with 25 rows the full quiet zone is kept");
 }
 
 #[test]
@@ -154,4 +169,52 @@ fn code_drawn_in_terminal_default_colours_would_not_scan() {
         cell.set_style(ratatui::style::Style::reset());
     }
     assert!(scan(&buf, area).is_empty());
+}
+
+/// The real payment screen of the demo counter (wallet QR for a basket) at `w`×`h`.
+fn payment_screen(w: u16, h: u16) -> (Buffer, String) {
+    use qrtill::checkout::{Action, Screen};
+    use qrtill::harness::{self, scan as scan_item};
+    let mut rt = harness::demo_runtime().unwrap_or_else(|e| panic!("runtime: {e}"));
+    scan_item(&mut rt, "2000000000138");
+    scan_item(&mut rt, "2000000002606");
+    rt.dispatch(Action::PayWalletQr);
+    let Screen::Pay(pay) = &rt.checkout.screen else {
+        panic!("not on the pay screen");
+    };
+    let payload = pay
+        .attempt
+        .as_ref()
+        .and_then(|a| a.qr_payload.clone())
+        .unwrap_or_else(|| panic!("no QR payload"));
+    let config = qrtill::config::Config::default();
+    let panes = qrtill::ui::Panes::default();
+    let mut terminal =
+        Terminal::new(TestBackend::new(w, h)).unwrap_or_else(|e| panic!("test backend: {e}"));
+    terminal
+        .draw(|f| {
+            let view = qrtill::ui::CounterView {
+                checkout: &rt.checkout,
+                config: &config,
+                now: rt.now(),
+                network: Some(rt.network()),
+                panes: &panes,
+            };
+            f.render_widget(&view, f.area());
+        })
+        .unwrap_or_else(|e| panic!("draw: {e}"));
+    (terminal.backend().buffer().clone(), payload)
+}
+
+#[test]
+fn the_payment_screen_scans_exactly_at_80x24_100x30_and_160x48() {
+    for (w, h) in [(80, 24), (100, 30), (160, 48)] {
+        let (buf, payload) = payment_screen(w, h);
+        let found = scan(&buf, Rect::new(0, 0, w, h));
+        assert_eq!(found, vec![payload.clone()], "payment screen at {w}x{h}");
+        let verified = qrtill::cli::qr::verify(&payload);
+        assert_eq!(verified.exit_code, 0, "{}", verified.stdout);
+        // The amount is on screen beside the code, as text and in the payload.
+        assert!(payload.contains("5405"), "amount tag: {payload}");
+    }
 }

@@ -21,6 +21,8 @@ fn render(rt: &Runtime<ManualClock>, w: u16, h: u16) -> String {
                 checkout: &rt.checkout,
                 config: &config,
                 now: rt.now(),
+                network: Some(rt.network()),
+                panes: &qrtill::ui::Panes::default(),
             };
             f.render_widget(&view, f.area());
         })

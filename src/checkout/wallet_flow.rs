@@ -164,10 +164,13 @@ impl Checkout {
 
     fn start_qr_attempt(&mut self, now: Timestamp) -> Vec<Effect> {
         let mut attempt = self.new_attempt(PayMode::WalletQr, None, now);
+        // The bill number (tag 62/01) is the lane and attempt number: short, so the code fits
+        // a version-6 QR on an 80×24 terminal, and unique within the store.
+        let bill = format!("{}{:06}", self.settings().lane_id, self.attempt_seq);
         let qr = DynamicQr::new(
             &self.settings().merchant,
             attempt.amount,
-            attempt.request_id.clone(),
+            bill.clone(),
             None,
         );
         attempt.qr_payload = Some(qr.payload());
@@ -175,7 +178,7 @@ impl Checkout {
             payment_request_id: attempt.request_id.clone(),
             amount: attempt.amount,
             method: PayMethod::OrderCode {
-                bill_number: attempt.request_id.clone(),
+                bill_number: bill,
                 expires_at: attempt.deadline,
             },
         };

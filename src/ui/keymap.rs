@@ -95,8 +95,20 @@ const BASKET: &[Binding] = &[
         false
     ),
     bind!(KeyCode::Char('x'), "x", "clear", C(A::ClearBasket), true),
-    bind!(KeyCode::F(5), "F5", "wallet QR (shopper scans)", C(A::PayWalletQr), false),
-    bind!(KeyCode::F(6), "F6", "scan the payment code", C(A::PayCode), false),
+    bind!(
+        KeyCode::F(5),
+        "F5",
+        "wallet QR (shopper scans)",
+        C(A::PayWalletQr),
+        false
+    ),
+    bind!(
+        KeyCode::F(6),
+        "F6",
+        "scan the payment code",
+        C(A::PayCode),
+        false
+    ),
     bind!(KeyCode::F(7), "F7", "tap (NFC)", C(A::PayTap), false),
     bind!(KeyCode::F(8), "F8", "card tap", C(A::PayCard), false),
     bind!(KeyCode::F(9), "F9", "cash", C(A::PayCash), false),

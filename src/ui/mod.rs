@@ -7,14 +7,19 @@ mod cash_view;
 mod chrome;
 mod help_view;
 pub mod keymap;
+mod pay_view;
+mod phone_view;
 pub mod qr_code;
 mod receipt_view;
 mod search_view;
 pub mod strings;
+mod trace_view;
 
+use crate::checkout::payment::PayMode;
 use crate::checkout::{Checkout, Screen};
 use crate::clock::Timestamp;
 use crate::config::Config;
+use crate::network::Network;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::Widget;
@@ -23,17 +28,53 @@ use ratatui::widgets::Widget;
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
 
+/// The optional panes: the shopper's phone and the protocol trace. Pure UI state.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Panes {
+    pub phone: bool,
+    /// Keys go to the phone, not the counter.
+    pub phone_focus: bool,
+    pub trace: bool,
+    /// Index of the shopper the phone belongs to.
+    pub shopper: usize,
+    /// What the last phone action did.
+    pub phone_message: Option<String>,
+}
+
+/// Width of the phone pane.
+pub const PHONE_WIDTH: u16 = 34;
+
 /// Everything a frame is drawn from, borrowed for the duration of one draw.
 pub struct CounterView<'a> {
     pub checkout: &'a Checkout,
     pub config: &'a Config,
     pub now: Timestamp,
+    /// The simulated network, for the phone pane and indicative FX.
+    pub network: Option<&'a Network>,
+    pub panes: &'a Panes,
 }
 
 impl Widget for &CounterView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
             chrome::enlarge_hint(area, buf);
+            return;
+        }
+        if let Screen::Pay(pay) = &self.checkout.screen
+            && pay.mode == PayMode::WalletQr
+        {
+            // QR first: the code needs every row an 80×24 terminal has. The phone pane, when
+            // open, takes its columns from the QR side, never covers the code.
+            let qr_side = if self.panes.phone && area.width > PHONE_WIDTH {
+                Rect {
+                    width: area.width - PHONE_WIDTH,
+                    ..area
+                }
+            } else {
+                area
+            };
+            pay_view::render_qr_first(self, pay, qr_side, buf);
+            self.render_panes(area, buf);
             return;
         }
         let [header, body, status, legend] = Layout::vertical([
@@ -52,12 +93,39 @@ impl Widget for &CounterView<'_> {
                 print,
                 scroll,
             } => receipt_view::render(self, sale, print, *scroll, body, buf),
+            Screen::Pay(pay) => pay_view::render_framed(self, pay, body, buf),
             _ => basket_view::render(self, body, buf),
         }
         chrome::status_line(self, status, buf);
         chrome::legend(self, legend, buf);
+        self.render_panes(body, buf);
         if self.checkout.help_open {
             help_view::render(self, body, buf);
+        }
+    }
+}
+
+impl CounterView<'_> {
+    /// The phone pane on the right, the trace along the bottom, over whatever is below.
+    fn render_panes(&self, area: Rect, buf: &mut Buffer) {
+        let mut rest = area;
+        if self.panes.phone && area.width > PHONE_WIDTH {
+            let phone = Rect {
+                x: area.right() - PHONE_WIDTH,
+                width: PHONE_WIDTH,
+                ..area
+            };
+            phone_view::render(self, phone, buf);
+            rest.width -= PHONE_WIDTH;
+        }
+        if self.panes.trace && rest.height > 6 {
+            let h = (rest.height / 3).max(6);
+            let trace = Rect {
+                y: rest.bottom() - h,
+                height: h,
+                ..rest
+            };
+            trace_view::render(self, trace, buf);
         }
     }
 }

@@ -17,7 +17,7 @@
 //! 45 × 23 cells (i.e. the QR gets 23 of the 24 rows), and a 50 × 20 area only holds v3
 //! (≤ 53 chars), which no EMV payload reaches. [`fit`] says so instead of cropping.
 
-use crate::emv::symbol::{EcLevel, QrSymbol};
+use crate::emv::symbol::{EcLevel, QUIET_ZONE, QrSymbol};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
@@ -27,6 +27,10 @@ use ratatui::widgets::Widget;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QrCodeWidget {
     symbol: QrSymbol,
+    /// Drawn with a 3-module bottom quiet zone instead of 4, to win the one row an 80×24
+    /// terminal lacks for a version-6 code. The other three sides keep the full 4 modules;
+    /// phone scanners and `rqrr` read it (tests/qr_scan.rs proves the latter).
+    tight: bool,
 }
 
 /// The result of fitting a payload into an area.
@@ -40,16 +44,18 @@ pub enum QrFit {
     TooLong,
 }
 
-/// Picks the highest error-correction level (M, then L) whose symbol fits `area` whole.
+/// Picks the highest error-correction level (M, then L) whose symbol fits `area` whole; as a
+/// last resort before giving up, level L with the bottom quiet zone one module short.
 pub fn fit(payload: &str, area: Rect) -> QrFit {
     let mut smallest = None;
-    for ec in [EcLevel::M, EcLevel::L] {
+    for (ec, tight) in [(EcLevel::M, false), (EcLevel::L, false), (EcLevel::L, true)] {
         let Ok(symbol) = QrSymbol::new(payload, ec) else {
             continue;
         };
-        let (w, h) = symbol.cells();
+        let widget = QrCodeWidget { symbol, tight };
+        let (w, h) = widget.size();
         if w <= area.width && h <= area.height {
-            return QrFit::Fits(QrCodeWidget { symbol });
+            return QrFit::Fits(widget);
         }
         smallest = Some((w, h));
     }
@@ -66,7 +72,10 @@ pub fn cells_needed(payload: &str, ec: EcLevel) -> Option<(u16, u16)> {
 
 impl QrCodeWidget {
     pub fn new(symbol: QrSymbol) -> Self {
-        Self { symbol }
+        Self {
+            symbol,
+            tight: false,
+        }
     }
 
     pub fn symbol(&self) -> &QrSymbol {
@@ -75,7 +84,18 @@ impl QrCodeWidget {
 
     /// (columns, rows) the widget draws.
     pub fn size(&self) -> (u16, u16) {
-        self.symbol.cells()
+        let (w, h) = self.symbol.cells();
+        if self.tight {
+            let modules = self.symbol.width() + QUIET_ZONE + 3;
+            (w, (modules.div_ceil(2) as u16).min(h))
+        } else {
+            (w, h)
+        }
+    }
+
+    /// Whether the bottom quiet zone is 3 modules instead of 4.
+    pub fn is_tight(&self) -> bool {
+        self.tight
     }
 
     /// Forced colours: dark modules black, light modules white, modifiers cleared.

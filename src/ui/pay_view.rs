@@ -1,0 +1,274 @@
+//! The pay screen. For the wallet QR the code gets the whole height (QR first: at 80×24 there
+//! is no room for anything above or below it), with the amount in large type, the countdown,
+//! the live status and the keys beside it. The other modes keep the usual frame.
+
+use super::qr_code::{self, QrFit};
+use super::{CounterView, strings};
+use crate::checkout::payment::{PayMode, PayState, PayStatus};
+use crate::clock::Timestamp;
+use crate::money::fx::convert;
+use crate::money::{Currency, Money};
+use crate::network::TEST_CARDS;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
+use tui_big_text::{BigText, PixelSize};
+
+/// Wallet currencies shown as indicative amounts before the wallet is known.
+const INDICATIVE: [Currency; 3] = [Currency::CNY, Currency::HKD, Currency::KRW];
+
+/// The QR-first layout of the wallet QR mode; it draws the whole frame.
+pub fn render_qr_first(view: &CounterView, pay: &PayState, area: Rect, buf: &mut Buffer) {
+    let payload = pay.attempt.as_ref().and_then(|a| a.qr_payload.as_deref());
+    let fit = payload.map(|p| qr_code::fit(p, area_for_qr(area)));
+    let qr_w = match &fit {
+        Some(QrFit::Fits(w)) => w.size().0,
+        _ => 0,
+    };
+    let [left, right] =
+        Layout::horizontal([Constraint::Length(qr_w), Constraint::Min(20)]).areas(area);
+    match fit {
+        Some(QrFit::Fits(widget)) => (&widget).render(left, buf),
+        Some(QrFit::TooSmall { needed_w, needed_h }) => {
+            let text = format!(
+                "{} to show the QR code: it needs {needed_w}×{needed_h} plus the amount beside it (now {}×{}).",
+                strings::ENLARGE,
+                area.width,
+                area.height
+            );
+            Paragraph::new(text)
+                .wrap(Wrap { trim: true })
+                .style(Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD))
+                .render(right, buf);
+            return;
+        }
+        Some(QrFit::TooLong) => {
+            Line::from("The QR payload is too long for any QR code: check the merchant config.")
+                .render(right, buf);
+            return;
+        }
+        None => {}
+    }
+    side_panel(
+        view,
+        pay,
+        right.inner(ratatui::layout::Margin::new(1, 0)),
+        buf,
+    );
+}
+
+/// The part of the screen the QR code may use: everything but a 30-column side panel.
+fn area_for_qr(area: Rect) -> Rect {
+    Rect {
+        width: area.width.saturating_sub(30),
+        ..area
+    }
+}
+
+/// The pay panel for the modes that keep the usual frame (code, tap, card).
+pub fn render_framed(view: &CounterView, pay: &PayState, area: Rect, buf: &mut Buffer) {
+    let [left, right] =
+        Layout::horizontal([Constraint::Min(30), Constraint::Length(40)]).areas(area);
+    super::basket_view::basket_lines(view, left, buf);
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .title(format!(" {} ", pay.mode.title()))
+        .border_style(Style::new().fg(Color::Yellow));
+    let inner = block.inner(right);
+    block.render(right, buf);
+    side_panel(view, pay, inner, buf);
+}
+
+fn side_panel(view: &CounterView, pay: &PayState, area: Rect, buf: &mut Buffer) {
+    let total = view.checkout.totals().total;
+    let amount = pay.attempt.as_ref().map_or(total, |a| a.amount);
+    let store = &view.config.store;
+    let bold = Style::new().add_modifier(Modifier::BOLD);
+    let [head, big, rest] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Length(8),
+        Constraint::Min(3),
+    ])
+    .areas(area);
+    Paragraph::new(vec![
+        Line::from(Span::styled(
+            format!("{} · Lane {}", store.name, store.lane_id),
+            bold,
+        )),
+        Line::from(Span::styled(pay.mode.title(), Style::new().fg(Color::Cyan))),
+    ])
+    .render(head, buf);
+    BigText::builder()
+        .pixel_size(PixelSize::Quadrant)
+        .style(Style::new().fg(Color::Yellow))
+        .lines(vec![
+            Line::from(amount.currency().code()),
+            Line::from(amount.plain()),
+        ])
+        .build()
+        .render(big, buf);
+
+    let mut lines = Vec::new();
+    lines.extend(indicative(view, pay, amount));
+    if let Some(a) = &pay.attempt
+        && pay.status.is_live()
+    {
+        lines.push(Line::from(format!(
+            "{} {}",
+            if pay.mode == PayMode::WalletQr {
+                "Expires in"
+            } else {
+                "Gives up in"
+            },
+            countdown(view.now, a.deadline)
+        )));
+    }
+    lines.push(status_line(&pay.status));
+    lines.extend(guidance(pay));
+    if let Some(n) = &view.checkout.notice {
+        lines.push(Line::from(Span::styled(
+            n.text.clone(),
+            Style::new().fg(Color::Yellow),
+        )));
+    }
+    if let Some(a) = &pay.attempt {
+        lines.push(Line::from(Span::styled(
+            format!("Request {}", a.request_id),
+            Style::new().fg(Color::DarkGray),
+        )));
+    }
+    lines.push(Line::default());
+    lines.push(keys(pay));
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: true })
+        .render(rest, buf);
+}
+
+/// `1:54`: time left until `deadline`.
+fn countdown(now: Timestamp, deadline: Timestamp) -> String {
+    let secs = deadline.since(now).as_secs();
+    format!("{}:{:02}", secs / 60, secs % 60)
+}
+
+/// What the shopper pays in the wallet currency. Before the wallet answers this is an
+/// indicative figure from the rate table; once it answers, the wallet's own reported amount.
+fn indicative(view: &CounterView, pay: &PayState, amount: Money) -> Vec<Line<'static>> {
+    let dim = Style::new().fg(Color::DarkGray);
+    if let Some(v) = pay.attempt.as_ref().and_then(|a| a.payment.as_ref())
+        && let Some(w) = v.wallet_amount
+    {
+        let brand = v
+            .wallet
+            .as_ref()
+            .map_or("Wallet", |w| w.brand_name.as_str());
+        return vec![Line::from(format!("{brand} charges {}", w.with_code()))];
+    }
+    let Some(network) = view.network else {
+        return vec![];
+    };
+    let shown: Vec<String> = INDICATIVE
+        .iter()
+        .filter(|c| **c != amount.currency())
+        .filter_map(|c| {
+            let q = network.fx().quote(amount.currency(), *c, view.now).ok()?;
+            convert(amount, &q).ok().map(|m| m.with_code())
+        })
+        .collect();
+    if shown.is_empty() {
+        return vec![];
+    }
+    vec![Line::from(Span::styled(
+        format!("≈ {} (indicative)", shown.join(" · ")),
+        dim,
+    ))]
+}
+
+fn status_line(status: &PayStatus) -> Line<'static> {
+    let (text, style) = match status {
+        PayStatus::AwaitingCode => ("● Scan the shopper's payment code".to_string(), Color::Cyan),
+        PayStatus::AwaitingTap => (
+            "● Ask the shopper to tap the phone on the reader".to_string(),
+            Color::Cyan,
+        ),
+        PayStatus::AwaitingCard => (
+            format!(
+                "● Present a card (1–{} picks a test card)",
+                TEST_CARDS.len()
+            ),
+            Color::Cyan,
+        ),
+        PayStatus::Sending => ("● Sending…".to_string(), Color::Cyan),
+        PayStatus::WaitingForScan => ("● Waiting for scan".to_string(), Color::Cyan),
+        PayStatus::ShopperConfirming => (
+            "● Shopper confirming on the phone".to_string(),
+            Color::Yellow,
+        ),
+        PayStatus::Cancelling { why } => (format!("● Cancelling: {why}"), Color::Yellow),
+        PayStatus::Approved => ("✔ APPROVED — saving the sale".to_string(), Color::Green),
+        PayStatus::Declined { code, .. } => (format!("✖ DECLINED {code}"), Color::Red),
+        PayStatus::Cancelled {
+            refunded: false,
+            why,
+        } => (format!("✖ CANCELLED ({why}): nothing charged"), Color::Red),
+        PayStatus::Cancelled {
+            refunded: true,
+            why,
+        } => (
+            format!("✖ CANCELLED ({why}): the wallet had charged and refunded the shopper"),
+            Color::Red,
+        ),
+        PayStatus::NeedsManual { .. } => ("⚠ NEEDS MANUAL RESOLUTION".to_string(), Color::Magenta),
+    };
+    Line::from(Span::styled(
+        text,
+        Style::new().fg(style).add_modifier(Modifier::BOLD),
+    ))
+}
+
+/// What the cashier should do next.
+fn guidance(pay: &PayState) -> Vec<Line<'static>> {
+    match &pay.status {
+        PayStatus::AwaitingCode => vec![Line::from(format!("Code: {}▏", pay.input))],
+        PayStatus::AwaitingCard => TEST_CARDS
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                Line::from(format!(
+                    " {} {} …{} {}",
+                    i + 1,
+                    c.brand.name(),
+                    &c.pan[c.pan.len().saturating_sub(4)..],
+                    c.note
+                ))
+            })
+            .collect(),
+        PayStatus::ShopperConfirming => vec![Line::from(
+            "The wallet asked for the password: wait, or Esc to cancel.",
+        )],
+        PayStatus::Declined { advice, .. } => vec![Line::from(advice.clone())],
+        PayStatus::Cancelled { .. } => vec![Line::from(
+            "Enter for a new attempt (a fresh code), Esc for another method.",
+        )],
+        PayStatus::NeedsManual { why } => vec![Line::from(why.clone())],
+        _ => vec![],
+    }
+}
+
+fn keys(pay: &PayState) -> Line<'static> {
+    let k = Style::new().fg(Color::Black).bg(Color::Gray);
+    let pairs: &[(&str, &str)] = if pay.status.is_final() {
+        &[("Enter", " try again  "), ("Esc", " other method")]
+    } else if pay.status.is_live() {
+        &[("Esc", " cancel the payment  "), ("F10", " phone")]
+    } else {
+        &[("Esc", " back  "), ("F10", " phone")]
+    };
+    Line::from(
+        pairs
+            .iter()
+            .flat_map(|(key, what)| [Span::styled(*key, k), Span::raw(*what)])
+            .collect::<Vec<_>>(),
+    )
+}
