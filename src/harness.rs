@@ -100,3 +100,55 @@ pub fn scan<C: crate::clock::Clock>(rt: &mut Runtime<C>, barcode: &str) {
     type_text(rt, barcode);
     rt.dispatch(Action::Enter);
 }
+
+/// Shoppers whose wallet confirms on its own and whom no risk rule stops: they make a
+/// scripted payment-code sale complete without anyone at the phone.
+pub fn easy_shoppers(network: &Network) -> Vec<crate::network::ShopperId> {
+    network
+        .shoppers()
+        .iter()
+        .filter(|s| s.behaviour == crate::network::ConfirmBehaviour::AutoConfirm && !s.risk_flagged)
+        .filter(|s| {
+            network
+                .book()
+                .wallet(&s.wallet)
+                .is_some_and(|w| w.supports(crate::network::WalletMode::PaymentCode))
+        })
+        .map(|s| s.id.clone())
+        .collect()
+}
+
+/// Rings up `barcodes` and has `shopper` pay by payment code, advancing the virtual clock until
+/// the wallet answers. Returns the committed sale's number, or what the pay screen said.
+pub fn wallet_sale(
+    rt: &mut Runtime<ManualClock>,
+    shopper: &crate::network::ShopperId,
+    barcodes: &[&str],
+) -> Result<u64, String> {
+    use crate::checkout::Screen;
+    use crate::runtime::PhoneAction;
+    use std::time::Duration;
+    for b in barcodes {
+        scan(rt, b);
+    }
+    rt.dispatch(Action::PayCode);
+    rt.phone(shopper, PhoneAction::PresentCode)?;
+    for _ in 0..120 {
+        match &rt.checkout.screen {
+            Screen::Receipt { sale, .. } => {
+                let n = sale.sale_no;
+                rt.dispatch(Action::Enter);
+                return Ok(n);
+            }
+            Screen::Pay(p) if p.status.is_final() => {
+                let why = format!("{:?}", p.status);
+                rt.dispatch(Action::Back);
+                rt.dispatch(Action::ClearBasket);
+                rt.dispatch(Action::Char('y'));
+                return Err(why);
+            }
+            _ => rt.advance(Duration::from_millis(500)),
+        }
+    }
+    Err("no outcome within 60 s".into())
+}

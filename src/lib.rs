@@ -14,5 +14,6 @@ pub mod money;
 pub mod network;
 pub mod printer;
 pub mod receipt;
+pub mod reconcile;
 pub mod runtime;
 pub mod ui;

@@ -17,6 +17,7 @@ fn main() -> ExitCode {
         None => qrtill::cli::counter::run(&cli, &setup),
         Some(Command::Receipt(args)) => qrtill::cli::receipt::run(&setup, args),
         Some(Command::Simulate(args)) => qrtill::cli::simulate::run(&cli, &setup, args),
+        Some(Command::Reconcile) => qrtill::cli::reconcile::run(&cli, &setup),
         Some(Command::Catalog(CatalogCommand::Check { file })) => {
             let (stdout, stderr, code) =
                 qrtill::cli::catalog::check(file, &setup.config.tax, setup.config.currency());

@@ -115,7 +115,10 @@ impl<C: Clock> Runtime<C> {
         }
         let now = self.clock.now();
         for note in self.network.advance(now) {
-            self.schedule(note.deliver_at, Event::Net(NetReply::Notify(note.body)));
+            self.schedule(
+                note.deliver_at,
+                Event::Net(Box::new(NetReply::Notify(note.body))),
+            );
         }
         while let Some(entry) = self.inbox.first_entry() {
             if entry.key().0 > now {
@@ -153,7 +156,7 @@ impl<C: Clock> Runtime<C> {
     }
 
     fn deliver<T>(&mut self, d: Delivery<T>, wrap: fn(T) -> NetReply) {
-        self.schedule(d.deliver_at, Event::Net(wrap(d.body)));
+        self.schedule(d.deliver_at, Event::Net(Box::new(wrap(d.body))));
     }
 
     fn feed(&mut self, first: Event) {

@@ -58,7 +58,7 @@ pub enum Event {
         result: Result<(), String>,
     },
     /// A reply or notification from the payment network arrived.
-    Net(NetReply),
+    Net(Box<NetReply>),
     /// A timer the checkout set is due.
     Timer(Timer),
     /// The attempt could not be journaled, so its request was never sent.

@@ -93,7 +93,7 @@ pub enum Screen {
     /// Waiting for the journal to commit the sale; nothing says "paid" yet.
     Committing,
     /// Paying by wallet QR, payment code, tap or card.
-    Pay(PayState),
+    Pay(Box<PayState>),
     /// The sale is committed; its receipt is on screen.
     Receipt {
         sale: Box<CompletedSale>,
@@ -189,7 +189,7 @@ impl Checkout {
         match event {
             Event::Action(action) => self.on_action(action, now),
             Event::SaleCommitted(sale) => self.on_committed(sale),
-            Event::Net(reply) => self.on_net(reply, now),
+            Event::Net(reply) => self.on_net(*reply, now),
             Event::Timer(timer) => self.on_timer(timer, now),
             Event::PayNotSent { request_id, reason } => self.on_pay_not_sent(&request_id, &reason),
             Event::Tapped(code) => self.on_tapped(code, now),

@@ -38,12 +38,12 @@ impl Checkout {
             PayMode::Tap => PayStatus::AwaitingTap,
             PayMode::Card => PayStatus::AwaitingCard,
         };
-        self.screen = Screen::Pay(PayState {
+        self.screen = Screen::Pay(Box::new(PayState {
             mode,
             status,
             attempt: None,
             input: String::new(),
-        });
+        }));
         if mode == PayMode::WalletQr {
             return self.start_qr_attempt(now);
         }
@@ -373,7 +373,7 @@ impl Checkout {
                 self.on_payment_news(
                     &r.payment_request_id,
                     r.result.status,
-                    &r.result.code.wire(),
+                    r.result.code.wire(),
                     r.payment,
                     now,
                 )

@@ -41,6 +41,9 @@ pub enum Command {
     Catalog(CatalogCommand),
     /// Ring up N demo cash sales headless (virtual clock) into the journal.
     Simulate(SimulateArgs),
+    /// Resolve open payment attempts, then compare the journal with the network's ledger
+    /// (exit 1 when they disagree).
+    Reconcile,
     /// Decode, verify, encode and draw EMV QR payloads.
     #[command(subcommand)]
     Qr(QrCommand),
@@ -97,6 +100,9 @@ pub struct SimulateArgs {
     #[arg(long, default_value_t = 10)]
     pub sales: u64,
     /// Seed for the basket generator (the same seed gives the same baskets).
-    #[arg(long, default_value_t = 7)]
+    #[arg(long = "basket-seed", default_value_t = 7)]
     pub seed: u64,
+    /// Pay by wallet payment code (shoppers that confirm on their own) instead of cash.
+    #[arg(long)]
+    pub wallet: bool,
 }

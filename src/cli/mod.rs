@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod counter;
 pub mod qr;
 pub mod receipt;
+pub mod reconcile;
 pub mod simulate;
 
 use crate::config::{Config, data_dir};

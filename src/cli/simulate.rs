@@ -42,6 +42,9 @@ pub fn run(cli: &Cli, setup: &Setup, args: &SimulateArgs) -> Outcome {
     let items = catalog.items();
     let mut next = args.seed;
     let mut committed = 0u64;
+    if args.wallet {
+        return wallet_sales(&mut rt, args, setup);
+    }
     for _ in 0..args.sales {
         // A small deterministic generator is enough to vary baskets (no statistics needed).
         for _ in 0..1 + (next % 3) {
@@ -72,6 +75,51 @@ pub fn run(cli: &Cli, setup: &Setup, args: &SimulateArgs) -> Outcome {
     }
     Outcome::ok(format!(
         "{committed} sales committed to {}\n",
+        setup.journal_path().display()
+    ))
+}
+
+/// Payment-code sales by the shoppers whose wallets confirm on their own, in turn. A shopper
+/// who runs low is topped up first, as a tester would.
+fn wallet_sales(
+    rt: &mut crate::runtime::Runtime<crate::clock::ManualClock>,
+    args: &SimulateArgs,
+    setup: &Setup,
+) -> Outcome {
+    let shoppers = harness::easy_shoppers(rt.network());
+    if shoppers.is_empty() {
+        return Outcome::fail(1, "qrtill: no shopper pays without help in the wallet book");
+    }
+    let mut committed = 0u64;
+    let mut declined = 0u64;
+    let baskets: [&[&str]; 3] = [
+        &["2000000000138"],
+        &["2000000000268", "2000000001692"],
+        &["2000000001173", "2010000003770", "012345001079"],
+    ];
+    for i in 0..args.sales {
+        let shopper = &shoppers[(i as usize) % shoppers.len()];
+        if let Some(balance) = rt.network().balance(shopper)
+            && balance.amount() < crate::money::Decimal::from(1000)
+        {
+            let now = rt.now();
+            let top_up = crate::money::Money::new(
+                crate::money::Decimal::from(1_000_000),
+                balance.currency(),
+            );
+            if let Ok(top_up) = top_up {
+                let _ = rt.network_mut().set_balance(shopper, top_up, now);
+            }
+        }
+        let basket = baskets[((i + args.seed) % 3) as usize];
+        match harness::wallet_sale(rt, shopper, basket) {
+            Ok(_) => committed += 1,
+            Err(_) => declined += 1,
+        }
+        rt.clock().advance(std::time::Duration::from_secs(20));
+    }
+    Outcome::ok(format!(
+        "{committed} wallet sales committed, {declined} declined, to {}\n",
         setup.journal_path().display()
     ))
 }

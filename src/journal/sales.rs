@@ -81,6 +81,19 @@ impl Journal {
         body.map(|b| self.decode(&b)).transpose()
     }
 
+    /// Every sale on every lane, in commit order.
+    pub fn all_sales(&self) -> Result<Vec<CompletedSale>, JournalError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT body FROM sales ORDER BY id")
+            .map_err(|e| self.wrap(e.into()))?;
+        let bodies = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.wrap(e.into()))?;
+        bodies.iter().map(|b| self.decode(b)).collect()
+    }
+
     /// All sale numbers on `lane_id`, ascending (used to check the numbering is gap-free).
     pub fn sale_numbers(&self, lane_id: &str) -> Result<Vec<u64>, JournalError> {
         let mut stmt = self
