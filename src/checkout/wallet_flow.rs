@@ -366,6 +366,17 @@ impl Checkout {
     }
 
     pub(super) fn on_net(&mut self, reply: NetReply, now: Timestamp) -> Vec<Effect> {
+        let id = match &reply {
+            NetReply::Pay(r) => &r.payment_request_id,
+            NetReply::Query(r) => &r.payment_request_id,
+            NetReply::Cancel(r) => &r.payment_request_id,
+            NetReply::Notify(n) => &n.payment_request_id,
+            NetReply::Card(r) => &r.request_id,
+        };
+        if self.current(id).is_some() {
+            // The answer supersedes "sending…" and similar hints.
+            self.notice = None;
+        }
         match reply {
             NetReply::Pay(r) => {
                 let detail = format!("{} {}", r.result.status.wire(), r.result.code.wire());

@@ -63,17 +63,10 @@ impl Widget for &CounterView<'_> {
         if let Screen::Pay(pay) = &self.checkout.screen
             && pay.mode == PayMode::WalletQr
         {
-            // QR first: the code needs every row an 80×24 terminal has. The phone pane, when
-            // open, takes its columns from the QR side, never covers the code.
-            let qr_side = if self.panes.phone && area.width > PHONE_WIDTH {
-                Rect {
-                    width: area.width - PHONE_WIDTH,
-                    ..area
-                }
-            } else {
-                area
-            };
-            pay_view::render_qr_first(self, pay, qr_side, buf);
+            // QR first: the code needs every row an 80×24 terminal has. Open panes take their
+            // room from the QR side; they never cover the code.
+            let (main, _, _) = self.pane_rects(area);
+            pay_view::render_qr_first(self, pay, main, buf);
             self.render_panes(area, buf);
             return;
         }
@@ -106,26 +99,40 @@ impl Widget for &CounterView<'_> {
 }
 
 impl CounterView<'_> {
-    /// The phone pane on the right, the trace along the bottom, over whatever is below.
-    fn render_panes(&self, area: Rect, buf: &mut Buffer) {
+    /// Splits `area` into what is left for the screen, the phone pane on the right and the
+    /// trace along the bottom (each `None` when closed or without room).
+    fn pane_rects(&self, area: Rect) -> (Rect, Option<Rect>, Option<Rect>) {
         let mut rest = area;
+        let mut phone = None;
         if self.panes.phone && area.width > PHONE_WIDTH {
-            let phone = Rect {
+            phone = Some(Rect {
                 x: area.right() - PHONE_WIDTH,
                 width: PHONE_WIDTH,
                 ..area
-            };
-            phone_view::render(self, phone, buf);
+            });
             rest.width -= PHONE_WIDTH;
         }
+        let mut trace = None;
         if self.panes.trace && rest.height > 6 {
             let h = (rest.height / 3).max(6);
-            let trace = Rect {
+            trace = Some(Rect {
                 y: rest.bottom() - h,
                 height: h,
                 ..rest
-            };
-            trace_view::render(self, trace, buf);
+            });
+            rest.height -= h;
+        }
+        (rest, phone, trace)
+    }
+
+    /// The phone pane on the right, the trace along the bottom, over whatever is below.
+    fn render_panes(&self, area: Rect, buf: &mut Buffer) {
+        let (_, phone, trace) = self.pane_rects(area);
+        if let Some(r) = phone {
+            phone_view::render(self, r, buf);
+        }
+        if let Some(r) = trace {
+            trace_view::render(self, r, buf);
         }
     }
 }
