@@ -201,6 +201,11 @@ impl SearchIndex {
         index
     }
 
+    /// Indexes the names of `items`, in their order.
+    pub(crate) fn of_items(items: &[super::item::Item]) -> Self {
+        Self::build(items.iter().map(|i| i.name.as_str()), items.len())
+    }
+
     fn len(&self) -> usize {
         self.order.len()
     }
@@ -308,7 +313,10 @@ impl SearchIndex {
         let mut take = |rank: u32| -> bool {
             let r = rank as usize;
             let matches = !skip.contains(&rank)
-                && self.masks.get(r).is_some_and(|m| m & query.mask == query.mask)
+                && self
+                    .masks
+                    .get(r)
+                    .is_some_and(|m| m & query.mask == query.mask)
                 && query.tier(self.name(r)) == Some(tier);
             if matches {
                 found.push(rank);
