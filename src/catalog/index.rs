@@ -2,7 +2,7 @@
 
 use super::gtin::{self, GtinError};
 use super::item::Item;
-use super::search::SearchIndex;
+pub(crate) use super::search::SearchIndex;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -95,7 +95,12 @@ impl Catalog {
 
     /// Builds from items whose GTINs are already indexed (and known unique) by a loader.
     pub(crate) fn from_parts(items: Vec<Item>, by_gtin: GtinMap) -> Self {
-        let search = SearchIndex::build(items.iter().map(|i| i.name.as_str()), items.len());
+        let search = SearchIndex::of_items(&items);
+        Self::from_indexes(items, by_gtin, search)
+    }
+
+    /// Assembles a catalogue from indexes already built over `items`.
+    pub(crate) fn from_indexes(items: Vec<Item>, by_gtin: GtinMap, search: SearchIndex) -> Self {
         Self {
             items,
             by_gtin,

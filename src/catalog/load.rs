@@ -506,7 +506,22 @@ impl<'a> Checker<'a> {
 
     /// Checks barcodes for duplicates and builds the catalogue, or reports every problem.
     fn finish(mut self) -> Result<Catalog, CatalogError> {
-        let indexed = index::index_gtins(self.rows.iter().map(|r| r.0.value));
+        // The name index does not depend on the barcodes: build both at once.
+        let (indexed, search) = std::thread::scope(|scope| {
+            let items = &self.items;
+            let search = std::thread::Builder::new()
+                .name("catalog-search-index".into())
+                .spawn_scoped(scope, || index::SearchIndex::of_items(items));
+            let indexed = index::index_gtins(self.rows.iter().map(|r| r.0.value));
+            let search = match search {
+                Ok(handle) => handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                // No thread to be had: build it here.
+                Err(_) => index::SearchIndex::of_items(items),
+            };
+            (indexed, search)
+        });
         let (map, dups) = match indexed {
             Ok(v) => v,
             Err(e) => {
@@ -533,7 +548,7 @@ impl<'a> Checker<'a> {
         if !self.problems.is_empty() {
             return Err(self.into_error());
         }
-        Ok(Catalog::from_parts(self.items, map))
+        Ok(Catalog::from_indexes(self.items, map, search))
     }
 }
 

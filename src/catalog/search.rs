@@ -1,18 +1,29 @@
 //! Name search over large catalogues.
 //!
-//! Names are lower-cased once into one buffer. A trigram index (posting lists of item ids,
-//! built by counting sort) narrows a query with a word of 3+ characters to a few candidates;
-//! a bucket index on the first two characters answers short queries by name prefix. Every
-//! candidate is verified against the real text, so the index may over-approximate (letters
-//! outside a-z/0-9 share one symbol) but never misses.
+//! Names are lower-cased once into one buffer, stored in name order, so an item's position
+//! in that buffer (its *rank*) is also its tie-break: the best matches of a tier are simply
+//! the lowest ranks. That makes every step an early exit:
+//!
+//! 1. names starting with the query are one contiguous run of ranks (binary search);
+//! 2. names where every query word starts a word come from word-start posting lists;
+//! 3. other substring matches come from bigram posting lists (or, for one-letter words, a
+//!    per-name symbol mask).
+//!
+//! Posting lists hold ranks in ascending order and are walked lazily, so a search stops as
+//! soon as it holds `limit` items of the best tier still open. Every candidate is verified
+//! against the real text, so the index may over-approximate (letters outside a-z/0-9 share
+//! one symbol) but never misses.
 
-use std::cmp::Ordering;
+use std::ops::Range;
 
 /// Symbols: a-z, 0-9, space, everything else.
 const ALPHABET: usize = 38;
-const TRIGRAMS: usize = ALPHABET * ALPHABET * ALPHABET;
-/// Two-character prefixes, then one-character names, then empty names.
-const PREFIXES: usize = ALPHABET * ALPHABET + ALPHABET + 1;
+const SPACE: usize = 36;
+/// Posting keys: bigrams, then the first symbol of a word, then its first two symbols.
+const BIGRAMS: usize = 0;
+const WORD_FIRST: usize = ALPHABET * ALPHABET;
+const WORD_FIRST_TWO: usize = WORD_FIRST + ALPHABET;
+const KEYS: usize = WORD_FIRST_TWO + ALPHABET * ALPHABET;
 
 const SYMBOLS: [u8; 256] = {
     let mut table = [37u8; 256];
@@ -22,7 +33,7 @@ const SYMBOLS: [u8; 256] = {
         table[b] = match c {
             b'a'..=b'z' => c - b'a',
             b'0'..=b'9' => 26 + (c - b'0'),
-            b' ' => 36,
+            b' ' => SPACE as u8,
             _ => 37,
         };
         b += 1;
@@ -34,43 +45,49 @@ fn symbol(b: u8) -> usize {
     usize::from(SYMBOLS[usize::from(b)])
 }
 
-fn trigram(w: &[u8]) -> usize {
-    (symbol(w[0]) * ALPHABET + symbol(w[1])) * ALPHABET + symbol(w[2])
+fn pair(a: u8, b: u8) -> usize {
+    symbol(a) * ALPHABET + symbol(b)
 }
 
-/// Pushes the trigram keys of `name` into `keys` (rolling, one table lookup per byte).
-fn trigrams_of(name: &[u8], keys: &mut Vec<usize>) {
-    keys.clear();
-    let mut key = 0;
-    for (i, &b) in name.iter().enumerate() {
-        key = (key * ALPHABET + symbol(b)) % TRIGRAMS;
-        if i >= 2 {
-            keys.push(key);
+/// The set of symbols in `text`, one bit each.
+fn mask_of(text: &[u8]) -> u64 {
+    text.iter().fold(0, |m, &b| m | 1 << symbol(b))
+}
+
+/// Lower-cases for matching: ASCII fast path, Unicode otherwise; control characters
+/// become spaces so they cannot glue words together (and no name holds a NUL byte).
+fn fold(text: &str, out: &mut Vec<u8>) {
+    if text.is_ascii() && !text.bytes().any(|b| b.is_ascii_control()) {
+        out.extend(text.bytes().map(|b| b.to_ascii_lowercase()));
+    } else {
+        let mut buf = [0u8; 4];
+        for c in text.chars().flat_map(char::to_lowercase) {
+            let c = if c.is_control() { ' ' } else { c };
+            out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
         }
     }
 }
 
-fn prefix_bucket(name: &[u8]) -> usize {
-    match name {
-        [] => PREFIXES - 1,
-        [a] => ALPHABET * ALPHABET + symbol(*a),
-        [a, b, ..] => symbol(*a) * ALPHABET + symbol(*b),
-    }
-}
-
-/// Lower-cases for matching: ASCII fast path, Unicode otherwise; control characters
-/// become spaces so they cannot glue words together.
-fn fold(text: &str, out: &mut String) {
-    if text.is_ascii() && !text.bytes().any(|b| b.is_ascii_control()) {
-        let start = out.len();
-        out.push_str(text);
-        out[start..].make_ascii_lowercase();
-    } else {
-        out.extend(
-            text.chars()
-                .flat_map(char::to_lowercase)
-                .map(|c| if c.is_control() { ' ' } else { c }),
-        );
+/// Pushes the posting keys of a folded name: every bigram without a space, and the first
+/// one and two symbols of every position that starts a word (see [`starts_a_word`]).
+fn keys_of(name: &[u8], keys: &mut Vec<usize>) {
+    keys.clear();
+    let mut word_start = true;
+    for (i, &b) in name.iter().enumerate() {
+        let s = symbol(b);
+        if s != SPACE {
+            let next = name.get(i + 1).map(|&n| symbol(n)).filter(|&n| n != SPACE);
+            if let Some(n) = next {
+                keys.push(BIGRAMS + s * ALPHABET + n);
+            }
+            if word_start {
+                keys.push(WORD_FIRST + s);
+                if let Some(n) = next {
+                    keys.push(WORD_FIRST_TWO + s * ALPHABET + n);
+                }
+            }
+        }
+        word_start = !b.is_ascii_alphanumeric();
     }
 }
 
@@ -79,7 +96,7 @@ const STARTS_WITH_QUERY: u8 = 0;
 const EVERY_WORD_STARTS_A_WORD: u8 = 1;
 const CONTAINS: u8 = 2;
 
-/// Posting lists in one flat vector: ids for key `k` are `ids[offsets[k]..offsets[k + 1]]`.
+/// Posting lists in one flat vector: ranks for key `k` are `ids[offsets[k]..offsets[k + 1]]`.
 #[derive(Debug, Default)]
 struct Postings {
     offsets: Vec<u32>,
@@ -95,7 +112,7 @@ impl Postings {
     }
 
     /// Counting sort of (key, id) pairs produced twice by `keys_of` (once to count, once
-    /// to fill), so no intermediate pair list is ever allocated.
+    /// to fill), so no intermediate pair list is ever allocated. Ids come out ascending.
     fn build<F: Fn(usize, &mut Vec<usize>)>(buckets: usize, n: usize, keys_of: F) -> Self {
         let mut counts = vec![0u32; buckets + 1];
         // `last[k]` = last id that emitted k, to count each key once per item.
@@ -138,168 +155,276 @@ impl Postings {
 
 #[derive(Debug, Default)]
 pub(crate) struct SearchIndex {
-    /// All names, folded, back to back.
-    folded: String,
-    /// Name `i` is `folded[starts[i]..starts[i + 1]]`.
+    /// All names, folded, back to back, in name order (rank order).
+    folded: Vec<u8>,
+    /// The name of rank `r` is `folded[starts[r]..starts[r + 1]]`.
     starts: Vec<usize>,
-    trigrams: Postings,
-    prefixes: Postings,
+    /// Rank -> item id.
+    order: Vec<u32>,
+    /// Rank -> the symbols in its name ([`mask_of`]).
+    masks: Vec<u64>,
+    /// Bigrams and word starts -> ranks.
+    postings: Postings,
 }
 
 impl SearchIndex {
+    /// Indexes `n` names given in item order. Ids are positions in that order; there must be
+    /// fewer than `u32::MAX` (the catalogue refuses more).
     pub(crate) fn build<'a>(names: impl Iterator<Item = &'a str>, n: usize) -> Self {
-        let mut folded = String::new();
-        let mut starts = Vec::with_capacity(n + 1);
+        let mut by_id = Vec::with_capacity(n.saturating_mul(32));
+        let mut id_starts = Vec::with_capacity(n + 1);
         for name in names {
+            id_starts.push(by_id.len());
+            fold(name, &mut by_id);
+        }
+        id_starts.push(by_id.len());
+        let order = name_order(&by_id, &id_starts);
+        // Copy into rank order once, so index building and verification read sequentially.
+        let mut folded = Vec::with_capacity(by_id.len());
+        let mut starts = Vec::with_capacity(order.len() + 1);
+        for &id in &order {
+            let id = id as usize;
             starts.push(folded.len());
-            fold(name, &mut folded);
+            folded.extend_from_slice(&by_id[id_starts[id]..id_starts[id + 1]]);
         }
         starts.push(folded.len());
-        let count = starts.len() - 1;
+        drop(by_id);
         let mut index = Self {
             folded,
             starts,
+            order,
             ..Self::default()
         };
-        let name_of = |i: usize| index.name(i).as_bytes();
-        let trigrams = Postings::build(TRIGRAMS, count, |i, keys| trigrams_of(name_of(i), keys));
-        let prefixes = Postings::build(PREFIXES, count, |i, keys| {
-            keys.clear();
-            keys.push(prefix_bucket(name_of(i)));
-        });
-        index.trigrams = trigrams;
-        index.prefixes = prefixes;
+        index.masks = (0..index.len()).map(|r| mask_of(index.name(r))).collect();
+        let postings = Postings::build(KEYS, index.len(), |r, keys| keys_of(index.name(r), keys));
+        index.postings = postings;
         index
     }
 
-    fn len(&self) -> usize {
-        self.starts.len().saturating_sub(1)
+    /// Indexes the names of `items`, in their order.
+    pub(crate) fn of_items(items: &[super::item::Item]) -> Self {
+        Self::build(items.iter().map(|i| i.name.as_str()), items.len())
     }
 
-    fn name(&self, i: usize) -> &str {
-        match (self.starts.get(i), self.starts.get(i + 1)) {
-            (Some(&a), Some(&b)) => self.folded.get(a..b).unwrap_or(""),
-            _ => "",
+    fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    fn name(&self, rank: usize) -> &[u8] {
+        match (self.starts.get(rank), self.starts.get(rank + 1)) {
+            (Some(&a), Some(&b)) => self.folded.get(a..b).unwrap_or(&[]),
+            _ => &[],
         }
     }
 
     /// Ids of the best `limit` matches for `query`, best first.
     pub(crate) fn search(&self, query: &str, limit: usize) -> Vec<u32> {
-        let mut q = String::new();
-        fold(query, &mut q);
-        let words: Vec<&str> = q.split_whitespace().collect();
+        let mut bytes = Vec::new();
+        fold(query, &mut bytes);
+        // Folding keeps UTF-8 valid; split on every kind of space, as names are read.
+        let folded = String::from_utf8(bytes).unwrap_or_default();
+        let words: Vec<&[u8]> = folded.split_whitespace().map(str::as_bytes).collect();
         if words.is_empty() || limit == 0 {
             return Vec::new();
         }
-        let phrase = words.join(" ");
-        let query = Query {
-            phrase: &phrase,
-            words: &words,
-        };
-        let mut hits: Vec<(u8, u32)> = Vec::new();
-        if let Some(candidates) = self.trigram_candidates(&words) {
-            hits.extend(
-                candidates
-                    .into_iter()
-                    .filter_map(|id| query.tier(self.name(id as usize)).map(|t| (t, id))),
-            );
-        } else {
-            // Short words only: names starting with the query rank first, so if there are
-            // enough of them the rest of the catalogue cannot make the cut.
-            hits.extend(
-                self.prefix_candidates(query.phrase)
-                    .iter()
-                    .filter_map(|&id| {
-                        self.name(id as usize)
-                            .starts_with(query.phrase)
-                            .then_some((STARTS_WITH_QUERY, id))
-                    }),
-            );
-            if hits.len() < limit {
-                hits.clear();
-                hits.extend(
-                    (0..self.len()).filter_map(|i| query.tier(self.name(i)).map(|t| (t, i as u32))),
-                );
-            }
+        let query = Query::new(words);
+        let first = self.starting_with(&query.phrase);
+        let mut ranks: Vec<u32> = first.clone().take(limit).collect();
+        if ranks.len() < limit {
+            let lists = self.word_start_lists(&query.words);
+            let need = limit - ranks.len();
+            ranks.extend(self.collect(&lists, &query, &first, EVERY_WORD_STARTS_A_WORD, need));
         }
-        self.best(hits, limit)
+        if ranks.len() < limit {
+            let lists = self.bigram_lists(&query.words);
+            let need = limit - ranks.len();
+            ranks.extend(self.collect(&lists, &query, &first, CONTAINS, need));
+        }
+        ranks
+            .into_iter()
+            .filter_map(|r| self.order.get(r as usize).copied())
+            .collect()
     }
 
-    /// Intersected posting lists of every trigram of the 3+ character words; `None` when the
-    /// query has no such word.
-    fn trigram_candidates(&self, words: &[&str]) -> Option<Vec<u32>> {
-        let mut lists: Vec<&[u32]> = words
+    /// The ranks of names starting with `phrase`: one run, since ranks follow name order.
+    fn starting_with(&self, phrase: &[u8]) -> Range<u32> {
+        let lo = self.partition_point(0, |name| name < phrase);
+        let hi = self.partition_point(lo, |name| name.starts_with(phrase));
+        lo as u32..hi as u32
+    }
+
+    /// The first rank from `from` where `before` stops holding (it must hold on a prefix).
+    fn partition_point(&self, from: usize, before: impl Fn(&[u8]) -> bool) -> usize {
+        let (mut lo, mut hi) = (from, self.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if before(self.name(mid)) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    }
+
+    /// Per word, the ranks with a word starting with its first one or two symbols.
+    fn word_start_lists(&self, words: &[&[u8]]) -> Vec<&[u32]> {
+        let mut keys: Vec<usize> = words
             .iter()
-            .filter(|w| w.len() >= 3)
-            .flat_map(|w| {
-                w.as_bytes()
-                    .windows(3)
-                    .map(|t| self.trigrams.get(trigram(t)))
+            .map(|w| match *w {
+                [a] => WORD_FIRST + symbol(*a),
+                [a, b, ..] => WORD_FIRST_TWO + pair(*a, *b),
+                [] => WORD_FIRST + SPACE,
             })
             .collect();
-        if lists.is_empty() {
-            return None;
-        }
+        self.lists(&mut keys)
+    }
+
+    /// The ranks holding every bigram of every word; one-letter words add none (the symbol
+    /// mask covers them).
+    fn bigram_lists(&self, words: &[&[u8]]) -> Vec<&[u32]> {
+        let mut keys: Vec<usize> = words
+            .iter()
+            .flat_map(|w| w.windows(2).map(|p| BIGRAMS + pair(p[0], p[1])))
+            .collect();
+        self.lists(&mut keys)
+    }
+
+    /// Posting lists of distinct keys, shortest first.
+    fn lists(&self, keys: &mut Vec<usize>) -> Vec<&[u32]> {
+        keys.sort_unstable();
+        keys.dedup();
+        let mut lists: Vec<&[u32]> = keys.iter().map(|&k| self.postings.get(k)).collect();
         lists.sort_by_key(|l| l.len());
-        let mut acc: Vec<u32> = lists[0].to_vec();
-        for list in &lists[1..] {
-            if acc.is_empty() {
-                break;
-            }
-            acc = intersect(&acc, list);
-        }
-        Some(acc)
+        lists
     }
 
-    /// Ids whose name's first one or two symbols match the phrase's.
-    fn prefix_candidates(&self, phrase: &str) -> Vec<u32> {
-        match phrase.as_bytes() {
-            [] => Vec::new(),
-            [a] => {
-                let s = symbol(*a);
-                let mut ids: Vec<u32> = (0..ALPHABET)
-                    .flat_map(|b| self.prefixes.get(s * ALPHABET + b).iter().copied())
-                    .chain(self.prefixes.get(ALPHABET * ALPHABET + s).iter().copied())
-                    .collect();
-                ids.sort_unstable();
-                ids
+    /// The lowest `need` ranks outside `skip` that are in every list (every rank if none)
+    /// and match `query` in exactly `tier`.
+    fn collect(
+        &self,
+        lists: &[&[u32]],
+        query: &Query,
+        skip: &Range<u32>,
+        tier: u8,
+        need: usize,
+    ) -> Vec<u32> {
+        let mut found = Vec::new();
+        let mut take = |rank: u32| -> bool {
+            let r = rank as usize;
+            let matches = !skip.contains(&rank)
+                && self
+                    .masks
+                    .get(r)
+                    .is_some_and(|m| m & query.mask == query.mask)
+                && query.tier(self.name(r)) == Some(tier);
+            if matches {
+                found.push(rank);
             }
-            [a, b, ..] => self
-                .prefixes
-                .get(symbol(*a) * ALPHABET + symbol(*b))
-                .to_vec(),
-        }
-    }
-
-    /// Sorts hits by tier then folded name then id, keeping the first `limit`.
-    fn best(&self, mut hits: Vec<(u8, u32)>, limit: usize) -> Vec<u32> {
-        let cmp = |a: &(u8, u32), b: &(u8, u32)| -> Ordering {
-            a.0.cmp(&b.0)
-                .then_with(|| self.name(a.1 as usize).cmp(self.name(b.1 as usize)))
-                .then_with(|| a.1.cmp(&b.1))
+            found.len() >= need
         };
-        if hits.len() > limit {
-            hits.select_nth_unstable_by(limit, cmp);
-            hits.truncate(limit);
+        match lists.split_first() {
+            None => {
+                for rank in 0..self.len() as u32 {
+                    if take(rank) {
+                        break;
+                    }
+                }
+            }
+            Some((shortest, others)) => {
+                let mut cursors = vec![0usize; others.len()];
+                'candidates: for &rank in *shortest {
+                    for (list, at) in others.iter().zip(cursors.iter_mut()) {
+                        *at = seek(list, *at, rank);
+                        if list.get(*at) != Some(&rank) {
+                            continue 'candidates;
+                        }
+                    }
+                    if take(rank) {
+                        break;
+                    }
+                }
+            }
         }
-        hits.sort_unstable_by(cmp);
-        hits.into_iter().map(|(_, id)| id).collect()
+        found
     }
+}
+
+/// Item ids sorted by folded name, then id.
+///
+/// Sorting a million names with a comparator that chases pointers is slow, so each name's
+/// first 32 bytes ride along as big-endian words (zero-padded: names hold no NUL) and only
+/// runs that tie on all 32 bytes compare the rest of their text.
+fn name_order(text: &[u8], starts: &[usize]) -> Vec<u32> {
+    const WORDS: usize = 4;
+    let name = |id: usize| &text[starts[id]..starts[id + 1]];
+    let mut keys: Vec<([u64; WORDS], u32)> = (0..starts.len().saturating_sub(1))
+        .map(|id| {
+            let mut prefix = [0u64; WORDS];
+            for (word, chunk) in prefix.iter_mut().zip(name(id).chunks(8)) {
+                let mut bytes = [0u8; 8];
+                bytes[..chunk.len()].copy_from_slice(chunk);
+                *word = u64::from_be_bytes(bytes);
+            }
+            (prefix, id as u32)
+        })
+        .collect();
+    keys.sort_unstable();
+    let mut run = 0;
+    while run < keys.len() {
+        let prefix = keys[run].0;
+        let end = run + keys[run..].partition_point(|k| k.0 == prefix);
+        // A full last word means the names go on past the prefix.
+        if end - run > 1 && prefix[WORDS - 1] & 0xFF != 0 {
+            keys[run..end].sort_unstable_by(|a, b| {
+                let rest = |id: u32| name(id as usize).get(8 * WORDS..).unwrap_or(&[]);
+                rest(a.1).cmp(rest(b.1)).then(a.1.cmp(&b.1))
+            });
+        }
+        run = end;
+    }
+    keys.into_iter().map(|(_, id)| id).collect()
+}
+
+/// The first position at or after `from` whose value is not below `target`, galloping
+/// because successive targets are close.
+fn seek(list: &[u32], from: usize, target: u32) -> usize {
+    let (mut lo, mut probe, mut step) = (from, from, 1);
+    while probe < list.len() && list[probe] < target {
+        lo = probe + 1;
+        probe = lo + step;
+        step *= 2;
+    }
+    let hi = probe.min(list.len());
+    lo + list[lo..hi].partition_point(|&x| x < target)
 }
 
 struct Query<'a> {
-    phrase: &'a str,
-    words: &'a [&'a str],
+    /// The words joined by single spaces.
+    phrase: Vec<u8>,
+    words: Vec<&'a [u8]>,
+    /// Symbols every match must hold.
+    mask: u64,
 }
 
-impl Query<'_> {
+impl<'a> Query<'a> {
+    fn new(words: Vec<&'a [u8]>) -> Self {
+        let phrase = words.join(&b' ');
+        let mask = words.iter().fold(0, |m, w| m | mask_of(w));
+        Self {
+            phrase,
+            words,
+            mask,
+        }
+    }
+
     /// The relevance tier of a folded name, or `None` if it does not match.
-    fn tier(&self, name: &str) -> Option<u8> {
-        if name.starts_with(self.phrase) {
+    fn tier(&self, name: &[u8]) -> Option<u8> {
+        if name.starts_with(&self.phrase) {
             return Some(STARTS_WITH_QUERY);
         }
         let mut all_at_word_start = true;
-        for w in self.words {
+        for w in &self.words {
             match starts_a_word(name, w) {
                 Some(true) => {}
                 Some(false) => all_at_word_start = false,
@@ -314,12 +439,12 @@ impl Query<'_> {
     }
 }
 
-/// `None` if `word` is not in `name`; `Some(true)` if one occurrence starts a word.
+/// `None` if `word` is not in `name`; `Some(true)` if one occurrence starts a word (is at
+/// the start or follows a byte that is not an ASCII letter or digit).
 ///
 /// A plain byte loop: names are short, and setting up a `str::find` searcher per name
 /// costs more than the scan itself.
-fn starts_a_word(name: &str, word: &str) -> Option<bool> {
-    let (h, n) = (name.as_bytes(), word.as_bytes());
+fn starts_a_word(h: &[u8], n: &[u8]) -> Option<bool> {
     let (&first, rest) = n.split_first()?;
     let mut found = false;
     for at in 0..(h.len() + 1).saturating_sub(n.len()) {
@@ -331,25 +456,6 @@ fn starts_a_word(name: &str, word: &str) -> Option<bool> {
         }
     }
     found.then_some(false)
-}
-
-/// Intersection of two ascending id lists (galloping through the longer one).
-fn intersect(small: &[u32], large: &[u32]) -> Vec<u32> {
-    let mut out = Vec::with_capacity(small.len().min(large.len()));
-    let mut rest = large;
-    for &id in small {
-        match rest.binary_search(&id) {
-            Ok(pos) => {
-                out.push(id);
-                rest = &rest[pos + 1..];
-            }
-            Err(pos) => rest = &rest[pos..],
-        }
-        if rest.is_empty() {
-            break;
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -424,5 +530,75 @@ mod tests {
         assert_eq!(names(&list, idx.search("CAFÉ", 5)), ["Café au lait"]);
         assert_eq!(names(&list, idx.search("brû", 5)), ["Crème brûlée"]);
         assert_eq!(names(&list, idx.search("é", 5)).len(), 3);
+    }
+
+    #[test]
+    fn ties_are_broken_by_the_whole_name_even_past_the_sorted_prefix() {
+        let list = [
+            "Northside strawberry granola bar 6-pack",
+            "Northside strawberry granola bar 2-pack",
+            "Northside strawberry granola bar",
+            "Northside strawberry granola bar 2-pack",
+        ];
+        let idx = index(&list);
+        assert_eq!(idx.search("north", 10), [2, 1, 3, 0]);
+        assert_eq!(idx.search("pack", 10), [1, 3, 0]);
+    }
+
+    /// The specification, written the slow and obvious way.
+    fn reference(names: &[String], query: &str, limit: usize) -> Vec<u32> {
+        let q = query.to_lowercase();
+        let words: Vec<String> = q
+            .split(|c: char| c.is_whitespace() || c.is_control())
+            .filter(|w| !w.is_empty())
+            .map(String::from)
+            .collect();
+        if words.is_empty() {
+            return Vec::new();
+        }
+        let phrase = words.join(" ");
+        let mut hits: Vec<(u8, String, u32)> = Vec::new();
+        for (id, name) in names.iter().enumerate() {
+            let name: String = name
+                .to_lowercase()
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            // Every occurrence counts, overlapping ones too ("&&" in "b&&&").
+            let at_word_start = |w: &str| {
+                name.char_indices().any(|(at, _)| {
+                    name[at..].starts_with(w)
+                        && name[..at]
+                            .chars()
+                            .next_back()
+                            .is_none_or(|c| !c.is_ascii_alphanumeric())
+                })
+            };
+            let tier = if name.starts_with(&phrase) {
+                0
+            } else if !words.iter().all(|w| name.contains(w.as_str())) {
+                continue;
+            } else if words.iter().all(|w| at_word_start(w)) {
+                1
+            } else {
+                2
+            };
+            hits.push((tier, name, id as u32));
+        }
+        hits.sort();
+        hits.into_iter().take(limit).map(|(_, _, id)| id).collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn search_agrees_with_the_obvious_scan(
+            // An optional long shared start exercises ties past the 32 sorted bytes.
+            names in proptest::collection::vec("(a{30,34} ?)?[abcAB1 &é-]{0,9}", 0..40),
+            query in "[abcB1 &é-]{0,5}",
+            limit in 0usize..12,
+        ) {
+            let idx = SearchIndex::build(names.iter().map(String::as_str), names.len());
+            proptest::prop_assert_eq!(idx.search(&query, limit), reference(&names, &query, limit));
+        }
     }
 }
