@@ -1,1 +1,166 @@
-fn main() {}
+//! Frame and keystroke cost of the counter (issue 2 targets: a frame under 1 ms).
+//!
+//! - `render/…`: the basket screen with 50 lines at 120×40, drawn by the real `CounterView`
+//!   through ratatui's `Terminal` into a `TestBackend` (what the TUI does per redraw), and the
+//!   widget alone into a fresh buffer.
+//! - `handle/…`: one `Checkout::handle` of a scan's Enter (lookup, add or bump a line, totals).
+//!
+//! Run: `cargo bench --bench render`.
+
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use qrtill::catalog::{Catalog, Item, gtin};
+use qrtill::checkout::{Action, Checkout, Event};
+use qrtill::clock::ManualClock;
+use qrtill::config::Config;
+use qrtill::harness::{self, scan};
+use qrtill::journal::Journal;
+use qrtill::money::Money;
+use qrtill::runtime::{Runtime, ScreenPrinter};
+use qrtill::ui::CounterView;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::widgets::Widget;
+use std::hint::black_box;
+use std::sync::Arc;
+
+const LINES: usize = 50;
+
+/// The demo catalogue (48 items) plus a few generated ones, so a basket can hold 50 lines.
+fn catalog(config: &Config) -> Catalog {
+    let demo = harness::demo_catalog(config).expect("the embedded demo catalogue loads");
+    let mut items = demo.items().to_vec();
+    let mut n = 0u64;
+    while items.len() < LINES + 1 {
+        n += 1;
+        // In-store EAN-13 range 209 (restricted circulation), clear of the demo's codes.
+        let body = format!("209{n:09}");
+        let barcode = format!("{body}{}", gtin::check_digit(body.as_bytes()));
+        let key = gtin::parse(&barcode)
+            .expect("a generated code has a valid check digit")
+            .key();
+        items.push(Item {
+            barcode,
+            gtin: key,
+            name: format!("Seasonal pastry no. {n}"),
+            price: Money::parse("3.25", config.currency()).expect("3.25 is a USD amount"),
+            tax_category: "prepared".into(),
+        });
+    }
+    Catalog::from_items(items).expect("generated barcodes are unique")
+}
+
+/// A counter whose basket has `lines` distinct lines (every third one at qty 2).
+fn counter(config: &Config, lines: usize) -> Runtime<ManualClock> {
+    let catalog = Arc::new(catalog(config));
+    let journal = Journal::in_memory().expect("an in-memory journal opens");
+    let mut rt = harness::runtime(
+        config,
+        catalog.clone(),
+        journal,
+        Box::new(ScreenPrinter::default()),
+    );
+    for (i, item) in catalog.items().iter().take(lines).enumerate() {
+        scan(&mut rt, &item.barcode);
+        if i % 3 == 0 {
+            scan(&mut rt, &item.barcode);
+        }
+    }
+    assert_eq!(rt.checkout.basket.lines().len(), lines, "basket lines");
+    rt
+}
+
+fn render(c: &mut Criterion) {
+    let config = Config::default();
+    let rt = counter(&config, LINES);
+    let view = CounterView {
+        checkout: &rt.checkout,
+        config: &config,
+        now: rt.now(),
+    };
+    let mut group = c.benchmark_group("render");
+
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("a test terminal");
+    group.bench_function("basket_50_lines_120x40_frame", |b| {
+        b.iter(|| {
+            terminal
+                .draw(|f| f.render_widget(black_box(&view), f.area()))
+                .expect("draw into a TestBackend");
+        })
+    });
+    let screen = terminal.backend().to_string();
+    assert!(
+        screen.contains("TOTAL"),
+        "the frame is the basket screen:\n{screen}"
+    );
+
+    let area = Rect::new(0, 0, 120, 40);
+    let mut buf = Buffer::empty(area);
+    group.bench_function("basket_50_lines_120x40_widget_only", |b| {
+        b.iter(|| {
+            buf.reset();
+            black_box(&view).render(area, &mut buf);
+        })
+    });
+
+    // The same screen with an empty basket: the fixed cost of a frame, for comparison.
+    let empty = counter(&config, 0);
+    let empty_view = CounterView {
+        checkout: &empty.checkout,
+        config: &config,
+        now: empty.now(),
+    };
+    group.bench_function("basket_empty_120x40_widget_only", |b| {
+        b.iter(|| {
+            buf.reset();
+            black_box(&empty_view).render(area, &mut buf);
+        })
+    });
+    group.finish();
+}
+
+fn handle(c: &mut Criterion) {
+    let config = Config::default();
+    let rt = counter(&config, LINES - 1);
+    let settings = rt.checkout.settings().clone();
+    let catalog = Arc::new(catalog(&config));
+    let new_item = catalog.items()[LINES - 1].barcode.clone();
+    let in_basket = catalog.items()[7].barcode.clone();
+    let now = rt.now();
+    // A checkout with the 49-line basket and `code` typed, ready for the scanner's Enter.
+    let ready = |code: &str| {
+        let mut checkout = Checkout::new(settings.clone(), catalog.clone());
+        checkout.basket = rt.checkout.basket.clone();
+        checkout.scan_input = code.to_string();
+        checkout
+    };
+
+    let mut group = c.benchmark_group("handle");
+    group.bench_function("scan_enter_adds_line_50", |b| {
+        b.iter_batched_ref(
+            || ready(&new_item),
+            |checkout| black_box(checkout.handle(Event::Action(Action::Enter), now)),
+            BatchSize::SmallInput,
+        )
+    });
+    group.bench_function("scan_enter_bumps_qty", |b| {
+        b.iter_batched_ref(
+            || ready(&in_basket),
+            |checkout| black_box(checkout.handle(Event::Action(Action::Enter), now)),
+            BatchSize::SmallInput,
+        )
+    });
+    group.finish();
+
+    // The benched scans really do what their names say.
+    let mut check = ready(&new_item);
+    check.handle(Event::Action(Action::Enter), now);
+    assert_eq!(check.basket.lines().len(), LINES);
+    let mut check = ready(&in_basket);
+    check.handle(Event::Action(Action::Enter), now);
+    assert_eq!(check.basket.lines().len(), LINES - 1);
+}
+
+criterion_group!(benches, render, handle);
+criterion_main!(benches);

@@ -1,0 +1,284 @@
+//! A small tmux driver for the end-to-end tests: the real `qrtill` binary runs in a detached tmux
+//! session on a private socket (one per test, so tests run in parallel), with a fresh data dir.
+//! Tests type keys, read the screen with `capture-pane` and wait for text by polling it.
+//!
+//! tmux is required: without it the tests fail with a message saying so (CI installs it).
+
+// Each test crate uses a different part of this module.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+
+/// The binary cargo built for these tests.
+pub const QRTILL: &str = env!("CARGO_BIN_EXE_qrtill");
+
+/// How long `wait_for` polls before it gives up and shows the last screen.
+pub const WAIT: Duration = Duration::from_secs(10);
+const POLL: Duration = Duration::from_millis(50);
+
+static SESSIONS: AtomicUsize = AtomicUsize::new(0);
+
+/// A `qrtill` command with its own data directory, no terminal, and no user environment that
+/// could redirect its data.
+pub fn qrtill(data: &Path) -> Command {
+    let mut cmd = Command::new(QRTILL);
+    cmd.env_remove("QRTILL_DATA")
+        .env_remove("QRTILL_LOG")
+        .arg("--data")
+        .arg(data)
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// Runs `qrtill --data DATA ARGS...` to completion and returns what it printed.
+pub fn run_qrtill(data: &Path, args: &[&str]) -> Output {
+    match qrtill(data).args(args).output() {
+        Ok(out) => out,
+        Err(e) => panic!("could not run {QRTILL}: {e}"),
+    }
+}
+
+/// Quotes `s` for `sh`, which tmux uses to run the pane command.
+pub fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// A detached tmux session running one command, on a socket nobody else uses.
+pub struct Tmux {
+    socket: String,
+    /// Where tmux put the socket: the server leaves the file behind, so drop removes it.
+    socket_path: Option<PathBuf>,
+    /// The data directory handed to qrtill (`--data`); deleted on drop.
+    pub data: TempDir,
+}
+
+impl Tmux {
+    /// Starts `qrtill --data DATA ARGS...` in a `width`×`height` terminal and waits until the
+    /// counter has drawn its scan prompt, so keys typed next reach the counter.
+    pub fn counter(args: &[&str], width: u16, height: u16) -> Self {
+        let t = Self::with_data(|data| Self::qrtill_command(data, args), width, height);
+        t.wait_for("Scan:");
+        t
+    }
+
+    /// `qrtill --data DATA ARGS...` as one shell word list.
+    pub fn qrtill_command(data: &Path, args: &[&str]) -> String {
+        let mut cmd = format!(
+            "{} --data {}",
+            sh_quote(QRTILL),
+            sh_quote(&data.to_string_lossy())
+        );
+        for a in args {
+            cmd.push(' ');
+            cmd.push_str(&sh_quote(a));
+        }
+        cmd
+    }
+
+    /// Starts the shell command `make(data_dir)` in a `width`×`height` terminal.
+    pub fn with_data(make: impl FnOnce(&Path) -> String, width: u16, height: u16) -> Self {
+        require_tmux();
+        let data = match tempfile::tempdir() {
+            Ok(d) => d,
+            Err(e) => panic!("cannot create a temp data dir: {e}"),
+        };
+        let n = SESSIONS.fetch_add(1, Ordering::SeqCst);
+        let socket = format!("qrtill-e2e-{}-{n}", std::process::id());
+        // No status line (the pane gets the whole window), keep a finished pane readable,
+        // and no escape delay so Esc reaches the counter at once.
+        let conf = data.path().join("tmux.conf");
+        let conf_text = "set -g status off\nset -g remain-on-exit on\nset -s escape-time 0\n";
+        if let Err(e) = std::fs::write(&conf, conf_text) {
+            panic!("cannot write {}: {e}", conf.display());
+        }
+        let command = make(data.path());
+        let mut t = Self {
+            socket,
+            socket_path: None,
+            data,
+        };
+        t.tmux_ok(&[
+            "-f",
+            &conf.to_string_lossy(),
+            "new-session",
+            "-d",
+            "-s",
+            "e2e",
+            "-x",
+            &width.to_string(),
+            "-y",
+            &height.to_string(),
+            &command,
+        ]);
+        t.socket_path = Some(PathBuf::from(
+            t.tmux_ok(&["display-message", "-p", "#{socket_path}"])
+                .trim(),
+        ));
+        t
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self.data.path()
+    }
+
+    pub fn data_path(&self, name: &str) -> PathBuf {
+        self.data.path().join(name)
+    }
+
+    /// Sends tmux key names (`Enter`, `F9`, `C-q`, ...), one key per entry.
+    pub fn send_keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "e2e"];
+        args.extend_from_slice(keys);
+        self.tmux_ok(&args);
+    }
+
+    /// Types `text` literally, character by character, as a scanner or a cashier would.
+    pub fn type_text(&self, text: &str) {
+        self.tmux_ok(&["send-keys", "-t", "e2e", "-l", text]);
+    }
+
+    /// Scans a barcode: its digits, then Enter.
+    pub fn scan(&self, barcode: &str) {
+        self.type_text(barcode);
+        self.send_keys(&["Enter"]);
+    }
+
+    /// The visible screen, one line per row.
+    pub fn capture(&self) -> String {
+        self.tmux_ok(&["capture-pane", "-p", "-t", "e2e"])
+    }
+
+    /// A tmux format about the pane, e.g. `#{alternate_on}` or `#{pane_width}x#{pane_height}`.
+    pub fn pane_format(&self, format: &str) -> String {
+        self.tmux_ok(&["display-message", "-p", "-t", "e2e", format])
+            .trim()
+            .to_string()
+    }
+
+    pub fn resize(&self, width: u16, height: u16) {
+        self.tmux_ok(&[
+            "resize-window",
+            "-t",
+            "e2e",
+            "-x",
+            &width.to_string(),
+            "-y",
+            &height.to_string(),
+        ]);
+    }
+
+    /// Waits until `text` is on screen and returns that screen.
+    pub fn wait_for(&self, text: &str) -> String {
+        self.wait_until(&format!("{text:?} on screen"), |s| s.contains(text))
+    }
+
+    /// Waits until `text` is no longer on screen and returns that screen.
+    pub fn wait_gone(&self, text: &str) -> String {
+        self.wait_until(&format!("{text:?} gone from the screen"), |s| {
+            !s.contains(text)
+        })
+    }
+
+    /// Polls the screen every ~50 ms until `ready` holds; after `WAIT` panics with the last
+    /// screen, so a failure shows what the counter was showing.
+    pub fn wait_until(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.capture();
+            if ready(&screen) {
+                return screen;
+            }
+            if start.elapsed() > WAIT {
+                panic!(
+                    "timed out after {:?} waiting for {what}; last screen:\n{screen}",
+                    WAIT
+                );
+            }
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// Polls a pane format until it equals `want`.
+    pub fn wait_for_format(&self, format: &str, want: &str) {
+        let start = Instant::now();
+        loop {
+            let got = self.pane_format(format);
+            if got == want {
+                return;
+            }
+            if start.elapsed() > WAIT {
+                panic!(
+                    "timed out waiting for {format} = {want:?} (is {got:?}); last screen:\n{}",
+                    self.capture()
+                );
+            }
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// Waits until the pane's command has exited and returns its exit status.
+    pub fn wait_exit(&self) -> i32 {
+        self.wait_for_format("#{pane_dead}", "1");
+        let status = self.pane_format("#{pane_dead_status}");
+        match status.parse() {
+            Ok(code) => code,
+            Err(_) => panic!("pane exited without a status ({status:?}), perhaps by a signal"),
+        }
+    }
+
+    fn tmux_ok(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .env_remove("TMUX")
+            .stdin(Stdio::null())
+            .output();
+        match out {
+            Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).into_owned(),
+            Ok(o) => panic!(
+                "tmux {args:?} failed ({}): {}",
+                o.status,
+                String::from_utf8_lossy(&o.stderr)
+            ),
+            Err(e) => panic!("cannot run tmux: {e}"),
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        // Best effort: the server may already be gone; a panic here would hide the real one.
+        let _ = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .arg("kill-server")
+            .env_remove("TMUX")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        if let Some(path) = &self.socket_path {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// Fails (never skips) when tmux is missing: the end-to-end proof must not pass vacuously.
+fn require_tmux() {
+    match Command::new("tmux").arg("-V").output() {
+        Ok(o) if o.status.success() => {}
+        Ok(o) => panic!(
+            "tmux -V failed ({}): the end-to-end tests need a working tmux",
+            o.status
+        ),
+        Err(e) => panic!(
+            "tmux is not installed ({e}): the end-to-end tests drive the real binary in tmux; \
+             install it (e.g. `apt-get install tmux`, as .ci/run does)"
+        ),
+    }
+}
