@@ -60,7 +60,8 @@ fn counter(config: &Config, lines: usize) -> Runtime<ManualClock> {
         catalog.clone(),
         journal,
         Box::new(ScreenPrinter::default()),
-    );
+    )
+    .expect("a demo runtime");
     for (i, item) in catalog.items().iter().take(lines).enumerate() {
         scan(&mut rt, &item.barcode);
         if i % 3 == 0 {
@@ -74,10 +75,13 @@ fn counter(config: &Config, lines: usize) -> Runtime<ManualClock> {
 fn render(c: &mut Criterion) {
     let config = Config::default();
     let rt = counter(&config, LINES);
+    let panes = qrtill::ui::Panes::default();
     let view = CounterView {
         checkout: &rt.checkout,
         config: &config,
         now: rt.now(),
+        network: Some(rt.network()),
+        panes: &panes,
     };
     let mut group = c.benchmark_group("render");
 
@@ -110,6 +114,8 @@ fn render(c: &mut Criterion) {
         checkout: &empty.checkout,
         config: &config,
         now: empty.now(),
+        network: Some(empty.network()),
+        panes: &panes,
     };
     group.bench_function("basket_empty_120x40_widget_only", |b| {
         b.iter(|| {
