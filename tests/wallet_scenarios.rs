@@ -79,8 +79,16 @@ fn notice(till: &Till) -> String {
 
 fn assert_clean(till: &Till) {
     let r = till.reconcile();
-    assert!(r.manual.is_empty(), "nothing flagged manual: {:?}", r.manual);
-    assert!(r.pending.is_empty(), "nothing left pending: {:?}", r.pending);
+    assert!(
+        r.manual.is_empty(),
+        "nothing flagged manual: {:?}",
+        r.manual
+    );
+    assert!(
+        r.pending.is_empty(),
+        "nothing left pending: {:?}",
+        r.pending
+    );
 }
 
 // 1. Happy UPM, no password · AlipayCN → paid at once; receipt in CNY with the rate.
@@ -92,7 +100,10 @@ fn s01_alipay_code_paid_at_once() {
     till.phone("li-na", PhoneAction::PresentCode);
     let id = till.request_id();
     let paid_at = till.wait_until("Receipt", Duration::from_secs(2));
-    assert!(paid_at <= 1_500, "paid within the pay latency, took {paid_at} ms");
+    assert!(
+        paid_at <= 1_500,
+        "paid within the pay latency, took {paid_at} ms"
+    );
     till.wait_secs(5);
     assert_eq!(till.seen, ["Basket", "AwaitingCode", "Sending", "Receipt"]);
     assert_eq!(till.sent(&id), ["pay"], "no polling needed");
@@ -107,13 +118,19 @@ fn s01_alipay_code_paid_at_once() {
     assert_eq!(w.amount.with_code(), "USD 10.05");
     // 7.1853 mid + 50 bps = 7.2212265; 10.05 x 7.2212265 = 72.5733... -> CNY 72.57 (half-up).
     assert_eq!(w.rate, Some(dec("7.2212265")));
-    assert_eq!(w.wallet_amount.map(|m| m.with_code()).as_deref(), Some("CNY 72.57"));
+    assert_eq!(
+        w.wallet_amount.map(|m| m.with_code()).as_deref(),
+        Some("CNY 72.57")
+    );
     assert_eq!(till.attempt(&id).state, AttemptState::Paid);
     let row = till.ledger(&id);
     assert_eq!(row.stage, PaymentStage::Paid);
     assert_eq!(till.balance("li-na"), money("4927.43", Currency::CNY));
     let text = receipt_text(&sale);
-    assert!(text.contains("72.57") && text.contains("7.2212265"), "{text}");
+    assert!(
+        text.contains("72.57") && text.contains("7.2212265"),
+        "{text}"
+    );
     assert_clean(&till);
 }
 
@@ -129,9 +146,7 @@ fn s01_pure_checkout_effects_journal_before_pay_and_commit_on_success() {
     );
     let mut co = Checkout::new(qrtill::harness::settings(&config, &net), catalog);
     let t0 = qrtill::harness::DEMO_START;
-    let code = net
-        .issue_payment_code(&shopper("li-na"), t0)
-        .expect("code");
+    let code = net.issue_payment_code(&shopper("li-na"), t0).expect("code");
     for c in FLAT_WHITE.chars() {
         co.handle(Event::Action(Action::Char(c)), t0);
     }
@@ -148,7 +163,10 @@ fn s01_pure_checkout_effects_journal_before_pay_and_commit_on_success() {
     assert_eq!(record.state, AttemptState::Pending);
     assert_eq!(record.request_id, request.payment_request_id);
     assert_eq!(record.request_id, "S0007L03A000001");
-    assert_eq!(request.method, PayMethod::PaymentCode { code: code.clone() });
+    assert_eq!(
+        request.method,
+        PayMethod::PaymentCode { code: code.clone() }
+    );
     assert_eq!(request.amount.with_code(), "USD 4.89");
     let timers: Vec<(i64, TimerKind)> = effects[1..]
         .iter()
@@ -159,21 +177,31 @@ fn s01_pure_checkout_effects_journal_before_pay_and_commit_on_success() {
         .collect();
     assert_eq!(
         timers,
-        [(3_000, TimerKind::Poll { n: 0 }), (60_000, TimerKind::Deadline)]
+        [
+            (3_000, TimerKind::Poll { n: 0 }),
+            (60_000, TimerKind::Deadline)
+        ]
     );
-    assert!(matches!(&co.screen, qrtill::checkout::Screen::Pay(p) if p.status == PayStatus::Sending));
+    assert!(
+        matches!(&co.screen, qrtill::checkout::Screen::Pay(p) if p.status == PayStatus::Sending)
+    );
 
     let reply = net.pay(request.clone(), t0).body;
     let at = t0 + Duration::from_millis(700);
     let effects = co.handle(Event::Net(NetReply::Pay(reply)), at);
-    assert!(matches!(&co.screen, qrtill::checkout::Screen::Pay(p) if p.status == PayStatus::Approved));
+    assert!(
+        matches!(&co.screen, qrtill::checkout::Screen::Pay(p) if p.status == PayStatus::Approved)
+    );
     let [Effect::CommitSale { sale, attempt }] = effects.as_slice() else {
         panic!("one commit: {effects:?}");
     };
     assert_eq!(attempt.as_deref(), Some("S0007L03A000001"));
     let w = wallet(sale);
     assert_eq!(w.brand, "Alipay");
-    assert_eq!(w.wallet_amount.map(|m| m.with_code()).as_deref(), Some("CNY 35.31"));
+    assert_eq!(
+        w.wallet_amount.map(|m| m.with_code()).as_deref(),
+        Some("CNY 35.31")
+    );
     assert_eq!(sale.completed_at, at);
 }
 
@@ -189,12 +217,20 @@ fn s02_alipay_password_prompt_polled_until_paid() {
     till.wait_secs(40);
     assert_eq!(
         till.seen,
-        ["Basket", "AwaitingCode", "Sending", "ShopperConfirming", "Receipt"]
+        [
+            "Basket",
+            "AwaitingCode",
+            "Sending",
+            "ShopperConfirming",
+            "Receipt"
+        ]
     );
     let heard = till.heard(&id);
     assert_eq!(heard[0], "pay U PAYMENT_IN_PROCESS");
     assert!(
-        heard.iter().any(|h| h == "query S · payment U PAYMENT_IN_PROCESS"),
+        heard
+            .iter()
+            .any(|h| h == "query S · payment U PAYMENT_IN_PROCESS"),
         "{heard:?}"
     );
     let queries = till.sent_at(&id, "query");
@@ -238,7 +274,13 @@ fn s02_kakao_pay_tourist_enters_password_and_pays_in_krw() {
     till.wait_secs(5);
     assert_eq!(
         till.seen,
-        ["Basket", "AwaitingCode", "Sending", "ShopperConfirming", "Receipt"]
+        [
+            "Basket",
+            "AwaitingCode",
+            "Sending",
+            "ShopperConfirming",
+            "Receipt"
+        ]
     );
     assert!(
         till.heard(&id).iter().any(|h| h == "notify S SUCCESS"),
@@ -251,7 +293,10 @@ fn s02_kakao_pay_tourist_enters_password_and_pays_in_krw() {
     // 1368.40 mid + 50 bps = 1375.242; 10.05 x 1375.242 = 13821.18 -> KRW 13821.
     assert_eq!(w.rate, Some(dec("1375.242")));
     let krw = w.wallet_amount.expect("KRW amount");
-    assert_eq!((krw.currency(), krw.plain()), (Currency::KRW, "13821".to_string()));
+    assert_eq!(
+        (krw.currency(), krw.plain()),
+        (Currency::KRW, "13821".to_string())
+    );
     assert_eq!(till.balance("kim-minjun"), money("786179", Currency::KRW));
     assert_eq!(till.attempt(&id).state, AttemptState::Paid);
     assert_clean(&till);
@@ -271,7 +316,14 @@ fn s03_abandoned_prompt_is_cancelled_at_the_deadline() {
     till.wait_secs(5);
     assert_eq!(
         till.seen,
-        ["Basket", "AwaitingCode", "Sending", "ShopperConfirming", "Cancelling", "Cancelled"]
+        [
+            "Basket",
+            "AwaitingCode",
+            "Sending",
+            "ShopperConfirming",
+            "Cancelling",
+            "Cancelled"
+        ]
     );
     assert_eq!(till.sent_at(&id, "query").len(), 19, "3 s .. 57 s");
     assert_eq!(till.sent_at(&id, "cancel"), [60_000]);
@@ -309,13 +361,27 @@ fn s04_wechat_cashier_cancel_waits_for_the_15_second_reverse_rule() {
     assert!(matches!(till.status(), Some(PayStatus::Cancelling { .. })));
     assert!(notice(&till).contains("15 s"), "{}", notice(&till));
     till.wait_secs(2);
-    assert!(till.sent_at(&id, "cancel").is_empty(), "no reverse before 15 s");
+    assert!(
+        till.sent_at(&id, "cancel").is_empty(),
+        "no reverse before 15 s"
+    );
     till.wait_secs(5);
     assert_eq!(till.sent_at(&id, "cancel"), [15_000]);
-    assert_eq!(till.sent_at(&id, "query"), [10_000], "WeChat polls every 10 s");
+    assert_eq!(
+        till.sent_at(&id, "query"),
+        [10_000],
+        "WeChat polls every 10 s"
+    );
     assert_eq!(
         till.seen,
-        ["Basket", "AwaitingCode", "Sending", "ShopperConfirming", "Cancelling", "Cancelled"]
+        [
+            "Basket",
+            "AwaitingCode",
+            "Sending",
+            "ShopperConfirming",
+            "Cancelling",
+            "Cancelled"
+        ]
     );
     assert_eq!(till.attempt(&id).state, AttemptState::Failed);
     assert_eq!(till.ledger(&id).stage, PaymentStage::Cancelled);
@@ -352,7 +418,10 @@ fn s05_gcash_low_balance_declines_and_the_retry_gets_a_new_request_id() {
     let first = till.request_id();
     till.wait_secs(3);
     assert_eq!(till.status().map(|s| s.is_final()), Some(true));
-    assert_eq!(advice(&till), "Insufficient balance: choose another payment method.");
+    assert_eq!(
+        advice(&till),
+        "Insufficient balance: choose another payment method."
+    );
     till.key(Action::Enter);
     assert_eq!(till.status(), Some(PayStatus::AwaitingCode));
     till.phone("li-na", PhoneAction::PresentCode);
@@ -372,8 +441,14 @@ fn s05_gcash_low_balance_declines_and_the_retry_gets_a_new_request_id() {
         ]
     );
     let a = till.attempt(&first);
-    assert_eq!((a.state, a.outcome.as_deref()), (AttemptState::Failed, Some("USER_BALANCE_NOT_ENOUGH")));
-    assert_eq!(till.ledger(&first).failure, Some(ResultCode::UserBalanceNotEnough));
+    assert_eq!(
+        (a.state, a.outcome.as_deref()),
+        (AttemptState::Failed, Some("USER_BALANCE_NOT_ENOUGH"))
+    );
+    assert_eq!(
+        till.ledger(&first).failure,
+        Some(ResultCode::UserBalanceNotEnough)
+    );
     assert_eq!(till.ledger(&first).charged, None);
     assert_eq!(till.balance("maria-santos"), money("50.00", Currency::PHP));
     assert_eq!(wallet(&only_sale(&till)).payment_request_id, second);
@@ -394,8 +469,14 @@ fn s06_expired_code_asks_the_shopper_to_refresh() {
     till.key(Action::Enter);
     let id = till.request_id();
     till.wait_secs(3);
-    assert_eq!(till.seen, ["Basket", "AwaitingCode", "Sending", "Declined EXPIRED_CODE"]);
-    assert_eq!(advice(&till), "Code expired: ask the shopper to refresh and scan again.");
+    assert_eq!(
+        till.seen,
+        ["Basket", "AwaitingCode", "Sending", "Declined EXPIRED_CODE"]
+    );
+    assert_eq!(
+        advice(&till),
+        "Code expired: ask the shopper to refresh and scan again."
+    );
     assert_eq!(till.attempt(&id).state, AttemptState::Failed);
     assert_eq!(till.ledger(&id).failure, Some(ResultCode::ExpiredCode));
     assert!(till.sales().is_empty());
@@ -420,7 +501,10 @@ fn s07_reused_code_after_a_failure_is_invalid_and_a_fresh_code_pays() {
     till.key(Action::Enter);
     let second = till.request_id();
     till.wait_secs(3);
-    assert_eq!(advice(&till), "Invalid or used code: ask the shopper to refresh and scan again.");
+    assert_eq!(
+        advice(&till),
+        "Invalid or used code: ask the shopper to refresh and scan again."
+    );
     let restored = money("5000.00", Currency::CNY);
     let now = till.rt.now();
     till.rt
@@ -447,9 +531,19 @@ fn s07_reused_code_after_a_failure_is_invalid_and_a_fresh_code_pays() {
         ]
     );
     let ids = [first.as_str(), second.as_str(), third.as_str()];
-    assert_eq!(ids, ["S0007L03A000001", "S0007L03A000002", "S0007L03A000003"]);
+    assert_eq!(
+        ids,
+        ["S0007L03A000001", "S0007L03A000002", "S0007L03A000003"]
+    );
     let states: Vec<_> = till.attempts().iter().map(|a| a.state).collect();
-    assert_eq!(states, [AttemptState::Failed, AttemptState::Failed, AttemptState::Paid]);
+    assert_eq!(
+        states,
+        [
+            AttemptState::Failed,
+            AttemptState::Failed,
+            AttemptState::Paid
+        ]
+    );
     assert_eq!(till.ledger(&second).failure, Some(ResultCode::InvalidCode));
     assert_eq!(wallet(&only_sale(&till)).payment_request_id, third);
     assert_clean(&till);
@@ -466,9 +560,15 @@ fn s08_product_barcode_on_the_pay_screen_is_not_a_payment_code() {
     till.key(Action::Enter);
     assert_eq!(till.status(), Some(PayStatus::AwaitingCode));
     let msg = notice(&till);
-    assert!(msg.contains("Not a payment code") && msg.contains("EAN-13"), "{msg}");
+    assert!(
+        msg.contains("Not a payment code") && msg.contains("EAN-13"),
+        "{msg}"
+    );
     assert!(till.attempts().is_empty(), "nothing journaled");
-    assert!(till.rt.network().ledger_payments().is_empty(), "nothing sent");
+    assert!(
+        till.rt.network().ledger_payments().is_empty(),
+        "nothing sent"
+    );
     // The shopper's real code, scanned next, pays.
     till.phone("li-na", PhoneAction::PresentCode);
     till.wait_secs(3);
@@ -487,7 +587,10 @@ fn s09_wechat_pay_hk_code_is_not_accepted_here() {
     till.key(Action::Enter);
     assert_eq!(till.status(), Some(PayStatus::AwaitingCode));
     let msg = notice(&till);
-    assert!(msg.contains("WeChat Pay HK") && msg.contains("not accepted"), "{msg}");
+    assert!(
+        msg.contains("WeChat Pay HK") && msg.contains("not accepted"),
+        "{msg}"
+    );
     assert!(msg.contains("another wallet or payment method"), "{msg}");
     assert!(till.attempts().is_empty());
     assert!(till.rt.network().ledger_payments().is_empty());
@@ -503,7 +606,10 @@ fn s10_risk_flagged_shopper_is_rejected() {
     till.phone("zhao-lei", PhoneAction::PresentCode);
     let id = till.request_id();
     till.wait_secs(3);
-    assert_eq!(till.seen, ["Basket", "AwaitingCode", "Sending", "Declined RISK_REJECT"]);
+    assert_eq!(
+        till.seen,
+        ["Basket", "AwaitingCode", "Sending", "Declined RISK_REJECT"]
+    );
     assert!(advice(&till).contains("risk check"));
     assert_eq!(till.attempt(&id).outcome.as_deref(), Some("RISK_REJECT"));
     assert_eq!(till.ledger(&id).charged, None);
@@ -517,7 +623,9 @@ fn s10_risk_flagged_shopper_is_rejected() {
 fn s11_lost_pay_reply_then_polls_find_the_payment() {
     let mut till = Till::new();
     till.ring_up(&[FLAT_WHITE]);
-    till.rt.network_mut().inject_fault(Fault::DropReply(Call::Pay));
+    till.rt
+        .network_mut()
+        .inject_fault(Fault::DropReply(Call::Pay));
     till.key(Action::PayCode);
     till.phone("wang-fang", PhoneAction::PresentCode);
     let id = till.request_id();
@@ -526,7 +634,13 @@ fn s11_lost_pay_reply_then_polls_find_the_payment() {
     till.wait_secs(40);
     assert_eq!(
         till.seen,
-        ["Basket", "AwaitingCode", "Sending", "ShopperConfirming", "Receipt"]
+        [
+            "Basket",
+            "AwaitingCode",
+            "Sending",
+            "ShopperConfirming",
+            "Receipt"
+        ]
     );
     let heard = till.heard(&id);
     assert!(!heard.iter().any(|h| h.starts_with("pay")), "{heard:?}");
@@ -543,21 +657,33 @@ fn s11_lost_pay_reply_then_polls_find_the_payment() {
 fn s12_unknown_order_is_cancelled_anyway_and_retried_with_a_new_id() {
     let mut till = Till::new();
     till.ring_up(&[FLAT_WHITE]);
-    till.rt.network_mut().inject_fault(Fault::Throttle(Call::Pay));
+    till.rt
+        .network_mut()
+        .inject_fault(Fault::Throttle(Call::Pay));
     till.key(Action::PayCode);
     let code = shown_code(&mut till, "li-na");
     till.phone("li-na", PhoneAction::PresentCode);
     let id = till.request_id();
     till.wait_secs(10);
     assert!(
-        till.heard(&id).iter().any(|h| h == "query F ORDER_NOT_EXIST"),
+        till.heard(&id)
+            .iter()
+            .any(|h| h == "query F ORDER_NOT_EXIST"),
         "{:?}",
         till.heard(&id)
     );
     till.wait_secs(55);
-    assert!(matches!(till.status(), Some(PayStatus::Cancelled { refunded: false, .. })));
+    assert!(matches!(
+        till.status(),
+        Some(PayStatus::Cancelled {
+            refunded: false,
+            ..
+        })
+    ));
     assert!(
-        till.heard(&id).iter().any(|h| h == "cancel S SUCCESS action=close"),
+        till.heard(&id)
+            .iter()
+            .any(|h| h == "cancel S SUCCESS action=close"),
         "{:?}",
         till.heard(&id)
     );
@@ -610,9 +736,14 @@ fn s13_success_notice_after_the_cancel_keeps_the_order_cancelled() {
     );
     let heard = till.heard(&id);
     let notify = heard.iter().position(|h| h == "notify S SUCCESS");
-    let cancel = heard.iter().position(|h| h == "cancel S SUCCESS action=refund");
+    let cancel = heard
+        .iter()
+        .position(|h| h == "cancel S SUCCESS action=refund");
     assert!(notify.is_some() && cancel.is_some(), "{heard:?}");
-    assert!(till.sales().is_empty(), "the cancel decides, not the late success");
+    assert!(
+        till.sales().is_empty(),
+        "the cancel decides, not the late success"
+    );
     assert_eq!(till.attempt(&id).state, AttemptState::Reversed);
     let row = till.ledger(&id);
     assert_eq!(row.stage, PaymentStage::Reversed);
@@ -634,7 +765,11 @@ fn s14_wechat_paid_between_query_and_reverse_is_refunded_by_the_reverse() {
     till.key(Action::Back);
     till.wait_secs(1);
     till.phone("wu-wei", PhoneAction::EnterPassword);
-    assert_eq!(till.ledger(&id).stage, PaymentStage::Paid, "the wallet took it");
+    assert_eq!(
+        till.ledger(&id).stage,
+        PaymentStage::Paid,
+        "the wallet took it"
+    );
     till.wait_secs(5);
     assert_eq!(
         till.seen,
@@ -664,8 +799,12 @@ fn s15_cancel_answered_retry_twice_then_closes() {
     till.phone("chen-jie", PhoneAction::PresentCode);
     let id = till.request_id();
     till.wait_secs(5);
-    till.rt.network_mut().inject_fault(Fault::Throttle(Call::Cancel));
-    till.rt.network_mut().inject_fault(Fault::Throttle(Call::Cancel));
+    till.rt
+        .network_mut()
+        .inject_fault(Fault::Throttle(Call::Cancel));
+    till.rt
+        .network_mut()
+        .inject_fault(Fault::Throttle(Call::Cancel));
     till.key(Action::Back);
     till.wait_secs(10);
     assert_eq!(till.sent_at(&id, "cancel"), [5_000, 7_000, 9_000]);
@@ -684,7 +823,14 @@ fn s15_cancel_answered_retry_twice_then_closes() {
     );
     assert_eq!(
         till.seen,
-        ["Basket", "AwaitingCode", "Sending", "ShopperConfirming", "Cancelling", "Cancelled"]
+        [
+            "Basket",
+            "AwaitingCode",
+            "Sending",
+            "ShopperConfirming",
+            "Cancelling",
+            "Cancelled"
+        ]
     );
     assert_eq!(till.attempt(&id).state, AttemptState::Failed);
     assert_eq!(till.ledger(&id).stage, PaymentStage::Cancelled);
@@ -701,17 +847,32 @@ fn s16_cancel_never_answered_flags_the_sale_for_manual_resolution() {
     let id = till.request_id();
     till.wait_secs(5);
     for _ in 0..4 {
-        till.rt.network_mut().inject_fault(Fault::DropReply(Call::Cancel));
+        till.rt
+            .network_mut()
+            .inject_fault(Fault::DropReply(Call::Cancel));
     }
     till.key(Action::Back);
     till.wait_secs(20);
-    assert_eq!(till.sent_at(&id, "cancel"), [5_000, 7_000, 9_000, 11_000], "1 + 3 retries");
+    assert_eq!(
+        till.sent_at(&id, "cancel"),
+        [5_000, 7_000, 9_000, 11_000],
+        "1 + 3 retries"
+    );
     assert_eq!(
         till.seen,
-        ["Basket", "AwaitingCode", "Sending", "ShopperConfirming", "Cancelling", "NeedsManual"]
+        [
+            "Basket",
+            "AwaitingCode",
+            "Sending",
+            "ShopperConfirming",
+            "Cancelling",
+            "NeedsManual"
+        ]
     );
     match till.status() {
-        Some(PayStatus::NeedsManual { why }) => assert!(why.contains("settle it with the acquirer")),
+        Some(PayStatus::NeedsManual { why }) => {
+            assert!(why.contains("settle it with the acquirer"))
+        }
         other => panic!("{other:?}"),
     }
     assert_eq!(till.attempt(&id).state, AttemptState::NeedsManual);
@@ -735,10 +896,26 @@ fn s16_offline_shopper_gets_no_replies_and_ends_needing_manual() {
     till.phone("chen-jie", PhoneAction::PresentCode);
     let id = till.request_id();
     till.wait_secs(80);
-    assert_eq!(till.seen, ["Basket", "AwaitingCode", "Sending", "Cancelling", "NeedsManual"]);
-    assert!(till.heard(&id).is_empty(), "nothing came back: {:?}", till.heard(&id));
+    assert_eq!(
+        till.seen,
+        [
+            "Basket",
+            "AwaitingCode",
+            "Sending",
+            "Cancelling",
+            "NeedsManual"
+        ]
+    );
+    assert!(
+        till.heard(&id).is_empty(),
+        "nothing came back: {:?}",
+        till.heard(&id)
+    );
     assert_eq!(till.sent_at(&id, "query").len(), 19);
-    assert_eq!(till.sent_at(&id, "cancel"), [60_000, 62_000, 64_000, 66_000]);
+    assert_eq!(
+        till.sent_at(&id, "cancel"),
+        [60_000, 62_000, 64_000, 66_000]
+    );
     assert_eq!(till.attempt(&id).state, AttemptState::NeedsManual);
     assert_eq!(till.ledger(&id).charged, None);
     assert_eq!(till.balance("chen-jie"), money("2000.00", Currency::CNY));
@@ -764,7 +941,14 @@ fn s17_duplicate_enter_never_charges_twice() {
     till.key(Action::PayCode);
     assert_eq!(
         till.seen,
-        ["Basket", "AwaitingCode", "Sending", "ShopperConfirming", "Receipt", "Basket"]
+        [
+            "Basket",
+            "AwaitingCode",
+            "Sending",
+            "ShopperConfirming",
+            "Receipt",
+            "Basket"
+        ]
     );
     assert_eq!(till.sent(&id).iter().filter(|c| **c == "pay").count(), 1);
     assert_eq!(till.attempts().len(), 1);
@@ -844,7 +1028,10 @@ fn s19_repeating_a_paid_request_returns_the_same_success() {
 #[test]
 fn s23_cancel_after_the_cut_off_is_refused_and_flagged() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (jp, lp) = (dir.path().join("journal.sqlite"), dir.path().join("ledger.sqlite"));
+    let (jp, lp) = (
+        dir.path().join("journal.sqlite"),
+        dir.path().join("ledger.sqlite"),
+    );
     // 23:59:30 UTC+8 on the demo day.
     let day = 86_400_000;
     let local = qrtill::harness::DEMO_START.millis() + 8 * 3_600_000;
@@ -852,7 +1039,10 @@ fn s23_cancel_after_the_cut_off_is_refused_and_flagged() {
     let id = {
         let rt = runtime_on(
             Journal::open(&jp).expect("journal"),
-            network_on(LedgerStore::open(&lp).expect("ledger"), FxTable::embedded().expect("fx")),
+            network_on(
+                LedgerStore::open(&lp).expect("ledger"),
+                FxTable::embedded().expect("fx"),
+            ),
             start,
         );
         let mut till = Till::on(rt);
@@ -876,7 +1066,11 @@ fn s23_cancel_after_the_cut_off_is_refused_and_flagged() {
         other => panic!("{other:?}"),
     }
     let r = reconcile(&rt);
-    assert_eq!(r.manual.get(&id), Some(&Some(PaymentStage::Paid)), "money held, no sale");
+    assert_eq!(
+        r.manual.get(&id),
+        Some(&Some(PaymentStage::Paid)),
+        "money held, no sale"
+    );
     assert_eq!(r.sales, 0);
 }
 
@@ -896,9 +1090,15 @@ fn s24_the_sale_carries_the_rate_the_wallet_booked() {
     let w = wallet(&sale);
     // 7.19 + 50 bps = 7.22595; 10.05 x 7.22595 = 72.6208 -> CNY 72.62.
     assert_eq!(w.rate, Some(dec("7.22595")));
-    assert_eq!(w.wallet_amount.map(|m| m.with_code()).as_deref(), Some("CNY 72.62"));
+    assert_eq!(
+        w.wallet_amount.map(|m| m.with_code()).as_deref(),
+        Some("CNY 72.62")
+    );
     let text = receipt_text(&sale);
-    assert!(text.contains("7.22595") && !text.contains("7.2212265"), "{text}");
+    assert!(
+        text.contains("7.22595") && !text.contains("7.2212265"),
+        "{text}"
+    );
     assert_clean(&till);
 }
 
@@ -920,11 +1120,15 @@ fn s25_krw_has_no_decimals_on_the_tender_or_the_receipt() {
     let krw_lines: Vec<&str> = text.lines().filter(|l| l.contains("KRW")).collect();
     assert!(!krw_lines.is_empty(), "{text}");
     assert!(
-        krw_lines.iter().any(|l| l.contains("13,821") || l.contains("13821")),
+        krw_lines
+            .iter()
+            .any(|l| l.contains("13,821") || l.contains("13821")),
         "{krw_lines:?}"
     );
     assert!(
-        !krw_lines.iter().any(|l| l.contains("13,821.") || l.contains("13821.")),
+        !krw_lines
+            .iter()
+            .any(|l| l.contains("13,821.") || l.contains("13821.")),
         "{krw_lines:?}"
     );
     assert_clean(&till);
@@ -944,8 +1148,15 @@ fn s26_idr_rounds_half_even_to_whole_rupiah() {
     assert_eq!(w.amount.with_code(), "USD 10.32");
     assert_eq!(w.rate, Some(dec("16331.25")));
     let idr = w.wallet_amount.expect("IDR");
-    assert_eq!((idr.currency(), idr.amount()), (Currency::IDR, dec("168538")));
-    assert_eq!(idr.to_minor() % 100, 0, "whole rupiah: minor units end in 00");
+    assert_eq!(
+        (idr.currency(), idr.amount()),
+        (Currency::IDR, dec("168538"))
+    );
+    assert_eq!(
+        idr.to_minor() % 100,
+        0,
+        "whole rupiah: minor units end in 00"
+    );
     assert_clean(&till);
 }
 
@@ -963,14 +1174,20 @@ fn s27_wallet_funded_voucher_leaves_the_merchant_settlement_whole() {
     let w = wallet(&sale);
     assert_eq!(w.brand, "AlipayHK");
     // 7.8125 + 50 bps = 7.8515625; 10.05 x 7.8515625 = 78.908 -> HKD 78.91, less 1.00.
-    assert_eq!(w.wallet_amount.map(|m| m.with_code()).as_deref(), Some("HKD 77.91"));
+    assert_eq!(
+        w.wallet_amount.map(|m| m.with_code()).as_deref(),
+        Some("HKD 77.91")
+    );
     let promo = w.promotion.as_ref().expect("promotion on the tender");
     assert_eq!(promo.funded_by, "wallet");
     assert_eq!(promo.amount.with_code(), "HKD 1.00");
     assert_eq!(w.settlement, Some(w.amount), "merchant settled in full");
     assert_eq!(till.ledger(&id).merchant_net.with_code(), "USD 10.05");
     let text = receipt_text(&sale);
-    assert!(text.contains(&promo.description) || text.contains("1.00"), "{text}");
+    assert!(
+        text.contains(&promo.description) || text.contains("1.00"),
+        "{text}"
+    );
     assert_clean(&till);
 }
 
@@ -989,12 +1206,18 @@ fn s28_merchant_funded_wechat_discount_reduces_the_settlement() {
     assert_eq!(w.brand, "WeChat Pay");
     assert_eq!(w.amount.with_code(), "USD 14.66");
     // 14.66 x 7.2212265 = 105.86 gross; CNY 5 off -> 100.86 charged.
-    assert_eq!(w.wallet_amount.map(|m| m.with_code()).as_deref(), Some("CNY 100.86"));
+    assert_eq!(
+        w.wallet_amount.map(|m| m.with_code()).as_deref(),
+        Some("CNY 100.86")
+    );
     let promo = w.promotion.as_ref().expect("promotion");
     assert_eq!(promo.funded_by, "merchant");
     assert_eq!(promo.amount.with_code(), "CNY 5.00");
     // CNY 5 / 7.2212265 = USD 0.6924 -> 0.69 (half-up): settled 13.97.
-    assert_eq!(w.settlement.map(|m| m.with_code()).as_deref(), Some("USD 13.97"));
+    assert_eq!(
+        w.settlement.map(|m| m.with_code()).as_deref(),
+        Some("USD 13.97")
+    );
     assert_eq!(till.ledger(&id).merchant_net.with_code(), "USD 13.97");
     assert_clean(&till);
 }
@@ -1020,12 +1243,21 @@ fn s29_alipay_shopper_scans_the_counter_qr_late_and_pays() {
     till.wait_secs(40);
     assert_eq!(
         till.seen,
-        ["Basket", "Sending", "WaitingForScan", "ShopperConfirming", "Receipt"]
+        [
+            "Basket",
+            "Sending",
+            "WaitingForScan",
+            "ShopperConfirming",
+            "Receipt"
+        ]
     );
     let sale = only_sale(&till);
     let w = wallet(&sale);
     assert_eq!((w.brand.as_str(), w.mode.as_str()), ("Alipay", "wallet_qr"));
-    assert_eq!(w.wallet_amount.map(|m| m.with_code()).as_deref(), Some("CNY 72.57"));
+    assert_eq!(
+        w.wallet_amount.map(|m| m.with_code()).as_deref(),
+        Some("CNY 72.57")
+    );
     assert_eq!(till.attempt(&id).state, AttemptState::Paid);
     assert_clean(&till);
 }
@@ -1041,7 +1273,13 @@ fn s30_qr_expires_and_a_late_scan_gets_order_is_closed() {
     till.wait_secs(125);
     assert_eq!(
         till.seen,
-        ["Basket", "Sending", "WaitingForScan", "Cancelling", "Cancelled"]
+        [
+            "Basket",
+            "Sending",
+            "WaitingForScan",
+            "Cancelling",
+            "Cancelled"
+        ]
     );
     assert_eq!(till.sent_at(&id, "cancel"), [120_000]);
     match till.status() {
@@ -1103,8 +1341,14 @@ fn s33_alipay_plus_nfc_is_a_mastercard_tap_on_the_receipt() {
     assert_eq!(card.aid, "A0000000041010");
     assert_eq!(card.auth_code.len(), 6);
     let text = receipt_text(&sale);
-    assert!(text.contains("A0000000041010") && text.contains("8210"), "{text}");
-    assert!(!text.contains("Kakao") && !text.contains("Alipay"), "{text}");
+    assert!(
+        text.contains("A0000000041010") && text.contains("8210"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Kakao") && !text.contains("Alipay"),
+        "{text}"
+    );
     assert_eq!(till.attempt(&id).state, AttemptState::Paid);
     assert_clean(&till);
 }
@@ -1132,7 +1376,11 @@ fn s33_card_declines_name_their_reasons() {
     }
     assert_eq!(
         seen_codes,
-        ["DO_NOT_HONOR (05)", "INSUFFICIENT_FUNDS (51)", "EXPIRED_CARD (54)"]
+        [
+            "DO_NOT_HONOR (05)",
+            "INSUFFICIENT_FUNDS (51)",
+            "EXPIRED_CARD (54)"
+        ]
     );
     let outcomes: Vec<_> = till
         .attempts()
@@ -1169,11 +1417,19 @@ fn s34_touch_n_go_over_the_limit_is_declined() {
     till.wait_secs(3);
     assert_eq!(
         till.seen,
-        ["Basket", "AwaitingCode", "Sending", "Declined USER_AMOUNT_EXCEED_LIMIT"]
+        [
+            "Basket",
+            "AwaitingCode",
+            "Sending",
+            "Declined USER_AMOUNT_EXCEED_LIMIT"
+        ]
     );
     assert!(advice(&till).contains("limit"));
     assert_eq!(till.ledger(&id).charged, None);
-    assert_eq!(till.balance("tan-meiling"), money("30000.00", Currency::MYR));
+    assert_eq!(
+        till.balance("tan-meiling"),
+        money("30000.00", Currency::MYR)
+    );
     assert_clean(&till);
 }
 
@@ -1183,15 +1439,22 @@ fn s34_touch_n_go_over_the_limit_is_declined() {
 fn s35_throttled_queries_are_retried_until_paid() {
     let mut till = Till::new();
     till.ring_up(&[FLAT_WHITE]);
-    till.rt.network_mut().inject_fault(Fault::Throttle(Call::Query));
-    till.rt.network_mut().inject_fault(Fault::Throttle(Call::Query));
+    till.rt
+        .network_mut()
+        .inject_fault(Fault::Throttle(Call::Query));
+    till.rt
+        .network_mut()
+        .inject_fault(Fault::Throttle(Call::Query));
     till.key(Action::PayCode);
     till.phone("wang-fang", PhoneAction::PresentCode);
     let id = till.request_id();
     till.wait_secs(40);
     let heard = till.heard(&id);
     assert_eq!(
-        heard.iter().filter(|h| *h == "query U REQUEST_TRAFFIC_EXCEED_LIMIT").count(),
+        heard
+            .iter()
+            .filter(|h| *h == "query U REQUEST_TRAFFIC_EXCEED_LIMIT")
+            .count(),
         2,
         "{heard:?}"
     );

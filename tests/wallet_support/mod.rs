@@ -93,7 +93,9 @@ pub fn label(screen: &Screen) -> String {
             PayStatus::Cancelling { .. } => "Cancelling".into(),
             PayStatus::Approved => "Approved".into(),
             PayStatus::Declined { code, .. } => format!("Declined {code}"),
-            PayStatus::Cancelled { refunded: false, .. } => "Cancelled".into(),
+            PayStatus::Cancelled {
+                refunded: false, ..
+            } => "Cancelled".into(),
             PayStatus::Cancelled { refunded: true, .. } => "Cancelled refunded".into(),
             PayStatus::NeedsManual { .. } => "NeedsManual".into(),
         },
@@ -141,7 +143,7 @@ impl Till {
         till
     }
 
-    fn record(&mut self) {
+    pub fn record(&mut self) {
         let now = label(&self.rt.checkout.screen);
         if self.seen.last() != Some(&now) {
             self.seen.push(now);
@@ -228,10 +230,7 @@ impl Till {
                     self.rt.advance(Duration::from_millis(step.max(1)));
                     self.record();
                 }
-                _ => panic!(
-                    "never showed {want} within {limit:?}; seen {:?}",
-                    self.seen
-                ),
+                _ => panic!("never showed {want} within {limit:?}; seen {:?}", self.seen),
             }
         }
     }
@@ -358,7 +357,9 @@ pub fn sales(journal: &Journal) -> Vec<CompletedSale> {
 pub fn wallet_sale_for<'a>(sales: &'a [CompletedSale], request_id: &str) -> Vec<&'a CompletedSale> {
     sales
         .iter()
-        .filter(|s| matches!(&s.tender, SaleTender::Wallet(w) if w.payment_request_id == request_id))
+        .filter(
+            |s| matches!(&s.tender, SaleTender::Wallet(w) if w.payment_request_id == request_id),
+        )
         .collect()
 }
 
@@ -428,18 +429,23 @@ pub fn reconcile<C: qrtill::clock::Clock>(rt: &Runtime<C>) -> Reconciliation {
             row.and_then(|r| card_sales.get(&r.payment_id))
                 .and_then(|v| v.first().copied())
         } else {
-            wallet_sales.get(&a.request_id).and_then(|v| v.first().copied())
+            wallet_sales
+                .get(&a.request_id)
+                .and_then(|v| v.first().copied())
         };
         match a.state {
             AttemptState::Paid => {
-                let row = row.unwrap_or_else(|| panic!("paid attempt {} unknown to the network", a.request_id));
+                let row = row.unwrap_or_else(|| {
+                    panic!("paid attempt {} unknown to the network", a.request_id)
+                });
                 assert!(
                     row.stage.was_paid(),
                     "attempt {} is paid but the ledger says {:?}",
                     a.request_id,
                     row.stage
                 );
-                let sale = sale.unwrap_or_else(|| panic!("paid attempt {} has no sale", a.request_id));
+                let sale =
+                    sale.unwrap_or_else(|| panic!("paid attempt {} has no sale", a.request_id));
                 match &sale.tender {
                     SaleTender::Wallet(w) => {
                         assert_eq!(w.amount, row.amount, "{}: tender amount", a.request_id);
@@ -455,7 +461,10 @@ pub fn reconcile<C: qrtill::clock::Clock>(rt: &Runtime<C>) -> Reconciliation {
                         );
                         assert_eq!(
                             w.brand,
-                            row.wallet.as_ref().map(|b| b.brand_name.clone()).unwrap_or_default(),
+                            row.wallet
+                                .as_ref()
+                                .map(|b| b.brand_name.clone())
+                                .unwrap_or_default(),
                             "{}: brand as the wallet revealed it",
                             a.request_id
                         );
@@ -467,9 +476,15 @@ pub fn reconcile<C: qrtill::clock::Clock>(rt: &Runtime<C>) -> Reconciliation {
                         assert_eq!(c.amount, row.amount, "{}: card amount", a.request_id);
                         add(&mut expected_net, c.amount);
                     }
-                    SaleTender::Cash { .. } => panic!("cash sale linked to attempt {}", a.request_id),
+                    SaleTender::Cash { .. } => {
+                        panic!("cash sale linked to attempt {}", a.request_id)
+                    }
                 }
-                assert_eq!(sale.total, a.amount, "{}: sale total is the attempt's", a.request_id);
+                assert_eq!(
+                    sale.total, a.amount,
+                    "{}: sale total is the attempt's",
+                    a.request_id
+                );
             }
             AttemptState::Failed => {
                 assert!(sale.is_none(), "failed attempt {} has a sale", a.request_id);
@@ -480,30 +495,58 @@ pub fn reconcile<C: qrtill::clock::Clock>(rt: &Runtime<C>) -> Reconciliation {
                         a.request_id,
                         row.stage
                     );
-                    assert!(row.merchant_net.is_zero(), "{}: merchant keeps nothing", a.request_id);
+                    assert!(
+                        row.merchant_net.is_zero(),
+                        "{}: merchant keeps nothing",
+                        a.request_id
+                    );
                     if let Some(charged) = row.charged {
-                        assert_eq!(row.returned, Some(charged), "{}: charge returned", a.request_id);
+                        assert_eq!(
+                            row.returned,
+                            Some(charged),
+                            "{}: charge returned",
+                            a.request_id
+                        );
                     }
                 }
             }
             AttemptState::Reversed => {
-                assert!(sale.is_none(), "reversed attempt {} has a sale", a.request_id);
-                let row = row.unwrap_or_else(|| panic!("reversed attempt {} unknown to the network", a.request_id));
+                assert!(
+                    sale.is_none(),
+                    "reversed attempt {} has a sale",
+                    a.request_id
+                );
+                let row = row.unwrap_or_else(|| {
+                    panic!("reversed attempt {} unknown to the network", a.request_id)
+                });
                 assert_eq!(row.stage, PaymentStage::Reversed, "{}", a.request_id);
-                assert!(row.charged.is_some(), "{}: reversed means it was charged", a.request_id);
-                assert_eq!(row.returned, row.charged, "{}: charge returned in full", a.request_id);
+                assert!(
+                    row.charged.is_some(),
+                    "{}: reversed means it was charged",
+                    a.request_id
+                );
+                assert_eq!(
+                    row.returned, row.charged,
+                    "{}: charge returned in full",
+                    a.request_id
+                );
                 assert!(row.merchant_net.is_zero());
             }
             AttemptState::NeedsManual => {
                 assert!(sale.is_none(), "manual attempt {} has a sale", a.request_id);
-                out.manual.insert(a.request_id.clone(), row.map(|r| r.stage));
+                out.manual
+                    .insert(a.request_id.clone(), row.map(|r| r.stage));
                 // Money the merchant holds without a sale is what the person must settle.
                 if let Some(r) = row.filter(|r| !r.merchant_net.is_zero()) {
                     add(&mut expected_net, r.merchant_net);
                 }
             }
             AttemptState::Pending => {
-                assert!(sale.is_none(), "pending attempt {} has a sale", a.request_id);
+                assert!(
+                    sale.is_none(),
+                    "pending attempt {} has a sale",
+                    a.request_id
+                );
                 out.pending.push(a.request_id.clone());
                 if let Some(r) = row.filter(|r| !r.merchant_net.is_zero()) {
                     add(&mut expected_net, r.merchant_net);
@@ -547,7 +590,12 @@ pub fn reconcile<C: qrtill::clock::Clock>(rt: &Runtime<C>) -> Reconciliation {
         *e = e.checked_add(mv.amount).expect("same currency");
     }
     for (who, sum) in sums {
-        assert_eq!(net.balance(&who), Some(sum), "{}'s balance is the sum of its moves", who.0);
+        assert_eq!(
+            net.balance(&who),
+            Some(sum),
+            "{}'s balance is the sum of its moves",
+            who.0
+        );
     }
     out
 }
