@@ -394,6 +394,14 @@ fn crash_during_a_wechat_reverse_of_a_payment_made_meanwhile() {
     });
     // Stopped after the shopper paid but before the reverse: the payment is kept as a sale.
     assert!(committed(&reports) > 0);
+    // Stopped after the reverse reached the wallet, before its answer: journaled as reversed.
+    assert!(
+        reports
+            .iter()
+            .flatten()
+            .any(|r| matches!(r, Recovered::Reversed { .. })),
+        "{reports:?}"
+    );
 }
 
 #[test]

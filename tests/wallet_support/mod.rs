@@ -500,6 +500,12 @@ pub fn reconcile<C: qrtill::clock::Clock>(rt: &Runtime<C>) -> Reconciliation {
                         "{}: merchant keeps nothing",
                         a.request_id
                     );
+                    assert_ne!(
+                        row.stage,
+                        PaymentStage::Reversed,
+                        "{}: the wallet took the money and gave it back: journal it as reversed",
+                        a.request_id
+                    );
                     if let Some(charged) = row.charged {
                         assert_eq!(
                             row.returned,
