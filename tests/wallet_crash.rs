@@ -55,7 +55,9 @@ const AFTER_THE_REVERSE_RULE: &[Duration] = &[Duration::from_secs(20), Duration:
 fn scratch() -> tempfile::TempDir {
     let shm = Path::new("/dev/shm");
     if shm.is_dir()
-        && let Ok(dir) = tempfile::Builder::new().prefix("qrtill-crash").tempdir_in(shm)
+        && let Ok(dir) = tempfile::Builder::new()
+            .prefix("qrtill-crash")
+            .tempdir_in(shm)
     {
         return dir;
     }
