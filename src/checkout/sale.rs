@@ -56,11 +56,30 @@ pub struct WalletTender {
     /// What the shopper paid, in the wallet currency, as the wallet reported it.
     pub wallet_amount: Option<Money>,
     /// The rate the wallet reported (wallet currency per unit of price currency).
-    #[serde(default, with = "rust_decimal::serde::str_option")]
+    #[serde(default, with = "rate_text")]
     pub rate: Option<Decimal>,
     pub promotion: Option<SalePromotion>,
     /// What the merchant is settled, in the settlement currency.
     pub settlement: Option<Money>,
+}
+
+/// The rate as a decimal string, or null. Read through `Option<String>` because the tender sits
+/// in an internally tagged enum: serde buffers it, and rust_decimal's `str_option` rejects the
+/// buffered null, which made every wallet tender without a rate (each journaled attempt's
+/// basket) unreadable.
+mod rate_text {
+    use crate::money::Decimal;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(rate: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
+        rust_decimal::serde::str_option::serialize(rate, s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|t| t.parse().map_err(serde::de::Error::custom))
+            .transpose()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,4 +112,43 @@ pub struct CompletedSale {
     pub total: Money,
     pub tax_lines: Vec<TaxLine>,
     pub tender: SaleTender,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::Currency;
+
+    fn tender(rate: Option<Decimal>) -> SaleTender {
+        SaleTender::Wallet(WalletTender {
+            brand: String::new(),
+            mode: "payment_code".into(),
+            payment_request_id: "S0007L03A000001".into(),
+            wallet_txn_id: String::new(),
+            masked_account: String::new(),
+            amount: Money::from_minor(489, Currency::USD).unwrap(),
+            wallet_amount: None,
+            rate,
+            promotion: None,
+            settlement: None,
+        })
+    }
+
+    #[test]
+    fn a_wallet_tender_reads_back_with_or_without_a_rate() {
+        for rate in [None, Some("7.2212265".parse().unwrap())] {
+            let json = serde_json::to_string(&tender(rate)).unwrap();
+            let back: SaleTender = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, tender(rate), "{json}");
+        }
+    }
+
+    #[test]
+    fn a_wallet_tender_without_the_rate_field_reads_as_none() {
+        let json = serde_json::to_string(&tender(None)).unwrap();
+        let trimmed = json.replace(",\"rate\":null", "");
+        assert_ne!(trimmed, json);
+        let back: SaleTender = serde_json::from_str(&trimmed).unwrap();
+        assert_eq!(back, tender(None));
+    }
 }

@@ -186,6 +186,10 @@ impl Checkout {
     }
 
     fn start_code_attempt(&mut self, mode: PayMode, code: &str, now: Timestamp) -> Vec<Effect> {
+        // The digits are consumed whatever happens: a refused scan must not prefix the next one.
+        if let Some(p) = self.pay_state_mut() {
+            p.input.clear();
+        }
         let family = match crate::emv::payment_code::classify(code) {
             Ok(WalletFamily::UnionPay) => {
                 self.notice = Some(Notice::error(

@@ -7,7 +7,7 @@ use super::Runtime;
 use crate::checkout::sale::{CompletedSale, SaleTender};
 use crate::clock::Clock;
 use crate::journal::{AttemptRecord, AttemptState};
-use crate::network::{CancelAction, PaymentView, ResultStatus};
+use crate::network::{CancelAction, PaymentStage, PaymentView, ResultStatus};
 
 /// What recovery did with one open attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +65,21 @@ impl<C: Clock> Runtime<C> {
                     if let Some(view) = &query.body.payment {
                         return self.commit_recovered(attempt, view);
                     }
+                }
+                // A cancel sent before the stop may have returned a charge: that is a reversal.
+                ResultStatus::Failed
+                    if query
+                        .body
+                        .payment
+                        .as_ref()
+                        .is_some_and(|v| v.stage == PaymentStage::Reversed) =>
+                {
+                    self.finish_quiet(
+                        &id,
+                        AttemptState::Reversed,
+                        "cancelled before the stop; charge returned",
+                    );
+                    return Recovered::Reversed { request_id: id };
                 }
                 ResultStatus::Failed => {
                     return self.finish(&id, AttemptState::Failed, pr.code.wire());
