@@ -166,7 +166,7 @@ fn small_terminal_shows_the_enlarge_hint() {
     );
     assert!(screen.contains("Basket"), "{screen}");
     assert!(
-        screen.contains("F9 cash"),
+        screen.contains("? help"),
         "the key legend is visible:\n{screen}"
     );
     assert_eq!(t.pane_format("#{pane_width}x#{pane_height}"), "100x30");

@@ -188,7 +188,7 @@ fn s01_pure_checkout_effects_journal_before_pay_and_commit_on_success() {
 
     let reply = net.pay(request.clone(), t0).body;
     let at = t0 + Duration::from_millis(700);
-    let effects = co.handle(Event::Net(NetReply::Pay(reply)), at);
+    let effects = co.handle(Event::Net(Box::new(NetReply::Pay(reply))), at);
     assert!(
         matches!(&co.screen, qrtill::checkout::Screen::Pay(p) if p.status == PayStatus::Approved)
     );
