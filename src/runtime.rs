@@ -56,6 +56,8 @@ pub struct Runtime<C: Clock> {
     /// Events due later (network replies, notifications, timers), by due time then arrival.
     inbox: BTreeMap<(Timestamp, u64), Event>,
     seq: u64,
+    /// Start-up recoveries the wallet asked to retry later.
+    recovery_waits: Vec<(Timestamp, crate::journal::AttemptRecord)>,
 }
 
 impl<C: Clock> Runtime<C> {
@@ -76,6 +78,7 @@ impl<C: Clock> Runtime<C> {
             network,
             inbox: BTreeMap::new(),
             seq: 0,
+            recovery_waits: Vec::new(),
         }
     }
 
@@ -113,6 +116,9 @@ impl<C: Clock> Runtime<C> {
             self.feed(Event::Printed { sale_no, result });
             changed = true;
         }
+        if self.retry_due_recoveries() {
+            changed = true;
+        }
         let now = self.clock.now();
         for note in self.network.advance(now) {
             self.schedule(
@@ -140,6 +146,7 @@ impl<C: Clock> Runtime<C> {
         [
             self.inbox.keys().next().map(|k| k.0),
             self.network.next_wakeup(),
+            self.recovery_waits.iter().map(|(at, _)| *at).min(),
             printer,
         ]
         .into_iter()
@@ -211,6 +218,11 @@ impl<C: Clock> Runtime<C> {
                 }
                 let d = self.network.card_authorize(request, now);
                 self.deliver(d, NetReply::Card);
+                None
+            }
+            Effect::ResendPay { request } => {
+                let d = self.network.pay(request, now);
+                self.deliver(d, NetReply::Pay);
                 None
             }
             Effect::Query { request_id } => {

@@ -558,7 +558,6 @@ fn a_payment_confirmed_while_the_counter_was_down_becomes_its_sale() {
 // the attempt for manual resolution instead of reversing it at that time. The shopper can then
 // still pay an order the counter has given up on.
 #[test]
-#[ignore = "bug: start-up recovery does not retry a WeChat reverse refused as too early"]
 fn a_quick_restart_reverses_a_young_wechat_order_instead_of_flagging_it() {
     let dir = scratch();
     let (jp, lp) = files(dir.path());
@@ -571,12 +570,24 @@ fn a_quick_restart_reverses_a_young_wechat_order_instead_of_flagging_it() {
         till.request_id()
     };
     let mut rt = reopen(&jp, &lp, DEMO_START + Duration::from_secs(8));
+    // WeChat refuses a reverse before the order is 15 s old: recovery waits, then retries.
     let report = rt.recover();
-    assert_eq!(
-        report,
-        [Recovered::Closed {
-            request_id: id,
-            outcome: "cancelled at start-up; nothing charged".into()
-        }]
+    assert!(
+        matches!(&report[..], [Recovered::Waiting { request_id, .. }] if *request_id == id),
+        "{report:?}"
     );
+    rt.advance(Duration::from_secs(10));
+    let attempt = rt
+        .journal()
+        .all_attempts()
+        .unwrap()
+        .into_iter()
+        .find(|a| a.request_id == id)
+        .unwrap();
+    assert_eq!(attempt.state, qrtill::journal::AttemptState::Failed);
+    assert_eq!(
+        attempt.outcome.as_deref(),
+        Some("cancelled at start-up; nothing charged")
+    );
+    assert!(rt.recover().is_empty(), "nothing is left open");
 }

@@ -112,6 +112,10 @@ pub enum Effect {
         record: AttemptRecord,
         request: CardRequest,
     },
+    /// Send the same pay request again (same request id; not journaled a second time).
+    ResendPay {
+        request: PayRequest,
+    },
     Query {
         request_id: String,
     },

@@ -5,7 +5,7 @@ use super::sale::{SalePromotion, WalletTender};
 use crate::clock::Timestamp;
 use crate::emv::WalletFamily;
 use crate::money::Money;
-use crate::network::{FundedBy, PaymentView, PollProfile, WalletBook, WalletId};
+use crate::network::{FundedBy, PayRequest, PaymentView, PollProfile, WalletBook, WalletId};
 use std::time::Duration;
 
 /// How the shopper pays by wallet or card.
@@ -193,7 +193,14 @@ pub struct Attempt {
     pub payment: Option<PaymentView>,
     /// Masked card number for a card tap.
     pub card: Option<String>,
+    /// The pay request as sent, to resend with the same request id when the acquirer throttles.
+    pub request: Option<PayRequest>,
+    /// How many times the pay was resent after a throttle.
+    pub resends: u32,
 }
+
+/// How many times a throttled pay is resent (1 s apart) before the counter relies on polling.
+pub const MAX_RESENDS: u32 = 3;
 
 /// The pay screen's state.
 #[derive(Debug, Clone, PartialEq)]
@@ -222,6 +229,8 @@ pub enum TimerKind {
     Cancel { n: u32 },
     /// No card answer in time.
     CardTimeout,
+    /// Resend the throttled pay (same request id); `n` is the resend it was set for.
+    Resend { n: u32 },
 }
 
 /// One line of the protocol trace: what went out, what came back.

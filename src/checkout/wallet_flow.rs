@@ -129,6 +129,8 @@ impl Checkout {
             cancel_tries: 0,
             payment: None,
             card: None,
+            request: None,
+            resends: 0,
         }
     }
 
@@ -225,7 +227,13 @@ impl Checkout {
         self.send_pay(attempt, request, now)
     }
 
-    fn send_pay(&mut self, attempt: Attempt, request: PayRequest, now: Timestamp) -> Vec<Effect> {
+    fn send_pay(
+        &mut self,
+        mut attempt: Attempt,
+        request: PayRequest,
+        now: Timestamp,
+    ) -> Vec<Effect> {
+        attempt.request = Some(request.clone());
         let record = self.attempt_record(&attempt, now);
         let id = attempt.request_id.clone();
         let first_poll = now + attempt.plan.interval;
@@ -316,8 +324,10 @@ impl Checkout {
             (PayStatus::AwaitingCode, Action::Enter) if !state.input.is_empty() => {
                 self.start_code_attempt(state.mode, &state.input, now)
             }
-            (PayStatus::AwaitingCard, Action::Char(c)) if c.is_ascii_digit() && c != '0' => {
-                self.start_card(c as usize - '1' as usize, now)
+            (PayStatus::AwaitingCard, Action::Char(c)) if c.is_ascii_digit() => {
+                // 1–9 pick the first nine test cards, 0 the tenth.
+                let index = (c as usize - '0' as usize + 9) % 10;
+                self.start_card(index, now)
             }
             (
                 PayStatus::AwaitingCode | PayStatus::AwaitingTap | PayStatus::AwaitingCard,
@@ -385,6 +395,9 @@ impl Checkout {
             NetReply::Pay(r) => {
                 let detail = format!("{} {}", r.result.status.wire(), r.result.code.wire());
                 self.trace(now, false, "pay", &r.payment_request_id, detail);
+                if r.result.code == crate::network::ResultCode::RequestTrafficExceedLimit {
+                    return self.schedule_resend(&r.payment_request_id, now);
+                }
                 self.on_payment_news(
                     &r.payment_request_id,
                     r.result.status,
@@ -502,12 +515,38 @@ impl Checkout {
                     _ if p.mode == PayMode::WalletQr && p.status == PayStatus::Sending => {
                         PayStatus::WaitingForScan
                     }
-                    _ if p.status == PayStatus::Sending => PayStatus::ShopperConfirming,
+                    // Only the wallet's "in process" means the shopper is confirming; an
+                    // unknown result keeps "sending" while the polls find out.
+                    _ if p.status == PayStatus::Sending
+                        && matches!(code, "PAYMENT_IN_PROCESS" | "USERPAYING") =>
+                    {
+                        PayStatus::ShopperConfirming
+                    }
                     _ => p.status.clone(),
                 };
                 vec![]
             }
         }
+    }
+
+    /// The acquirer throttled the pay: send the same request again after a second, a few times.
+    fn schedule_resend(&mut self, request_id: &str, now: Timestamp) -> Vec<Effect> {
+        let Some(p) = self.current(request_id) else {
+            return vec![];
+        };
+        let Some(a) = p.attempt.as_ref() else {
+            return vec![];
+        };
+        if p.status != PayStatus::Sending || a.resends >= super::payment::MAX_RESENDS {
+            return vec![];
+        }
+        vec![Effect::SetTimer {
+            at: now + std::time::Duration::from_secs(1),
+            timer: Timer {
+                request_id: request_id.to_string(),
+                kind: TimerKind::Resend { n: a.resends },
+            },
+        }]
     }
 
     fn schedule_poll(&mut self, request_id: &str, now: Timestamp) -> Vec<Effect> {
@@ -564,6 +603,15 @@ impl Checkout {
                 if matches!(p.status, PayStatus::Cancelling { .. }) && n == a.cancel_tries =>
             {
                 self.send_cancel(&timer.request_id, now)
+            }
+            TimerKind::Resend { n } if p.status == PayStatus::Sending && n == a.resends => {
+                a.resends += 1;
+                let Some(request) = a.request.clone() else {
+                    return vec![];
+                };
+                let id = a.request_id.clone();
+                self.trace(now, true, "pay", &id, "resent after a throttle".into());
+                vec![Effect::ResendPay { request }]
             }
             TimerKind::CardTimeout if p.status == PayStatus::Sending => {
                 p.status = PayStatus::NeedsManual {

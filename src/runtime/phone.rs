@@ -143,10 +143,16 @@ impl<C: Clock> Runtime<C> {
             .text(54)
             .ok_or("The QR code has no amount")
             .and_then(|a| Money::parse(a, currency).map_err(|_| "The QR amount is malformed"))?;
-        self.network
+        match self
+            .network
             .scan_order_code(shopper, &bill, amount, self.clock.now())
-            .map(|_| format!("Scanned the counter's QR ({})", amount.with_code()))
-            .map_err(|e| e.to_string())
+        {
+            Ok(PhoneScreen::Declined { code, message }) => {
+                Err(format!("{}: {message}", code.wire()))
+            }
+            Ok(_) => Ok(format!("Scanned the counter's QR ({})", amount.with_code())),
+            Err(e) => Err(e.to_string()),
+        }
     }
 
     fn low_balance(&mut self, shopper: &ShopperId) -> Result<String, String> {

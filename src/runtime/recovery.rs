@@ -20,6 +20,12 @@ pub enum Recovered {
     Reversed { request_id: String },
     /// No definite answer: a person must settle it with the acquirer.
     Manual { request_id: String, why: String },
+    /// The wallet asked for the cancel to be retried later (WeChat: not before 15 s after the
+    /// order); the runtime retries it then, on its own.
+    Waiting {
+        request_id: String,
+        until: crate::clock::Timestamp,
+    },
 }
 
 impl<C: Clock> Runtime<C> {
@@ -97,6 +103,17 @@ impl<C: Clock> Runtime<C> {
                 "no answer to query or cancel",
             );
         }
+        if cancel.body.result.status != ResultStatus::Success
+            && cancel.body.retry
+            && let Some(until) = cancel.body.retry_at.filter(|t| *t > now)
+        {
+            // Leave the attempt open and come back when the wallet allows the cancel.
+            self.recovery_waits.push((until, attempt.clone()));
+            return Recovered::Waiting {
+                request_id: id,
+                until,
+            };
+        }
         match (cancel.body.result.status, cancel.body.action) {
             (ResultStatus::Success, Some(CancelAction::Refund)) => {
                 self.finish_quiet(
@@ -120,6 +137,20 @@ impl<C: Clock> Runtime<C> {
                 ),
             ),
         }
+    }
+
+    /// Retries the recoveries whose wait is over (see `Recovered::Waiting`).
+    pub(super) fn retry_due_recoveries(&mut self) -> bool {
+        let now = self.clock.now();
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.recovery_waits)
+            .into_iter()
+            .partition(|(at, _)| *at <= now);
+        self.recovery_waits = later;
+        for (_, attempt) in &due {
+            let outcome = self.recover_one(attempt);
+            tracing::info!(?outcome, "recovered attempt after waiting");
+        }
+        !due.is_empty()
     }
 
     fn commit_recovered(&mut self, attempt: &AttemptRecord, view: &PaymentView) -> Recovered {
