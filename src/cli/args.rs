@@ -100,8 +100,8 @@ pub struct SimulateArgs {
     #[arg(long, default_value_t = 10)]
     pub sales: u64,
     /// Seed for the basket generator (the same seed gives the same baskets).
-    #[arg(long = "basket-seed", default_value_t = 7)]
-    pub seed: u64,
+    #[arg(long, default_value_t = 7)]
+    pub basket_seed: u64,
     /// Pay by wallet payment code (shoppers that confirm on their own) instead of cash.
     #[arg(long)]
     pub wallet: bool,

@@ -40,7 +40,7 @@ pub fn run(cli: &Cli, setup: &Setup, args: &SimulateArgs) -> Outcome {
     );
     rt.recover();
     let items = catalog.items();
-    let mut next = args.seed;
+    let mut next = args.basket_seed;
     let mut committed = 0u64;
     if args.wallet {
         return wallet_sales(&mut rt, args, setup);
@@ -111,7 +111,7 @@ fn wallet_sales(
                 let _ = rt.network_mut().set_balance(shopper, top_up, now);
             }
         }
-        let basket = baskets[((i + args.seed) % 3) as usize];
+        let basket = baskets[((i + args.basket_seed) % 3) as usize];
         match harness::wallet_sale(rt, shopper, basket) {
             Ok(_) => committed += 1,
             Err(_) => declined += 1,
