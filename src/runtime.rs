@@ -58,6 +58,8 @@ pub struct Runtime<C: Clock> {
     seq: u64,
     /// Start-up recoveries the wallet asked to retry later.
     recovery_waits: Vec<(Timestamp, crate::journal::AttemptRecord)>,
+    /// Wall time of each sale commit, when a benchmark asks for it (`measure_commits`).
+    commit_times: Option<Vec<Duration>>,
 }
 
 impl<C: Clock> Runtime<C> {
@@ -79,6 +81,7 @@ impl<C: Clock> Runtime<C> {
             inbox: BTreeMap::new(),
             seq: 0,
             recovery_waits: Vec::new(),
+            commit_times: None,
         }
     }
 
@@ -92,6 +95,17 @@ impl<C: Clock> Runtime<C> {
 
     pub fn journal(&self) -> &Journal {
         &self.journal
+    }
+
+    /// Starts recording how long each sale commit takes (the time between the wallet's approval
+    /// reaching the counter and the screen being allowed to say PAID).
+    pub fn measure_commits(&mut self) {
+        self.commit_times = Some(Vec::new());
+    }
+
+    /// The commit times recorded since `measure_commits`.
+    pub fn commit_times(&self) -> &[Duration] {
+        self.commit_times.as_deref().unwrap_or(&[])
     }
 
     pub fn network(&self) -> &Network {
@@ -181,7 +195,12 @@ impl<C: Clock> Runtime<C> {
     fn execute(&mut self, effect: Effect, now: Timestamp) -> Option<Event> {
         match effect {
             Effect::CommitSale { sale, attempt } => {
-                match self.journal.commit_sale(sale, attempt.as_deref()) {
+                let started = self.commit_times.is_some().then(std::time::Instant::now);
+                let committed = self.journal.commit_sale(sale, attempt.as_deref());
+                if let (Some(times), Some(t)) = (self.commit_times.as_mut(), started) {
+                    times.push(t.elapsed());
+                }
+                match committed {
                     Ok(stored) => {
                         tracing::info!(sale_no = stored.sale_no, total = %stored.total, "sale committed");
                         Some(Event::SaleCommitted(Box::new(stored)))
