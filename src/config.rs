@@ -11,8 +11,13 @@ pub const DEFAULT_STORE_TOML: &str = include_str!("../assets/store.toml");
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("{path}: {message}")]
-    Invalid { path: PathBuf, message: String },
+    /// `file:line: message`, like the catalogue's problems (`file: message` without a line).
+    #[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Invalid {
+        path: PathBuf,
+        line: Option<usize>,
+        message: String,
+    },
     #[error("{path}: cannot read: {source}")]
     Io {
         path: PathBuf,
@@ -118,14 +123,18 @@ fn line_of_key(text: &str, key: &str) -> Option<usize> {
 impl Config {
     /// Parses a user config file's text over the embedded defaults, then checks the values.
     pub fn from_toml(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        let invalid = |message: String| ConfigError::Invalid {
+        let invalid = |line: Option<usize>, message: String| ConfigError::Invalid {
             path: path.to_path_buf(),
+            line,
             message,
         };
-        // Syntax errors carry their own line and column.
-        let user: toml::Table = text
-            .parse()
-            .map_err(|e: toml::de::Error| invalid(one_line(&e.to_string())))?;
+        // Syntax errors carry the byte span of the mistake.
+        let user: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+            let line = e
+                .span()
+                .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+            invalid(line, e.message().trim().to_string())
+        })?;
         let mut merged = embedded_table();
         merge(&mut merged, user);
         let config: Config = merged.try_into().map_err(|e: toml::de::Error| {
@@ -137,10 +146,7 @@ impl Config {
                 .and_then(|k| k.rsplit('.').next())
                 .map(str::to_string)
                 .unwrap_or_default();
-            match line_of_key(text, &key).filter(|_| !key.is_empty()) {
-                Some(line) => invalid(format!("line {line}: {message}")),
-                None => invalid(message),
-            }
+            invalid(line_of_key(text, &key).filter(|_| !key.is_empty()), message)
         })?;
         config.validate(path)?;
         Ok(config)
@@ -188,6 +194,7 @@ impl Config {
     fn validate(&self, path: &Path) -> Result<(), ConfigError> {
         let bad = |message: String| ConfigError::Invalid {
             path: path.to_path_buf(),
+            line: None,
             message,
         };
         let currency = currency_from_code(&self.store.currency)
@@ -286,9 +293,16 @@ mod tests {
         let err = Config::from_toml("[receipt]\nwidht = 32\n", Path::new("u.toml"))
             .unwrap_err()
             .to_string();
-        assert!(err.starts_with("u.toml: "), "{err}");
-        assert!(err.contains("line 2"), "{err}");
+        assert!(err.starts_with("u.toml:2: "), "{err}");
         assert!(err.contains("widht"), "{err}");
+    }
+
+    #[test]
+    fn a_syntax_error_names_its_line() {
+        let err = Config::from_toml("[receipt]\nwidth = 32\n[store\n", Path::new("u.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("u.toml:3: "), "{err}");
     }
 
     #[test]
