@@ -49,25 +49,30 @@ fn main() {
     ];
     let started = Instant::now();
     let mut declined = 0u64;
+    let mut reasons: std::collections::BTreeMap<String, u64> = Default::default();
     for i in 0..sales {
         let shopper = &shoppers[(i as usize) % shoppers.len()];
-        if let Some(b) = rt.network().balance(shopper)
-            && b.amount() < qrtill::money::Decimal::from(1000)
-        {
-            let now = rt.now();
-            let top =
-                qrtill::money::Money::new(qrtill::money::Decimal::from(1_000_000), b.currency())
-                    .expect("a top-up");
-            rt.network_mut()
-                .set_balance(shopper, top, now)
-                .expect("top-up");
-        }
-        if harness::wallet_sale(&mut rt, shopper, baskets[(i % 3) as usize]).is_err() {
+        harness::keep_funded(&mut rt, shopper);
+        if let Err(why) = harness::wallet_sale(&mut rt, shopper, baskets[(i % 3) as usize]) {
             declined += 1;
+            let bal = rt
+                .network()
+                .balance(shopper)
+                .map(|b| b.with_code())
+                .unwrap_or_default();
+            let key = format!(
+                "{} ({bal}): {}",
+                shopper.0,
+                why.chars().take(80).collect::<String>()
+            );
+            *reasons.entry(key).or_default() += 1;
         }
         rt.clock().advance(Duration::from_secs(20));
     }
     let elapsed = started.elapsed();
+    for (why, n) in &reasons {
+        println!("declined x{n}: {why}");
+    }
     let mut commits = rt.commit_times().to_vec();
     commits.sort();
     let committed = commits.len();

@@ -152,3 +152,29 @@ pub fn wallet_sale(
     }
     Err("no outcome within 60 s".into())
 }
+
+/// Tops `shopper` up to ten times the wallet's payment limit once the balance falls below the
+/// limit, so long scripted runs never decline for lack of funds (in any currency: IDR or CNY).
+pub fn keep_funded(rt: &mut Runtime<ManualClock>, shopper: &crate::network::ShopperId) {
+    let network = rt.network();
+    let Some(limit) = network
+        .book()
+        .shopper(shopper)
+        .and_then(|s| network.book().wallet(&s.wallet))
+        .map(|w| w.max_amount)
+    else {
+        return;
+    };
+    let Some(balance) = network.balance(shopper) else {
+        return;
+    };
+    if balance.amount() >= limit {
+        return;
+    }
+    let now = rt.now();
+    if let Ok(top) =
+        crate::money::Money::new(limit * crate::money::Decimal::TEN, balance.currency())
+    {
+        let _ = rt.network_mut().set_balance(shopper, top, now);
+    }
+}

@@ -99,18 +99,7 @@ fn wallet_sales(
     ];
     for i in 0..args.sales {
         let shopper = &shoppers[(i as usize) % shoppers.len()];
-        if let Some(balance) = rt.network().balance(shopper)
-            && balance.amount() < crate::money::Decimal::from(1000)
-        {
-            let now = rt.now();
-            let top_up = crate::money::Money::new(
-                crate::money::Decimal::from(1_000_000),
-                balance.currency(),
-            );
-            if let Ok(top_up) = top_up {
-                let _ = rt.network_mut().set_balance(shopper, top_up, now);
-            }
-        }
+        harness::keep_funded(rt, shopper);
         let basket = baskets[((i + args.basket_seed) % 3) as usize];
         match harness::wallet_sale(rt, shopper, basket) {
             Ok(_) => committed += 1,
