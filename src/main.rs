@@ -15,7 +15,9 @@ fn main() -> ExitCode {
     };
     let outcome = match &cli.command {
         None => qrtill::cli::counter::run(&cli, &setup),
-        Some(Command::Receipt(args)) => qrtill::cli::receipt::run(&setup, args),
+        Some(Command::Receipt(args)) => {
+            qrtill::cli::receipt::run(&setup, args, cli.printer.as_deref())
+        }
         Some(Command::Simulate(args)) => qrtill::cli::simulate::run(&cli, &setup, args),
         Some(Command::Reconcile) => qrtill::cli::reconcile::run(&cli, &setup),
         Some(Command::Catalog(CatalogCommand::Check { file })) => {

@@ -244,3 +244,36 @@ fn qr_decode_of_a_corrupted_crc_exits_1_with_a_one_line_reason() {
         "both CRCs: {err}"
     );
 }
+
+#[test]
+fn receipt_print_reprints_on_paper_without_kicking_the_drawer() {
+    let data = data_dir();
+    let out = run_qrtill(data.path(), &["simulate", "--sales", "1"]);
+    assert_eq!(code(&out), 0, "{}", shown(&out));
+    let paper = data.path().join("paper.bin");
+    let target = format!("file:{}", paper.display());
+    let out = run_qrtill(
+        data.path(),
+        &["receipt", "last", "--print", "--printer", &target],
+    );
+    assert_eq!(code(&out), 0, "{}", shown(&out));
+    let bytes = std::fs::read(&paper).unwrap_or_default();
+    assert!(bytes.starts_with(&[0x1b, 0x40]), "ESC @ first");
+    let kick = qrtill::receipt::escpos::DRAWER_KICK;
+    assert!(
+        !bytes.windows(kick.len()).any(|w| w == kick),
+        "a reprint of a cash sale never opens the drawer"
+    );
+    // A printer that refuses: exit 1 with the reason, and the sale is still in the journal.
+    let out = run_qrtill(
+        data.path(),
+        &["receipt", "last", "--print", "--printer", "tcp:127.0.0.1:9"],
+    );
+    assert_eq!(code(&out), 1, "{}", shown(&out));
+    assert!(
+        stderr(&out).contains("receipt not printed"),
+        "{}",
+        shown(&out)
+    );
+    assert_eq!(code(&run_qrtill(data.path(), &["receipt", "last"])), 0);
+}

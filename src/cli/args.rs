@@ -61,6 +61,10 @@ pub struct ReceiptArgs {
     /// Second language: en, zh-Hans, zh-Hant or ko (default: by the shopper's wallet).
     #[arg(long)]
     pub lang: Option<String>,
+    /// Send the receipt (ESC/POS) to the printer target (`--printer` or the config) instead of
+    /// stdout: a reprint on paper.
+    #[arg(long)]
+    pub print: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

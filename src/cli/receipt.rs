@@ -8,7 +8,7 @@ use crate::receipt::{
     EscPosOptions, Lang, PaperWidth, PrinterCharset, render_escpos, render_text_string,
 };
 
-pub fn run(setup: &Setup, args: &ReceiptArgs) -> Outcome {
+pub fn run(setup: &Setup, args: &ReceiptArgs, printer_flag: Option<&str>) -> Outcome {
     let width = match args.width {
         Some(w) => match PaperWidth::from_columns(w) {
             Ok(w) => w,
@@ -62,6 +62,9 @@ pub fn run(setup: &Setup, args: &ReceiptArgs) -> Outcome {
         Err(e) => return Outcome::fail(1, format!("qrtill: {e}")),
     };
     let receipt = receipt_for(&sale, &setup.config, lang);
+    if args.print {
+        return print(setup, printer_flag, &receipt, width, sale.sale_no);
+    }
     match args.format {
         ReceiptFormat::Text => Outcome::ok(render_text_string(&receipt, width)),
         ReceiptFormat::Escpos => {
@@ -86,5 +89,44 @@ pub fn run(setup: &Setup, args: &ReceiptArgs) -> Outcome {
                 Err(e) => Outcome::fail(1, format!("qrtill: {e}")),
             }
         }
+    }
+}
+
+/// A reprint on paper: the receipt's ESC/POS bytes to the printer target, with its time limits.
+fn print(
+    setup: &Setup,
+    printer_flag: Option<&str>,
+    receipt: &crate::receipt::Receipt,
+    width: PaperWidth,
+    sale_no: u64,
+) -> Outcome {
+    let target = match setup.printer_target(printer_flag) {
+        Ok(t) => t,
+        Err(o) => return o,
+    };
+    if target == crate::printer::PrinterTarget::Screen {
+        return Outcome::fail(
+            EXIT_BAD_INPUT,
+            "qrtill: the printer target is `screen`: name one with --printer (file:, device: or tcp:)",
+        );
+    }
+    let charset = setup
+        .config
+        .printer
+        .charset
+        .parse()
+        .unwrap_or_else(|_| PrinterCharset::suited_to(receipt.lang));
+    let opts = EscPosOptions {
+        width,
+        charset,
+        reprint: true,
+    };
+    let bytes = match render_escpos(receipt, opts) {
+        Ok(out) => out.bytes,
+        Err(e) => return Outcome::fail(1, format!("qrtill: {e}")),
+    };
+    match crate::printer::send(&target, &bytes, crate::printer::PrintTimeouts::default()) {
+        Ok(()) => Outcome::ok(format!("Receipt of sale {sale_no} reprinted on {target}\n")),
+        Err(e) => Outcome::fail(1, format!("qrtill: receipt not printed: {e}")),
     }
 }
