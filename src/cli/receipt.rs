@@ -67,28 +67,14 @@ pub fn run(setup: &Setup, args: &ReceiptArgs, printer_flag: Option<&str>) -> Out
     }
     match args.format {
         ReceiptFormat::Text => Outcome::ok(render_text_string(&receipt, width)),
-        ReceiptFormat::Escpos => {
-            // A printer's charset setting wins; else the one suited to the slip's language.
-            let charset = setup
-                .config
-                .printer
-                .charset
-                .parse()
-                .unwrap_or_else(|_| PrinterCharset::suited_to(receipt.lang));
-            let opts = EscPosOptions {
-                width,
-                charset,
-                reprint: true,
-            };
-            match render_escpos(&receipt, opts) {
-                Ok(out) => Outcome {
-                    stderr: out.warning(charset),
-                    stdout: out.bytes,
-                    code: 0,
-                },
-                Err(e) => Outcome::fail(1, format!("qrtill: {e}")),
-            }
-        }
+        ReceiptFormat::Escpos => match reprint_bytes(setup, &receipt, width) {
+            Ok((bytes, warning)) => Outcome {
+                stderr: warning,
+                stdout: bytes,
+                code: 0,
+            },
+            Err(o) => o,
+        },
     }
 }
 
@@ -110,6 +96,23 @@ fn print(
             "qrtill: the printer target is `screen`: name one with --printer (file:, device: or tcp:)",
         );
     }
+    let bytes = match reprint_bytes(setup, receipt, width) {
+        Ok((bytes, _)) => bytes,
+        Err(o) => return o,
+    };
+    match crate::printer::send(&target, &bytes, crate::printer::PrintTimeouts::default()) {
+        Ok(()) => Outcome::ok(format!("Receipt of sale {sale_no} reprinted on {target}\n")),
+        Err(e) => Outcome::fail(1, format!("qrtill: receipt not printed: {e}")),
+    }
+}
+
+/// The ESC/POS bytes of a reprint (never a drawer kick), in the configured printer character
+/// set or, failing that, the one suited to the slip's language; plus any glyph warning.
+fn reprint_bytes(
+    setup: &Setup,
+    receipt: &crate::receipt::Receipt,
+    width: PaperWidth,
+) -> Result<(Vec<u8>, Option<String>), Outcome> {
     let charset = setup
         .config
         .printer
@@ -121,12 +124,10 @@ fn print(
         charset,
         reprint: true,
     };
-    let bytes = match render_escpos(receipt, opts) {
-        Ok(out) => out.bytes,
-        Err(e) => return Outcome::fail(1, format!("qrtill: {e}")),
-    };
-    match crate::printer::send(&target, &bytes, crate::printer::PrintTimeouts::default()) {
-        Ok(()) => Outcome::ok(format!("Receipt of sale {sale_no} reprinted on {target}\n")),
-        Err(e) => Outcome::fail(1, format!("qrtill: receipt not printed: {e}")),
-    }
+    render_escpos(receipt, opts)
+        .map(|out| {
+            let warning = out.warning(charset);
+            (out.bytes, warning)
+        })
+        .map_err(|e| Outcome::fail(1, format!("qrtill: {e}")))
 }

@@ -73,12 +73,20 @@ pub fn legend(view: &CounterView, area: Rect, buf: &mut Buffer) {
 }
 
 pub fn enlarge_hint(area: Rect, buf: &mut Buffer) {
-    let text = format!(
-        "{} to at least {MIN_WIDTH}×{MIN_HEIGHT} (now {}×{}).",
-        strings::ENLARGE,
-        area.width,
-        area.height
+    warning_text(
+        format!(
+            "{} to at least {MIN_WIDTH}×{MIN_HEIGHT} (now {}×{}).",
+            strings::ENLARGE,
+            area.width,
+            area.height
+        ),
+        area,
+        buf,
     );
+}
+
+/// A wrapped, bold yellow message filling `area` (size hints and the like).
+pub fn warning_text(text: String, area: Rect, buf: &mut Buffer) {
     Paragraph::new(text)
         .wrap(Wrap { trim: true })
         .style(Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD))

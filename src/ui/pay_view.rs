@@ -38,10 +38,7 @@ pub fn render_qr_first(view: &CounterView, pay: &PayState, area: Rect, buf: &mut
                 area.width,
                 area.height
             );
-            Paragraph::new(text)
-                .wrap(Wrap { trim: true })
-                .style(Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD))
-                .render(right, buf);
+            super::chrome::warning_text(text, right, buf);
             return;
         }
         Some(QrFit::TooLong) => {
