@@ -277,3 +277,45 @@ fn receipt_print_reprints_on_paper_without_kicking_the_drawer() {
     );
     assert_eq!(code(&run_qrtill(data.path(), &["receipt", "last"])), 0);
 }
+
+#[test]
+fn a_declined_attempt_prints_a_not_paid_slip_by_its_request_id() {
+    use qrtill::checkout::Action;
+    use qrtill::harness;
+    use qrtill::network::ShopperId;
+    use qrtill::runtime::{PhoneAction, ScreenPrinter};
+    let data = data_dir();
+    let request_id = {
+        let config = qrtill::config::Config::default();
+        let catalog =
+            std::sync::Arc::new(harness::demo_catalog(&config).unwrap_or_else(|e| panic!("{e}")));
+        let journal = qrtill::journal::Journal::open(&data.path().join("journal.sqlite"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut rt = harness::runtime(
+            &config,
+            catalog,
+            journal,
+            Box::new(ScreenPrinter::default()),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        harness::scan(&mut rt, "2000000000138");
+        rt.dispatch(Action::PayCode);
+        let maria = ShopperId("maria-santos".into()); // GCash, balance too low
+        rt.phone(&maria, PhoneAction::PresentCode)
+            .unwrap_or_else(|e| panic!("{e}"));
+        rt.advance(std::time::Duration::from_secs(5));
+        let attempts = rt.journal().all_attempts().unwrap_or_default();
+        assert_eq!(attempts.len(), 1);
+        assert_eq!(attempts[0].state, qrtill::journal::AttemptState::Failed);
+        attempts[0].request_id.clone()
+    };
+    let out = run_qrtill(data.path(), &["receipt", &request_id, "--width", "32"]);
+    assert_eq!(code(&out), 0, "{}", shown(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("NOT PAID"), "{text}");
+    assert!(text.contains(&request_id), "{text}");
+    assert!(text.contains("Flat white 12oz"), "{text}");
+    // Not a number and not an attempt: exit 2 with what to type.
+    let out = run_qrtill(data.path(), &["receipt", "S0007L03A999999"]);
+    assert_eq!(code(&out), 2, "{}", shown(&out));
+}

@@ -51,7 +51,8 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct ReceiptArgs {
-    /// `last`, or a sale number on this lane.
+    /// `last`, a sale number on this lane, or a payment request id (an attempt that was not paid
+    /// prints a NOT PAID slip).
     pub which: String,
     #[arg(long, value_enum, default_value_t = ReceiptFormat::Text)]
     pub format: ReceiptFormat,

@@ -40,15 +40,7 @@ pub fn run(setup: &Setup, args: &ReceiptArgs, printer_flag: Option<&str>) -> Out
     } else {
         match args.which.parse::<u64>() {
             Ok(n) => journal.sale(lane, n),
-            Err(_) => {
-                return Outcome::fail(
-                    EXIT_BAD_INPUT,
-                    format!(
-                        "qrtill: '{}' is not a sale number: use `last` or a number",
-                        args.which
-                    ),
-                );
-            }
+            Err(_) => return not_paid_slip(setup, &journal, args, width, lang, printer_flag),
         }
     };
     let sale = match found {
@@ -130,4 +122,59 @@ fn reprint_bytes(
             (out.bytes, warning)
         })
         .map_err(|e| Outcome::fail(1, format!("qrtill: {e}")))
+}
+
+/// `qrtill receipt <REQUEST_ID>`: the slip of a payment attempt. A paid attempt prints its
+/// sale's receipt; one that was not paid prints a NOT PAID slip (for a shopper who wants proof
+/// that nothing was charged), from the basket journaled with the attempt.
+fn not_paid_slip(
+    setup: &Setup,
+    journal: &Journal,
+    args: &ReceiptArgs,
+    width: PaperWidth,
+    lang: Option<Lang>,
+    printer_flag: Option<&str>,
+) -> Outcome {
+    let attempt = match journal.attempt(&args.which) {
+        Ok(Some(a)) => a,
+        Ok(None) => {
+            return Outcome::fail(
+                EXIT_BAD_INPUT,
+                format!(
+                    "qrtill: '{}' is neither a sale number nor a payment request id: use `last`, a number, or an id such as S0007L03A000001",
+                    args.which
+                ),
+            );
+        }
+        Err(e) => return Outcome::fail(1, format!("qrtill: {e}")),
+    };
+    if attempt.state == crate::journal::AttemptState::Paid {
+        return Outcome::fail(
+            1,
+            format!(
+                "qrtill: {} was paid: print its sale's receipt (qrtill receipt last, or its number)",
+                attempt.request_id
+            ),
+        );
+    }
+    let Ok(draft) = serde_json::from_str::<crate::checkout::CompletedSale>(&attempt.basket) else {
+        return Outcome::fail(1, "qrtill: the attempt's journaled basket is unreadable");
+    };
+    let mut receipt = receipt_for(&draft, &setup.config, lang);
+    receipt.status = crate::receipt::ReceiptStatus::NotPaid;
+    receipt.sale_reference = attempt.request_id.clone();
+    if args.print {
+        return print(setup, printer_flag, &receipt, width, 0);
+    }
+    match args.format {
+        ReceiptFormat::Text => Outcome::ok(render_text_string(&receipt, width)),
+        ReceiptFormat::Escpos => match reprint_bytes(setup, &receipt, width) {
+            Ok((bytes, warning)) => Outcome {
+                stderr: warning,
+                stdout: bytes,
+                code: 0,
+            },
+            Err(o) => o,
+        },
+    }
 }

@@ -105,12 +105,20 @@ impl Journal {
 
     /// Every attempt that is not final: the start-up recovery resolves these.
     pub fn open_attempts(&self) -> Result<Vec<AttemptRecord>, JournalError> {
-        self.attempts_where("state IN ('pending')")
+        self.attempts_where("state IN ('pending')", &[])
+    }
+
+    /// The attempt with `request_id`, if any.
+    pub fn attempt(&self, request_id: &str) -> Result<Option<AttemptRecord>, JournalError> {
+        Ok(self
+            .attempts_where("request_id = ?1", &[&request_id])?
+            .into_iter()
+            .next())
     }
 
     /// Every attempt, oldest first (reconciliation and reports).
     pub fn all_attempts(&self) -> Result<Vec<AttemptRecord>, JournalError> {
-        self.attempts_where("1 = 1")
+        self.attempts_where("1 = 1", &[])
     }
 
     /// How many attempts the journal holds (used to number new request ids).
@@ -121,7 +129,11 @@ impl Journal {
             .map_err(|e| self.wrap(e.into()))
     }
 
-    fn attempts_where(&self, filter: &str) -> Result<Vec<AttemptRecord>, JournalError> {
+    fn attempts_where(
+        &self,
+        filter: &str,
+        params: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<AttemptRecord>, JournalError> {
         let sql = format!(
             "SELECT request_id, lane_id, mode, amount, currency, state, created_at, basket, outcome
              FROM attempts WHERE {filter} ORDER BY created_at, rowid"
@@ -139,7 +151,7 @@ impl Journal {
             Option<String>,
         );
         let rows: Vec<Row> = stmt
-            .query_map([], |r| {
+            .query_map(params, |r| {
                 Ok((
                     r.get(0)?,
                     r.get(1)?,

@@ -169,7 +169,12 @@ impl Slip {
         );
         self.centered(&ids, false, false);
         self.blank();
-        let sale = format!("{} #{}", self.label(Label::Sale), r.sale_number);
+        // A slip for an attempt that was not paid has no sale number: it names the attempt.
+        let sale = if r.status == ReceiptStatus::NotPaid {
+            r.sale_reference.clone()
+        } else {
+            format!("{} #{}", self.label(Label::Sale), r.sale_number)
+        };
         self.kv(&sale, &r.time.formatted());
         self.kv(&self.label(Label::Cashier), &r.cashier);
     }
