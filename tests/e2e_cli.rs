@@ -319,3 +319,20 @@ fn a_declined_attempt_prints_a_not_paid_slip_by_its_request_id() {
     let out = run_qrtill(data.path(), &["receipt", "S0007L03A999999"]);
     assert_eq!(code(&out), 2, "{}", shown(&out));
 }
+
+#[test]
+fn a_bad_fx_rates_file_exits_2_naming_file_and_line() {
+    let data = data_dir();
+    let fx = data.path().join("rates.toml");
+    std::fs::write(
+        &fx,
+        "as_of = \"2026-11-20\"\n[[rate]]\npair = \"USD/CNY\"\nmid = \"7.18\"\nbid = \"7\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let fx_arg = fx.display().to_string();
+    let out = run_qrtill(data.path(), &["--fx", &fx_arg, "simulate", "--sales", "1"]);
+    assert_eq!(code(&out), 2, "{}", shown(&out));
+    let err = stderr(&out);
+    assert!(err.contains(&format!("{fx_arg}:")), "{err}");
+    assert!(err.contains("bid"), "{err}");
+}
