@@ -78,16 +78,18 @@ impl Widget for &CounterView<'_> {
         ])
         .areas(area);
         chrome::header(self, header, buf);
+        // Open panes take their room from the screen; nothing is drawn underneath them.
+        let (main, _, _) = self.pane_rects(body);
         match &self.checkout.screen {
-            Screen::Search(state) => search_view::render(self, state, body, buf),
-            Screen::Cash { input } => cash_view::render(self, input, body, buf),
+            Screen::Search(state) => search_view::render(self, state, main, buf),
+            Screen::Cash { input } => cash_view::render(self, input, main, buf),
             Screen::Receipt {
                 sale,
                 print,
                 scroll,
-            } => receipt_view::render(self, sale, print, *scroll, body, buf),
-            Screen::Pay(pay) => pay_view::render_framed(self, pay, body, buf),
-            _ => basket_view::render(self, body, buf),
+            } => receipt_view::render(self, sale, print, *scroll, main, buf),
+            Screen::Pay(pay) => pay_view::render_framed(self, pay, main, buf),
+            _ => basket_view::render(self, main, buf),
         }
         chrome::status_line(self, status, buf);
         chrome::legend(self, legend, buf);
