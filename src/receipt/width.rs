@@ -21,6 +21,11 @@ pub fn sanitize(s: &str) -> String {
 
 /// Cuts `s` to at most `max` columns, marking the cut with `~`.
 pub fn fit(s: &str, max: usize) -> String {
+    fit_with(s, max, CUT_MARK)
+}
+
+/// Cuts `s` to at most `max` columns, marking the cut with `mark` (a one-column character).
+pub fn fit_with(s: &str, max: usize, mark: char) -> String {
     if width(s) <= max {
         return s.to_string();
     }
@@ -31,7 +36,7 @@ pub fn fit(s: &str, max: usize) -> String {
     for c in s.chars() {
         out.push(c);
         let mut probe = out.clone();
-        probe.push(CUT_MARK);
+        probe.push(mark);
         if width(&probe) > max {
             out.pop();
             break;
@@ -41,7 +46,7 @@ pub fn fit(s: &str, max: usize) -> String {
     while !out.is_empty() && width(&out) + 1 > max {
         out.pop();
     }
-    out.push(CUT_MARK);
+    out.push(mark);
     out
 }
 

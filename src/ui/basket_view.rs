@@ -18,19 +18,9 @@ pub fn render(view: &CounterView, area: Rect, buf: &mut Buffer) {
 
 /// Pads or cuts `s` to exactly `width` display columns (CJK-safe), marking a cut with '…'.
 pub fn fit(s: &str, width: usize) -> String {
-    if s.width() <= width {
-        return format!("{s}{}", " ".repeat(width - s.width()));
-    }
-    let mut out = String::new();
-    for ch in s.chars() {
-        let w = unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
-        if out.width() + w + 1 > width {
-            break;
-        }
-        out.push(ch);
-    }
-    out.push('…');
-    format!("{out}{}", " ".repeat(width.saturating_sub(out.width())))
+    let cut = crate::receipt::width::fit_with(s, width, '…');
+    let pad = width.saturating_sub(cut.width());
+    format!("{cut}{}", " ".repeat(pad))
 }
 
 pub fn basket_lines(view: &CounterView, area: Rect, buf: &mut Buffer) {
