@@ -114,7 +114,7 @@ fn pick_shopper(t: &Tmux, name: &str) {
 /// commands below open them.
 fn quit(t: &Tmux) {
     t.send_keys(&["C-q"]);
-    assert_eq!(t.wait_exit(), 0, "Ctrl-Q quits cleanly");
+    assert_eq!(t.wait_exit_recorded(), 0, "Ctrl-Q quits cleanly");
 }
 
 /// `qrtill reconcile` on the test's data dir: exit 0 and exactly this summary line.
@@ -149,7 +149,7 @@ fn receipt_last(t: &Tmux) -> Vec<String> {
 
 #[test]
 fn kakao_pay_tourist_pays_by_payment_code_with_a_password_prompt() {
-    let t = Tmux::counter(&[], 120, 40);
+    let t = Tmux::counter_recording_exit(&[], 120, 40);
     t.scan("2000000000138");
     t.wait_for("Added Flat white 12oz");
     t.scan("2000000000268");
@@ -239,7 +239,7 @@ fn kakao_pay_tourist_pays_by_payment_code_with_a_password_prompt() {
 
 #[test]
 fn alipay_shopper_scans_the_counter_qr() {
-    let t = Tmux::counter(&[], 120, 40);
+    let t = Tmux::counter_recording_exit(&[], 120, 40);
     t.scan("2000000000138");
     t.wait_for("Added Flat white 12oz");
 
@@ -301,7 +301,7 @@ fn alipay_shopper_scans_the_counter_qr() {
 
 #[test]
 fn declined_payment_says_what_to_do_next() {
-    let t = Tmux::counter(&[], 120, 40);
+    let t = Tmux::counter_recording_exit(&[], 120, 40);
     t.scan("2000000000138");
     t.wait_for("Added Flat white 12oz");
 
