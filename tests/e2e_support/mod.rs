@@ -22,6 +22,9 @@ const POLL: Duration = Duration::from_millis(50);
 
 static SESSIONS: AtomicUsize = AtomicUsize::new(0);
 
+/// Where `counter_recording_exit` has the shell write qrtill's exit status.
+const EXIT_STATUS_FILE: &str = "exit-status";
+
 /// A `qrtill` command with its own data directory, no terminal, and no user environment that
 /// could redirect its data.
 pub fn qrtill(data: &Path) -> Command {
@@ -63,6 +66,48 @@ impl Tmux {
         let t = Self::with_data(|data| Self::qrtill_command(data, args), width, height);
         t.wait_for("Scan:");
         t
+    }
+
+    /// Like `counter`, but the pane's shell writes qrtill's exit status to a file in the data
+    /// dir once it exits; read it with `wait_exit_recorded`. tmux 3.3a sometimes marks a pane
+    /// dead without ever recording `#{pane_dead_status}` (it misses the child's SIGCHLD, even
+    /// for `sleep 0.2; exit 3`), which makes `wait_exit` flaky; the shell always reaps its child.
+    pub fn counter_recording_exit(args: &[&str], width: u16, height: u16) -> Self {
+        let t = Self::with_data(
+            |data| {
+                format!(
+                    "{}; echo $? > {}",
+                    Self::qrtill_command(data, args),
+                    sh_quote(&data.join(EXIT_STATUS_FILE).to_string_lossy())
+                )
+            },
+            width,
+            height,
+        );
+        t.wait_for("Scan:");
+        t
+    }
+
+    /// Waits until qrtill, started by `counter_recording_exit`, has exited and returns its exit
+    /// status (128 + N when a signal N killed it, as `sh` reports it).
+    pub fn wait_exit_recorded(&self) -> i32 {
+        let path = self.data_path(EXIT_STATUS_FILE);
+        let start = Instant::now();
+        loop {
+            // The redirection creates the file before `echo` writes: wait for the whole line.
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            if let Some(code) = text.strip_suffix('\n').and_then(|c| c.parse().ok()) {
+                return code;
+            }
+            if start.elapsed() > WAIT {
+                panic!(
+                    "qrtill did not exit within {WAIT:?} ({} says {text:?}); last screen:\n{}",
+                    path.display(),
+                    self.capture()
+                );
+            }
+            std::thread::sleep(POLL);
+        }
     }
 
     /// `qrtill --data DATA ARGS...` as one shell word list.
