@@ -45,11 +45,11 @@ pub fn run(setup: &Setup, args: &ReceiptArgs, printer_flag: Option<&str>) -> Out
     };
     let sale = match found {
         Ok(Some(s)) => s,
+        Ok(None) if args.which == "last" => {
+            return Outcome::fail(1, format!("qrtill: no sales yet on lane {lane}"));
+        }
         Ok(None) => {
-            return Outcome::fail(
-                1,
-                format!("qrtill: no sale '{}' on lane {lane}", args.which),
-            );
+            return Outcome::fail(1, format!("qrtill: no sale {} on lane {lane}", args.which));
         }
         Err(e) => return Outcome::fail(1, format!("qrtill: {e}")),
     };

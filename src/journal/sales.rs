@@ -81,6 +81,20 @@ impl Journal {
         body.map(|b| self.decode(&b)).transpose()
     }
 
+    /// The latest time the journal has recorded (a sale or an attempt update), if any: a run on
+    /// a virtual clock starts after it, so journal times never go backwards.
+    pub fn latest_time(&self) -> Result<Option<crate::clock::Timestamp>, JournalError> {
+        self.conn
+            .query_row(
+                "SELECT MAX(t) FROM (SELECT MAX(completed_at) AS t FROM sales
+                                     UNION ALL SELECT MAX(updated_at) FROM attempts)",
+                [],
+                |r| r.get::<_, Option<i64>>(0),
+            )
+            .map(|t| t.map(crate::clock::Timestamp))
+            .map_err(|e| self.wrap(e.into()))
+    }
+
     /// Every sale on every lane, in commit order.
     pub fn all_sales(&self) -> Result<Vec<CompletedSale>, JournalError> {
         let mut stmt = self

@@ -117,7 +117,8 @@ impl LedgerStore {
     }
 
     fn init(conn: Connection) -> Result<Self, LedgerError> {
-        conn.execute_batch(SCHEMA)?;
+        // One transaction: a process killed while creating the ledger leaves all tables or none.
+        conn.execute_batch(&format!("BEGIN IMMEDIATE;{SCHEMA}COMMIT;"))?;
         let found: Option<String> = conn
             .query_row(
                 "SELECT value FROM meta WHERE key = 'schema_version'",

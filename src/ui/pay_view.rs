@@ -242,7 +242,7 @@ fn guidance(pay: &PayState) -> Vec<Line<'static>> {
             })
             .collect(),
         PayStatus::ShopperConfirming => vec![Line::from(
-            "The wallet asked for the password: wait, or Esc to cancel.",
+            "The wallet asked the shopper to confirm (password or tap): wait, or Esc to cancel.",
         )],
         PayStatus::Declined { advice, .. } => vec![Line::from(advice.clone())],
         PayStatus::Cancelled { .. } => vec![Line::from(
