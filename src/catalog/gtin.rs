@@ -59,7 +59,10 @@ impl Gtin {
             v /= 10;
         }
         let start = 14 - usize::from(self.digits).min(14);
-        digits[start..].iter().map(|&b| char::from(b)).collect()
+        // Digits are ASCII: one allocation of the exact length.
+        std::str::from_utf8(&digits[start..])
+            .map(String::from)
+            .unwrap_or_default()
     }
 }
 
