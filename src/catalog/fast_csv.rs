@@ -21,11 +21,15 @@ pub(super) fn load(
     tax_codes: &BTreeSet<String>,
     currency: Currency,
 ) -> Option<Catalog> {
-    if bytes.contains(&b'"') || bytes.starts_with(b"\xEF\xBB\xBF") {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
         return None;
     }
     let header_end = bytes.iter().position(|&b| b == b'\n')?;
-    let slots = header(line(&bytes[..header_end])?)?;
+    let header_line = &bytes[..header_end];
+    if header_line.contains(&b'"') {
+        return None;
+    }
+    let slots = header(line(header_line)?)?;
     let body = &bytes[header_end + 1..];
     if body.is_empty() {
         return None;
@@ -36,22 +40,22 @@ pub(super) fn load(
         .position(|&b| b == b'\n')
         .map_or(body.len(), |at| body.len() / 2 + at + 1);
     let (low, high) = body.split_at(mid);
+    // The first half's vectors take the second's rows later: room for all at once.
+    let (high_rows, low_rows) = (rows_in(high), rows_in(low));
     let (high, low) = join(
-        || rows(high, slots, tax_codes, currency),
-        || rows(low, slots, tax_codes, currency),
+        || rows(high, high_rows, slots, tax_codes, currency),
+        || rows(low, low_rows + high_rows, slots, tax_codes, currency),
     );
-    let (mut items, high) = (low?, high?);
-    items.items.extend(high.items);
-    items.values.extend(high.values);
-    let Rows {
-        items,
-        values,
-        names,
-    } = items;
-    let chunks = vec![names, high.names];
+    let (low, high) = (low?, high?);
+    let (mut items, mut values) = (low.items, low.values);
+    let chunks = vec![low.names, high.names];
     // The barcode map and the name index do not depend on each other.
-    let (indexed, search) = join(
-        || index_gtins(values.iter().copied()),
+    let ((indexed, items), search) = join(
+        || {
+            items.extend(high.items);
+            values.extend(high.values);
+            (index_gtins(values.iter().copied()), items)
+        },
         || SearchIndex::from_chunks(chunks),
     );
     let (map, dups) = indexed.ok()?;
@@ -85,6 +89,15 @@ fn line(raw: &[u8]) -> Option<&[u8]> {
     (!line.is_empty() && !line.contains(&b'\r')).then_some(line)
 }
 
+/// About how many lines `text` holds, a little over, from the lines in its first 64 KiB
+/// (counting them all would cost a pass over the file).
+fn rows_in(text: &[u8]) -> usize {
+    let sample = &text[..text.len().min(1 << 16)];
+    let lines = sample.iter().filter(|&&b| b == b'\n').count() + 1;
+    let estimate = text.len().saturating_mul(lines) / sample.len().max(1);
+    estimate + estimate / 10 + 16
+}
+
 /// Good items of one run of rows, with their GTIN values and names for the search index.
 struct Rows {
     items: Vec<Item>,
@@ -95,42 +108,41 @@ struct Rows {
 /// Parses every line of `text`; `None` at the first line that is not a good item.
 fn rows(
     text: &[u8],
+    capacity: usize,
     slots: [usize; 4],
     tax_codes: &BTreeSet<String>,
     currency: Currency,
 ) -> Option<Rows> {
+    if text.contains(&b'"') {
+        return None;
+    }
     let text = text.strip_suffix(b"\n").unwrap_or(text);
-    let n = if text.is_empty() {
-        0
-    } else {
-        text.iter().filter(|&&b| b == b'\n').count() + 1
-    };
     let mut out = Rows {
-        items: Vec::with_capacity(n),
-        values: Vec::with_capacity(n),
-        names: NameChunk::with_capacity(n),
+        items: Vec::with_capacity(capacity),
+        values: Vec::with_capacity(capacity),
+        names: NameChunk::with_capacity(capacity),
     };
     if text.is_empty() {
         out.names.sort();
         return Some(out);
     }
-    for raw in text.split(|&b| b == b'\n') {
-        let mut fields: [&[u8]; 4] = [&[]; 4];
+    // One UTF-8 check for the whole run; then `\n` and `,` split it at char boundaries.
+    let text = std::str::from_utf8(text).ok()?;
+    for raw in text.split('\n') {
+        let mut fields = [""; 4];
         let mut count = 0;
-        for (i, field) in line(raw)?.split(|&b| b == b',').enumerate() {
-            fields[*slots.get(i)?] = field;
-            count += 1;
-        }
-        if count != 4 {
+        let line = raw.strip_suffix('\r').unwrap_or(raw);
+        if line.is_empty() || line.contains('\r') {
             return None;
         }
-        let [barcode, name, price, tax] = fields.map(|f| {
-            std::str::from_utf8(f)
-                .ok()
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-        });
-        let (barcode, name, price, tax) = (barcode?, name?, price?, tax?);
+        for (i, field) in line.split(',').enumerate() {
+            fields[*slots.get(i)?] = field.trim();
+            count += 1;
+        }
+        if count != 4 || fields.iter().any(|f| f.is_empty()) {
+            return None;
+        }
+        let [barcode, name, price, tax] = fields;
         let g = gtin::parse(barcode).ok()?;
         let price = plain_price(price, currency)?;
         let tax_category = tax_codes.get(tax)?.clone();

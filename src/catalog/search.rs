@@ -228,27 +228,38 @@ impl SearchIndex {
     /// Indexes names folded and sorted in chunks (see [`NameChunk`]); ids run on from one
     /// chunk to the next.
     pub(crate) fn from_chunks(chunks: Vec<NameChunk>) -> Self {
-        let order = name_order(&chunks);
-        let mut bases = Vec::with_capacity(chunks.len());
-        let mut base = 0;
-        for c in &chunks {
-            bases.push(base);
-            base += c.len();
-        }
-        // Copy into rank order once, so index building and verification read sequentially.
-        let bytes = chunks.iter().map(|c| c.text.len()).sum();
-        let mut folded = Vec::with_capacity(bytes);
-        let mut starts = Vec::with_capacity(order.len() + 1);
-        for &id in &order {
-            starts.push(folded.len());
-            folded.extend_from_slice(name_of(&chunks, &bases, id as usize));
-        }
-        starts.push(folded.len());
+        let merged = Merged::new(&chunks);
+        // Cut every chunk at the median name of the largest: names below it are ranked on
+        // one thread, the rest on another, and the two runs simply follow each other.
+        let pivot = chunks
+            .iter()
+            .zip(&merged.bases)
+            .max_by_key(|(c, _)| c.keys.len())
+            .and_then(|(c, &base)| Some(global(*c.keys.get(c.keys.len() / 2)?, base)));
+        let cuts: Vec<usize> = chunks
+            .iter()
+            .zip(&merged.bases)
+            .map(|(c, &base)| match &pivot {
+                Some(p) => c
+                    .keys
+                    .partition_point(|&k| merged.before(&global(k, base), p)),
+                None => 0,
+            })
+            .collect();
+        let (high, mut low) = join(
+            || merged.ranked(&cuts, false),
+            || merged.ranked(&cuts, true),
+        );
+        let offset = low.folded.len();
+        low.order.extend(high.order);
+        low.folded.extend(high.folded);
+        low.starts.extend(high.starts.iter().map(|s| s + offset));
+        low.starts.push(low.folded.len());
         drop(chunks);
         let mut index = Self {
-            folded,
-            starts,
-            order,
+            folded: low.folded,
+            starts: low.starts,
+            order: low.order,
             ..Self::default()
         };
         let n = index.len();
@@ -453,13 +464,13 @@ impl NameChunk {
         }
     }
 
-    /// Sorts the names by their first 32 bytes, then id.
+    /// Sorts the names by folded name, then id.
     ///
     /// Sorting a million names with a comparator that chases pointers is slow, so each
     /// name's first 32 bytes ride along as big-endian words (zero-padded: names hold no NUL)
-    /// and only runs that tie on all 32 bytes compare the rest (in [`name_order`]).
+    /// and only runs that tie on all 32 bytes compare the rest of their text.
     pub(crate) fn sort(&mut self) {
-        self.keys = (0..self.len())
+        let mut keys: Vec<(Prefix, u32)> = (0..self.len())
             .map(|id| {
                 let mut prefix = [0u64; PREFIX_WORDS];
                 for (word, chunk) in prefix.iter_mut().zip(self.name(id).chunks(8)) {
@@ -470,7 +481,31 @@ impl NameChunk {
                 (prefix, id as u32)
             })
             .collect();
-        self.keys.sort_unstable();
+        keys.sort_unstable();
+        let mut run = 0;
+        while run < keys.len() {
+            let prefix = keys[run].0;
+            // Runs are short: a scan beats a binary search over the whole rest.
+            let end = keys[run..]
+                .iter()
+                .position(|k| k.0 != prefix)
+                .map_or(keys.len(), |len| run + len);
+            // A full last word means the names go on past the prefix.
+            if end - run > 1 && prefix[PREFIX_WORDS - 1] & 0xFF != 0 {
+                keys[run..end].sort_unstable_by(|a, b| {
+                    self.rest(a.1).cmp(self.rest(b.1)).then(a.1.cmp(&b.1))
+                });
+            }
+            run = end;
+        }
+        self.keys = keys;
+    }
+
+    /// Name `id` past the bytes in its sort key.
+    fn rest(&self, id: u32) -> &[u8] {
+        self.name(id as usize)
+            .get(8 * PREFIX_WORDS..)
+            .unwrap_or(&[])
     }
 }
 
@@ -483,49 +518,91 @@ fn name_of<'c>(chunks: &'c [NameChunk], bases: &[usize], id: usize) -> &'c [u8] 
     }
 }
 
-/// Item ids sorted by folded name, then id, from chunks whose keys are sorted.
-fn name_order(chunks: &[NameChunk]) -> Vec<u32> {
-    // Merge the sorted chunks; ids of a later chunk are all higher, so (prefix, id) order
-    // within each chunk is (prefix, global id) order.
-    let mut keys: Vec<(Prefix, u32)> = Vec::new();
-    let mut base = 0u32;
-    let mut bases = Vec::with_capacity(chunks.len());
-    for chunk in chunks {
-        bases.push(base as usize);
-        let next = chunk.keys.iter().map(|&(p, id)| (p, id + base));
-        keys = merge(keys, next, chunk.keys.len());
-        base += chunk.len() as u32;
-    }
-    let name = |id: u32| name_of(chunks, &bases, id as usize);
-    let mut run = 0;
-    while run < keys.len() {
-        let prefix = keys[run].0;
-        let end = run + keys[run..].partition_point(|k| k.0 == prefix);
-        // A full last word means the names go on past the prefix.
-        if end - run > 1 && prefix[PREFIX_WORDS - 1] & 0xFF != 0 {
-            keys[run..end].sort_unstable_by(|a, b| {
-                let rest = |id: u32| name(id).get(8 * PREFIX_WORDS..).unwrap_or(&[]);
-                rest(a.1).cmp(rest(b.1)).then(a.1.cmp(&b.1))
-            });
-        }
-        run = end;
-    }
-    keys.into_iter().map(|(_, id)| id).collect()
+/// A chunk's key with the item's id counted on from `base`.
+fn global((prefix, id): (Prefix, u32), base: usize) -> (Prefix, u32) {
+    (prefix, id + base as u32)
 }
 
-/// Merges two ascending key lists.
-fn merge(
-    a: Vec<(Prefix, u32)>,
-    b: impl Iterator<Item = (Prefix, u32)>,
+/// Names in rank order: ids, folded names back to back and where each starts.
+struct Ranked {
+    order: Vec<u32>,
+    folded: Vec<u8>,
+    starts: Vec<usize>,
+}
+
+/// Sorted chunks seen as one list; ids of a later chunk are all higher, so each chunk's
+/// order by its own ids is the order by global ids.
+struct Merged<'c> {
+    chunks: &'c [NameChunk],
+    /// Each chunk's first global id.
+    bases: Vec<usize>,
+}
+
+impl<'c> Merged<'c> {
+    fn new(chunks: &'c [NameChunk]) -> Self {
+        let mut bases = Vec::with_capacity(chunks.len());
+        let mut base = 0;
+        for chunk in chunks {
+            bases.push(base);
+            base += chunk.len();
+        }
+        Self { chunks, bases }
+    }
+
+    fn name(&self, id: u32) -> &'c [u8] {
+        name_of(self.chunks, &self.bases, id as usize)
+    }
+
+    /// Name order, then id.
+    fn before(&self, a: &(Prefix, u32), b: &(Prefix, u32)) -> bool {
+        let rest = |id: u32| self.name(id).get(8 * PREFIX_WORDS..).unwrap_or(&[]);
+        a.0.cmp(&b.0)
+            .then_with(|| rest(a.1).cmp(rest(b.1)))
+            .then(a.1.cmp(&b.1))
+            .is_lt()
+    }
+
+    /// The names below each chunk's cut (`low`) or from it on, merged into rank order.
+    fn ranked(&self, cuts: &[usize], low: bool) -> Ranked {
+        let mut keys: Vec<(Prefix, u32)> = Vec::new();
+        for ((chunk, &base), &cut) in self.chunks.iter().zip(&self.bases).zip(cuts) {
+            let part = if low {
+                chunk.keys.get(..cut)
+            } else {
+                chunk.keys.get(cut..)
+            };
+            let part = part.unwrap_or(&[]);
+            let next = part.iter().map(|&k| global(k, base));
+            keys = merge(keys, next, part.len(), |a, b| self.before(a, b));
+        }
+        let mut out = Ranked {
+            order: Vec::with_capacity(keys.len()),
+            folded: Vec::with_capacity(keys.len().saturating_mul(40)),
+            starts: Vec::with_capacity(keys.len() + 1),
+        };
+        for (_, id) in keys {
+            out.starts.push(out.folded.len());
+            out.folded.extend_from_slice(self.name(id));
+            out.order.push(id);
+        }
+        out
+    }
+}
+
+/// Merges two lists ascending by `before`.
+fn merge<T>(
+    a: Vec<T>,
+    b: impl Iterator<Item = T>,
     b_len: usize,
-) -> Vec<(Prefix, u32)> {
+    before: impl Fn(&T, &T) -> bool,
+) -> Vec<T> {
     if a.is_empty() {
         return b.collect();
     }
     let mut out = Vec::with_capacity(a.len() + b_len);
     let mut a = a.into_iter().peekable();
     for kb in b {
-        while let Some(ka) = a.next_if(|ka| *ka < kb) {
+        while let Some(ka) = a.next_if(|ka| before(ka, &kb)) {
             out.push(ka);
         }
         out.push(kb);
