@@ -150,7 +150,7 @@ fn rows(
         out.names.push(name);
         out.items.push(Item {
             barcode: barcode.to_string(),
-            gtin: g.key(),
+            gtin: gtin::key_of(barcode, g),
             name: name.to_string(),
             price,
             tax_category,
