@@ -59,7 +59,10 @@ impl Gtin {
             v /= 10;
         }
         let start = 14 - usize::from(self.digits).min(14);
-        digits[start..].iter().map(|&b| char::from(b)).collect()
+        // Digits are ASCII: one allocation of the exact length.
+        std::str::from_utf8(&digits[start..])
+            .map(String::from)
+            .unwrap_or_default()
     }
 }
 
@@ -69,10 +72,12 @@ pub fn parse(code: &str) -> Result<Gtin, GtinError> {
     if code.is_empty() {
         return Err(GtinError::Empty);
     }
-    if let Some(found) = code.chars().find(|c| !c.is_ascii_digit()) {
+    // Bytes, not chars: a digit byte is never inside a longer UTF-8 sequence, so the first
+    // non-digit byte starts the first non-digit char.
+    if let Some(at) = code.bytes().position(|b| !b.is_ascii_digit()) {
         return Err(GtinError::NotDigits {
             text: code.to_string(),
-            found,
+            found: code[at..].chars().next().unwrap_or_default(),
         });
     }
     let bytes = code.as_bytes();
@@ -99,6 +104,22 @@ pub fn parse(code: &str) -> Result<Gtin, GtinError> {
         _ => 13,
     };
     Ok(Gtin { value, digits })
+}
+
+/// The normalised key of `code`, a barcode [`parse`] accepted as `g`, taken from its own
+/// digits: the same text as [`Gtin::key`] without rebuilding it from the number.
+pub(crate) fn key_of(code: &str, g: Gtin) -> String {
+    let code = code.trim();
+    let digits = usize::from(g.digits);
+    match code.len().checked_sub(digits) {
+        Some(extra) => code.get(extra..).map_or_else(|| g.key(), String::from),
+        None => {
+            let mut key = String::with_capacity(digits);
+            key.extend(std::iter::repeat_n('0', digits - code.len()));
+            key.push_str(code);
+            key
+        }
+    }
 }
 
 /// Validates `code` and returns the normalised key (see [`Gtin::key`]).
@@ -143,6 +164,25 @@ mod tests {
             parse("4006381333932").unwrap_err().to_string(),
             "bad check digit in 4006381333932: the last digit is 2, expected 1"
         );
+    }
+
+    #[test]
+    fn a_key_taken_from_the_digits_is_the_key_built_from_the_number() {
+        for code in [
+            "4006381333931",
+            "036000291452",
+            "96385074",
+            "10614141000415",
+            "00036000291452",
+            " 036000291452 ",
+        ] {
+            let g = parse(code).unwrap();
+            assert_eq!(key_of(code, g), g.key(), "{code}");
+        }
+        assert!(matches!(
+            parse("40063813339é1"),
+            Err(GtinError::NotDigits { found: 'é', .. })
+        ));
     }
 
     #[test]

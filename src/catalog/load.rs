@@ -44,7 +44,7 @@ impl fmt::Display for CatalogError {
     }
 }
 
-const FIELDS: [&str; 4] = ["barcode", "name", "price", "tax"];
+pub(super) const FIELDS: [&str; 4] = ["barcode", "name", "price", "tax"];
 
 /// Loads a `.toml` or `.csv` catalogue file and indexes it.
 pub fn catalog_from_file(
@@ -194,6 +194,9 @@ pub fn catalog_from_csv_bytes(
     tax_codes: &BTreeSet<String>,
     currency: Currency,
 ) -> Result<Catalog, CatalogError> {
+    if let Some(catalog) = super::fast_csv::load(bytes, tax_codes, currency) {
+        return Ok(catalog);
+    }
     let mut check = Checker::new(file, tax_codes, currency);
     // One row per line is the common case; reserving avoids regrowing 1M-item vectors.
     let rows_hint = bytes.iter().filter(|&&b| b == b'\n').count();

@@ -1,10 +1,12 @@
 //! The catalogue: products, GTIN check digits, the loaders (TOML, CSV) and the lookup and
 //! search index.
 
+mod fast_csv;
 pub mod gtin;
 pub mod index;
 pub mod item;
 pub mod load;
+mod par;
 mod search;
 
 pub use gtin::{Gtin, GtinError};

@@ -14,6 +14,7 @@
 //! against the real text, so the index may over-approximate (letters outside a-z/0-9 share
 //! one symbol) but never misses.
 
+use super::par::join;
 use std::ops::Range;
 
 /// Symbols: a-z, 0-9, space, everything else.
@@ -113,42 +114,87 @@ impl Postings {
 
     /// Counting sort of (key, id) pairs produced twice by `keys_of` (once to count, once
     /// to fill), so no intermediate pair list is ever allocated. Ids come out ascending.
-    fn build<F: Fn(usize, &mut Vec<usize>)>(buckets: usize, n: usize, keys_of: F) -> Self {
-        let mut counts = vec![0u32; buckets + 1];
-        // `last[k]` = last id that emitted k, to count each key once per item.
+    ///
+    /// The ids are split in two halves, each counted and filled on its own thread: every
+    /// key's list is the first half's ids followed by the second half's, in disjoint slices.
+    fn build<F>(buckets: usize, n: usize, keys_of: F) -> Self
+    where
+        F: Fn(usize, &mut Vec<usize>) + Sync,
+    {
+        let mid = n / 2;
+        let (low, high) = join(
+            || Self::count(buckets, 0..mid, &keys_of),
+            || Self::count(buckets, mid..n, &keys_of),
+        );
+        let mut offsets = Vec::with_capacity(buckets + 1);
+        let mut total = 0u32;
+        offsets.push(0);
+        for (a, b) in low.iter().zip(&high) {
+            total += a + b;
+            offsets.push(total);
+        }
+        let mut ids = vec![0u32; total as usize];
+        let mut low_lists = Vec::with_capacity(buckets);
+        let mut high_lists = Vec::with_capacity(buckets);
+        let mut rest = ids.as_mut_slice();
+        for (&a, &b) in low.iter().zip(&high) {
+            let (list, tail) = rest.split_at_mut(a as usize);
+            low_lists.push(list);
+            let (list, tail) = tail.split_at_mut(b as usize);
+            high_lists.push(list);
+            rest = tail;
+        }
+        join(
+            || Self::fill(0..mid, &keys_of, low_lists),
+            || Self::fill(mid..n, &keys_of, high_lists),
+        );
+        Self { offsets, ids }
+    }
+
+    /// How many of `ids` emit each key (each key counted once per id).
+    fn count<F: Fn(usize, &mut Vec<usize>)>(
+        buckets: usize,
+        ids: Range<usize>,
+        keys_of: &F,
+    ) -> Vec<u32> {
+        let mut counts = vec![0u32; buckets];
+        // `last[k]` = last id that emitted k.
         let mut last = vec![u32::MAX; buckets];
         let mut keys = Vec::new();
-        for id in 0..n {
+        for id in ids {
             let id32 = id as u32;
             keys_of(id, &mut keys);
             for &k in &keys {
                 if last[k] != id32 {
                     last[k] = id32;
-                    counts[k + 1] += 1;
+                    counts[k] += 1;
                 }
             }
         }
-        for k in 0..buckets {
-            counts[k + 1] += counts[k];
-        }
-        let total = counts[buckets] as usize;
-        let mut ids = vec![0u32; total];
-        let mut next = counts.clone();
-        last.fill(u32::MAX);
-        for id in 0..n {
+        counts
+    }
+
+    /// Writes `ids` into their keys' lists, sized by [`Self::count`].
+    fn fill<F: Fn(usize, &mut Vec<usize>)>(
+        ids: Range<usize>,
+        keys_of: &F,
+        mut lists: Vec<&mut [u32]>,
+    ) {
+        let mut next = vec![0usize; lists.len()];
+        let mut last = vec![u32::MAX; lists.len()];
+        let mut keys = Vec::new();
+        for id in ids {
             let id32 = id as u32;
             keys_of(id, &mut keys);
             for &k in &keys {
                 if last[k] != id32 {
                     last[k] = id32;
-                    ids[next[k] as usize] = id32;
+                    if let Some(slot) = lists[k].get_mut(next[k]) {
+                        *slot = id32;
+                    }
                     next[k] += 1;
                 }
             }
-        }
-        Self {
-            offsets: counts,
-            ids,
         }
     }
 }
@@ -171,32 +217,57 @@ impl SearchIndex {
     /// Indexes `n` names given in item order. Ids are positions in that order; there must be
     /// fewer than `u32::MAX` (the catalogue refuses more).
     pub(crate) fn build<'a>(names: impl Iterator<Item = &'a str>, n: usize) -> Self {
-        let mut by_id = Vec::with_capacity(n.saturating_mul(32));
-        let mut id_starts = Vec::with_capacity(n + 1);
+        let mut chunk = NameChunk::with_capacity(n);
         for name in names {
-            id_starts.push(by_id.len());
-            fold(name, &mut by_id);
+            chunk.push(name);
         }
-        id_starts.push(by_id.len());
-        let order = name_order(&by_id, &id_starts);
-        // Copy into rank order once, so index building and verification read sequentially.
-        let mut folded = Vec::with_capacity(by_id.len());
-        let mut starts = Vec::with_capacity(order.len() + 1);
-        for &id in &order {
-            let id = id as usize;
-            starts.push(folded.len());
-            folded.extend_from_slice(&by_id[id_starts[id]..id_starts[id + 1]]);
-        }
-        starts.push(folded.len());
-        drop(by_id);
+        chunk.sort();
+        Self::from_chunks(vec![chunk])
+    }
+
+    /// Indexes names folded and sorted in chunks (see [`NameChunk`]); ids run on from one
+    /// chunk to the next.
+    pub(crate) fn from_chunks(chunks: Vec<NameChunk>) -> Self {
+        let merged = Merged::new(&chunks);
+        // Cut every chunk at the median name of the largest: names below it are ranked on
+        // one thread, the rest on another, and the two runs simply follow each other.
+        let pivot = chunks
+            .iter()
+            .zip(&merged.bases)
+            .max_by_key(|(c, _)| c.keys.len())
+            .and_then(|(c, &base)| Some(global(*c.keys.get(c.keys.len() / 2)?, base)));
+        let cuts: Vec<usize> = chunks
+            .iter()
+            .zip(&merged.bases)
+            .map(|(c, &base)| match &pivot {
+                Some(p) => c
+                    .keys
+                    .partition_point(|&k| merged.before(&global(k, base), p)),
+                None => 0,
+            })
+            .collect();
+        let (high, mut low) = join(
+            || merged.ranked(&cuts, false),
+            || merged.ranked(&cuts, true),
+        );
+        let offset = low.folded.len();
+        low.order.extend(high.order);
+        low.folded.extend(high.folded);
+        low.starts.extend(high.starts.iter().map(|s| s + offset));
+        low.starts.push(low.folded.len());
+        drop(chunks);
         let mut index = Self {
-            folded,
-            starts,
-            order,
+            folded: low.folded,
+            starts: low.starts,
+            order: low.order,
             ..Self::default()
         };
-        index.masks = (0..index.len()).map(|r| mask_of(index.name(r))).collect();
-        let postings = Postings::build(KEYS, index.len(), |r, keys| keys_of(index.name(r), keys));
+        let n = index.len();
+        let (masks, postings) = join(
+            || (0..n).map(|r| mask_of(index.name(r))).collect(),
+            || Postings::build(KEYS, n, |r, keys| keys_of(index.name(r), keys)),
+        );
+        index.masks = masks;
         index.postings = postings;
         index
     }
@@ -350,40 +421,194 @@ impl SearchIndex {
     }
 }
 
-/// Item ids sorted by folded name, then id.
-///
-/// Sorting a million names with a comparator that chases pointers is slow, so each name's
-/// first 32 bytes ride along as big-endian words (zero-padded: names hold no NUL) and only
-/// runs that tie on all 32 bytes compare the rest of their text.
-fn name_order(text: &[u8], starts: &[usize]) -> Vec<u32> {
-    const WORDS: usize = 4;
-    let name = |id: usize| &text[starts[id]..starts[id + 1]];
-    let mut keys: Vec<([u64; WORDS], u32)> = (0..starts.len().saturating_sub(1))
-        .map(|id| {
-            let mut prefix = [0u64; WORDS];
-            for (word, chunk) in prefix.iter_mut().zip(name(id).chunks(8)) {
-                let mut bytes = [0u8; 8];
-                bytes[..chunk.len()].copy_from_slice(chunk);
-                *word = u64::from_be_bytes(bytes);
-            }
-            (prefix, id as u32)
-        })
-        .collect();
-    keys.sort_unstable();
-    let mut run = 0;
-    while run < keys.len() {
-        let prefix = keys[run].0;
-        let end = run + keys[run..].partition_point(|k| k.0 == prefix);
-        // A full last word means the names go on past the prefix.
-        if end - run > 1 && prefix[WORDS - 1] & 0xFF != 0 {
-            keys[run..end].sort_unstable_by(|a, b| {
-                let rest = |id: u32| name(id as usize).get(8 * WORDS..).unwrap_or(&[]);
-                rest(a.1).cmp(rest(b.1)).then(a.1.cmp(&b.1))
-            });
+/// Bytes of a name's start that ride along in the sort keys.
+const PREFIX_WORDS: usize = 4;
+type Prefix = [u64; PREFIX_WORDS];
+
+/// Names of a run of items, folded back to back, with their sort keys. Each load thread
+/// builds one over its share of the rows, so folding and most of the sorting run in
+/// parallel; [`SearchIndex::from_chunks`] merges them.
+#[derive(Debug, Default)]
+pub(crate) struct NameChunk {
+    text: Vec<u8>,
+    /// Name `i` is `text[starts[i]..starts[i + 1]]`.
+    starts: Vec<usize>,
+    /// (prefix, id within the chunk), sorted once [`NameChunk::sort`] ran.
+    keys: Vec<(Prefix, u32)>,
+}
+
+impl NameChunk {
+    pub(crate) fn with_capacity(names: usize) -> Self {
+        let mut starts = Vec::with_capacity(names + 1);
+        starts.push(0);
+        Self {
+            text: Vec::with_capacity(names.saturating_mul(32)),
+            starts,
+            keys: Vec::new(),
         }
-        run = end;
     }
-    keys.into_iter().map(|(_, id)| id).collect()
+
+    pub(crate) fn push(&mut self, name: &str) {
+        fold(name, &mut self.text);
+        self.starts.push(self.text.len());
+    }
+
+    fn len(&self) -> usize {
+        self.starts.len().saturating_sub(1)
+    }
+
+    fn name(&self, id: usize) -> &[u8] {
+        match (self.starts.get(id), self.starts.get(id + 1)) {
+            (Some(&a), Some(&b)) => self.text.get(a..b).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+
+    /// Sorts the names by folded name, then id.
+    ///
+    /// Sorting a million names with a comparator that chases pointers is slow, so each
+    /// name's first 32 bytes ride along as big-endian words (zero-padded: names hold no NUL)
+    /// and only runs that tie on all 32 bytes compare the rest of their text.
+    pub(crate) fn sort(&mut self) {
+        let mut keys: Vec<(Prefix, u32)> = (0..self.len())
+            .map(|id| {
+                let mut prefix = [0u64; PREFIX_WORDS];
+                for (word, chunk) in prefix.iter_mut().zip(self.name(id).chunks(8)) {
+                    let mut bytes = [0u8; 8];
+                    bytes[..chunk.len()].copy_from_slice(chunk);
+                    *word = u64::from_be_bytes(bytes);
+                }
+                (prefix, id as u32)
+            })
+            .collect();
+        keys.sort_unstable();
+        let mut run = 0;
+        while run < keys.len() {
+            let prefix = keys[run].0;
+            // Runs are short: a scan beats a binary search over the whole rest.
+            let end = keys[run..]
+                .iter()
+                .position(|k| k.0 != prefix)
+                .map_or(keys.len(), |len| run + len);
+            // A full last word means the names go on past the prefix.
+            if end - run > 1 && prefix[PREFIX_WORDS - 1] & 0xFF != 0 {
+                keys[run..end].sort_unstable_by(|a, b| {
+                    self.rest(a.1).cmp(self.rest(b.1)).then(a.1.cmp(&b.1))
+                });
+            }
+            run = end;
+        }
+        self.keys = keys;
+    }
+
+    /// Name `id` past the bytes in its sort key.
+    fn rest(&self, id: u32) -> &[u8] {
+        self.name(id as usize)
+            .get(8 * PREFIX_WORDS..)
+            .unwrap_or(&[])
+    }
+}
+
+/// The name of item `id`, counting ids on across `chunks` (`bases` = each chunk's first id).
+fn name_of<'c>(chunks: &'c [NameChunk], bases: &[usize], id: usize) -> &'c [u8] {
+    let c = bases.partition_point(|&b| b <= id).saturating_sub(1);
+    match (chunks.get(c), bases.get(c)) {
+        (Some(chunk), Some(&base)) => chunk.name(id - base),
+        _ => &[],
+    }
+}
+
+/// A chunk's key with the item's id counted on from `base`.
+fn global((prefix, id): (Prefix, u32), base: usize) -> (Prefix, u32) {
+    (prefix, id + base as u32)
+}
+
+/// Names in rank order: ids, folded names back to back and where each starts.
+struct Ranked {
+    order: Vec<u32>,
+    folded: Vec<u8>,
+    starts: Vec<usize>,
+}
+
+/// Sorted chunks seen as one list; ids of a later chunk are all higher, so each chunk's
+/// order by its own ids is the order by global ids.
+struct Merged<'c> {
+    chunks: &'c [NameChunk],
+    /// Each chunk's first global id.
+    bases: Vec<usize>,
+}
+
+impl<'c> Merged<'c> {
+    fn new(chunks: &'c [NameChunk]) -> Self {
+        let mut bases = Vec::with_capacity(chunks.len());
+        let mut base = 0;
+        for chunk in chunks {
+            bases.push(base);
+            base += chunk.len();
+        }
+        Self { chunks, bases }
+    }
+
+    fn name(&self, id: u32) -> &'c [u8] {
+        name_of(self.chunks, &self.bases, id as usize)
+    }
+
+    /// Name order, then id.
+    fn before(&self, a: &(Prefix, u32), b: &(Prefix, u32)) -> bool {
+        let rest = |id: u32| self.name(id).get(8 * PREFIX_WORDS..).unwrap_or(&[]);
+        a.0.cmp(&b.0)
+            .then_with(|| rest(a.1).cmp(rest(b.1)))
+            .then(a.1.cmp(&b.1))
+            .is_lt()
+    }
+
+    /// The names below each chunk's cut (`low`) or from it on, merged into rank order.
+    fn ranked(&self, cuts: &[usize], low: bool) -> Ranked {
+        let mut keys: Vec<(Prefix, u32)> = Vec::new();
+        for ((chunk, &base), &cut) in self.chunks.iter().zip(&self.bases).zip(cuts) {
+            let part = if low {
+                chunk.keys.get(..cut)
+            } else {
+                chunk.keys.get(cut..)
+            };
+            let part = part.unwrap_or(&[]);
+            let next = part.iter().map(|&k| global(k, base));
+            keys = merge(keys, next, part.len(), |a, b| self.before(a, b));
+        }
+        let mut out = Ranked {
+            order: Vec::with_capacity(keys.len()),
+            folded: Vec::with_capacity(keys.len().saturating_mul(40)),
+            starts: Vec::with_capacity(keys.len() + 1),
+        };
+        for (_, id) in keys {
+            out.starts.push(out.folded.len());
+            out.folded.extend_from_slice(self.name(id));
+            out.order.push(id);
+        }
+        out
+    }
+}
+
+/// Merges two lists ascending by `before`.
+fn merge<T>(
+    a: Vec<T>,
+    b: impl Iterator<Item = T>,
+    b_len: usize,
+    before: impl Fn(&T, &T) -> bool,
+) -> Vec<T> {
+    if a.is_empty() {
+        return b.collect();
+    }
+    let mut out = Vec::with_capacity(a.len() + b_len);
+    let mut a = a.into_iter().peekable();
+    for kb in b {
+        while let Some(ka) = a.next_if(|ka| before(ka, &kb)) {
+            out.push(ka);
+        }
+        out.push(kb);
+    }
+    out.extend(a);
+    out
 }
 
 /// The first position at or after `from` whose value is not below `target`, galloping
@@ -598,6 +823,25 @@ mod tests {
             limit in 0usize..12,
         ) {
             let idx = SearchIndex::build(names.iter().map(String::as_str), names.len());
+            proptest::prop_assert_eq!(idx.search(&query, limit), reference(&names, &query, limit));
+        }
+
+        #[test]
+        fn names_indexed_in_two_chunks_search_like_one_list(
+            names in proptest::collection::vec("(a{30,34} ?)?[abcAB1 &é-]{0,9}", 0..40),
+            split in 0usize..40,
+            query in "[abcB1 &é-]{0,5}",
+            limit in 0usize..12,
+        ) {
+            let split = split.min(names.len());
+            let chunks = names.split_at(split);
+            let chunks = [chunks.0, chunks.1].map(|part| {
+                let mut chunk = NameChunk::with_capacity(part.len());
+                part.iter().for_each(|n| chunk.push(n));
+                chunk.sort();
+                chunk
+            });
+            let idx = SearchIndex::from_chunks(chunks.into());
             proptest::prop_assert_eq!(idx.search(&query, limit), reference(&names, &query, limit));
         }
     }
