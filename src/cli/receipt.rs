@@ -54,12 +54,23 @@ pub fn run(setup: &Setup, args: &ReceiptArgs, printer_flag: Option<&str>) -> Out
         Err(e) => return Outcome::fail(1, format!("qrtill: {e}")),
     };
     let receipt = receipt_for(&sale, &setup.config, lang);
+    output(setup, args, printer_flag, &receipt, width)
+}
+
+/// Writes `receipt` as the arguments ask: text or ESC/POS on stdout, or on paper with `--print`.
+fn output(
+    setup: &Setup,
+    args: &ReceiptArgs,
+    printer_flag: Option<&str>,
+    receipt: &crate::receipt::Receipt,
+    width: PaperWidth,
+) -> Outcome {
     if args.print {
-        return print(setup, printer_flag, &receipt, width, sale.sale_no);
+        return print(setup, printer_flag, receipt, width);
     }
     match args.format {
-        ReceiptFormat::Text => Outcome::ok(render_text_string(&receipt, width)),
-        ReceiptFormat::Escpos => match reprint_bytes(setup, &receipt, width) {
+        ReceiptFormat::Text => Outcome::ok(render_text_string(receipt, width)),
+        ReceiptFormat::Escpos => match reprint_bytes(setup, receipt, width) {
             Ok((bytes, warning)) => Outcome {
                 stderr: warning,
                 stdout: bytes,
@@ -76,7 +87,6 @@ fn print(
     printer_flag: Option<&str>,
     receipt: &crate::receipt::Receipt,
     width: PaperWidth,
-    sale_no: u64,
 ) -> Outcome {
     let target = match setup.printer_target(printer_flag) {
         Ok(t) => t,
@@ -93,7 +103,10 @@ fn print(
         Err(o) => return o,
     };
     match crate::printer::send(&target, &bytes, crate::printer::PrintTimeouts::default()) {
-        Ok(()) => Outcome::ok(format!("Receipt of sale {sale_no} reprinted on {target}\n")),
+        Ok(()) => Outcome::ok(format!(
+            "Receipt {} reprinted on {target}\n",
+            receipt.sale_reference
+        )),
         Err(e) => Outcome::fail(1, format!("qrtill: receipt not printed: {e}")),
     }
 }
@@ -163,18 +176,5 @@ fn not_paid_slip(
     let mut receipt = receipt_for(&draft, &setup.config, lang);
     receipt.status = crate::receipt::ReceiptStatus::NotPaid;
     receipt.sale_reference = attempt.request_id.clone();
-    if args.print {
-        return print(setup, printer_flag, &receipt, width, 0);
-    }
-    match args.format {
-        ReceiptFormat::Text => Outcome::ok(render_text_string(&receipt, width)),
-        ReceiptFormat::Escpos => match reprint_bytes(setup, &receipt, width) {
-            Ok((bytes, warning)) => Outcome {
-                stderr: warning,
-                stdout: bytes,
-                code: 0,
-            },
-            Err(o) => o,
-        },
-    }
+    output(setup, args, printer_flag, &receipt, width)
 }
