@@ -5,6 +5,11 @@
 //!
 //! Randomness (latencies, shopper reaction times, ids) is drawn from a ChaCha stream keyed by
 //! the seed *and* the request it concerns, so a restart from the ledger replays the same choices.
+//!
+//! How the counter drives it: call `pay`/`query`/`cancel`/`refund`/`card_authorize` with the
+//! current `now`, queue each reply at its `deliver_at` (drop it if `None` and let your timeout
+//! fire), and call `advance(now)` at `next_wakeup()` (and after each call) to collect the
+//! wallets' notifications. The phone pane calls the `Network` phone methods (`phone.rs`).
 
 pub mod api;
 pub mod book;
