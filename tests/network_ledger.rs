@@ -304,3 +304,49 @@ proptest! {
         play(&ops, Some(&dir.path().join("network.sqlite")))?;
     }
 }
+
+/// Throughput of the network alone (not the counter): `cargo test --test network_ledger -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn network_ten_thousand_sales_throughput() {
+    for on_disk in [false, true] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut net = if on_disk {
+            reopen(&dir.path().join("network.sqlite"))
+        } else {
+            network()
+        };
+        let start = std::time::Instant::now();
+        let mut now = T0;
+        for i in 0..10_000 {
+            now = Timestamp(now.millis() + 1_000);
+            let who = ["li-na", "wang-fang", "somchai", "putri"][i % 4];
+            net.set_balance(&shopper(who), net.balance(&shopper(who)).expect("b"), now)
+                .expect("keep");
+            let d = pay_with_code(&mut net, who, &format!("N{i}"), usd(1234), now);
+            if d.body.result.status == ResultStatus::Unknown {
+                let wake = net.next_wakeup().expect("confirm");
+                net.advance(wake);
+                now = wake;
+            }
+            net.query(&format!("N{i}"), now);
+            if i % 4 == 1 {
+                // keep wang-fang solvent
+                net.set_balance(&shopper(who), money("3000.00", Currency::CNY), now)
+                    .expect("top up");
+            }
+        }
+        let secs = start.elapsed().as_secs_f64();
+        println!(
+            "network ({}) 10000 sales: {:.2} s, {:.0} sales/s",
+            if on_disk {
+                "ledger on disk, WAL, synchronous=FULL"
+            } else {
+                "in-memory ledger"
+            },
+            secs,
+            10_000.0 / secs
+        );
+        assert_ledger_reconciles(&net);
+    }
+}

@@ -5,6 +5,11 @@
 //!
 //! Randomness (latencies, shopper reaction times, ids) is drawn from a ChaCha stream keyed by
 //! the seed *and* the request it concerns, so a restart from the ledger replays the same choices.
+//!
+//! How the counter drives it: call `pay`/`query`/`cancel`/`refund`/`card_authorize` with the
+//! current `now`, queue each reply at its `deliver_at` (drop it if `None` and let your timeout
+//! fire), and call `advance(now)` at `next_wakeup()` (and after each call) to collect the
+//! wallets' notifications. The phone pane calls the `Network` phone methods (`phone.rs`).
 
 pub mod api;
 pub mod book;
@@ -31,7 +36,7 @@ pub use state::{BalanceMove, MoveKind};
 
 use crate::clock::Timestamp;
 use crate::money::Money;
-use crate::money::fx::FxTable;
+use crate::money::fx::{FxQuote, FxTable};
 use ledger::LedgerBatch;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -253,6 +258,25 @@ impl Network {
     /// Every balance change, in order: the audit trail behind each balance.
     pub fn balance_moves(&self) -> &[BalanceMove] {
         &self.moves
+    }
+
+    /// How the counter should poll a wallet (known from the pay reply's `wallet.wallet_id`).
+    pub fn poll_profile(&self, wallet: &WalletId) -> Option<PollProfile> {
+        self.book.wallet(wallet).map(|w| w.poll)
+    }
+
+    /// An *indicative* amount in the wallet's currency for the pay screen. Receipts must use
+    /// the amount and rate the wallet reports, never this.
+    pub fn indicative(
+        &self,
+        amount: Money,
+        wallet: &WalletId,
+        now: Timestamp,
+    ) -> Option<(FxQuote, Money)> {
+        let w = self.book.wallet(wallet)?;
+        let quote = self.fx.quote(amount.currency(), w.currency, now).ok()?;
+        let converted = crate::money::fx::convert(amount, &quote).ok()?;
+        Some((quote, converted))
     }
 
     /// Queues a scripted fault for the next call of its kind.

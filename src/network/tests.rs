@@ -230,3 +230,18 @@ fn card_test_pans_approve_or_decline_with_named_reasons() {
     assert_eq!(no.decline, Some(CardDecline::InsufficientFunds));
     assert_eq!(no.response_code, "51");
 }
+
+#[test]
+fn indicative_amount_uses_the_reference_table_and_poll_profiles_differ() {
+    let n = net();
+    let (q, cny) = n
+        .indicative(usd(1234), &WalletId("alipay-cn".into()), T0)
+        .unwrap();
+    assert_eq!(q.pair.to_string(), "USD/CNY");
+    assert_eq!(cny.with_code(), "CNY 89.11");
+    let wechat = n.poll_profile(&WalletId("wechat".into())).unwrap();
+    let alipay = n.poll_profile(&WalletId("alipay-cn".into())).unwrap();
+    assert_eq!((wechat.interval_s, wechat.cancel_min_age_s), (10, 15));
+    assert_eq!((alipay.interval_s, alipay.deadline_s), (3, 60));
+    assert!(n.indicative(usd(1), &WalletId("nope".into()), T0).is_none());
+}
