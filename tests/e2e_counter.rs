@@ -151,7 +151,7 @@ fn cash_sale_in_the_real_binary_matches_receipt_last() {
 
 #[test]
 fn small_terminal_shows_the_enlarge_hint() {
-    let t = Tmux::with_data(|data| Tmux::qrtill_command(data, &[]), 60, 20);
+    let t = Tmux::with_data(|data| Tmux::counter_command(data, &[]), 60, 20);
     let screen = t.wait_for("Enlarge the terminal");
     assert!(
         screen.contains("60×20"),

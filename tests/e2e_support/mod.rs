@@ -20,6 +20,9 @@ pub const QRTILL: &str = env!("CARGO_BIN_EXE_qrtill");
 pub const WAIT: Duration = Duration::from_secs(10);
 const POLL: Duration = Duration::from_millis(50);
 
+/// What the shell prints after qrtill exits, before the code: `[qrtill exited: 0]`.
+const EXIT_MARK: &str = "[qrtill exited: ";
+
 static SESSIONS: AtomicUsize = AtomicUsize::new(0);
 
 /// Where `counter_recording_exit` has the shell write qrtill's exit status.
@@ -63,7 +66,7 @@ impl Tmux {
     /// Starts `qrtill --data DATA ARGS...` in a `width`×`height` terminal and waits until the
     /// counter has drawn its scan prompt, so keys typed next reach the counter.
     pub fn counter(args: &[&str], width: u16, height: u16) -> Self {
-        let t = Self::with_data(|data| Self::qrtill_command(data, args), width, height);
+        let t = Self::with_data(|data| Self::counter_command(data, args), width, height);
         t.wait_for("Scan:");
         t
     }
@@ -108,6 +111,15 @@ impl Tmux {
             }
             std::thread::sleep(POLL);
         }
+    }
+
+    /// `qrtill --data DATA ARGS...`, then the shell prints its exit code for `wait_exit` and
+    /// stays alive: tmux can drop the last output of a pane whose shell exits at once.
+    pub fn counter_command(data: &Path, args: &[&str]) -> String {
+        format!(
+            "{}; echo \"{EXIT_MARK}$?]\"; exec sleep 600",
+            Self::qrtill_command(data, args)
+        )
     }
 
     /// `qrtill --data DATA ARGS...` as one shell word list.
@@ -228,13 +240,15 @@ impl Tmux {
         })
     }
 
-    /// Polls the screen every ~50 ms until `ready` holds; after `WAIT` panics with the last
-    /// screen, so a failure shows what the counter was showing.
+    /// Polls the screen every ~50 ms until `ready` holds on a settled screen (the same on two
+    /// polls in a row, so a frame tmux has only half read is never asserted on); after `WAIT`
+    /// panics with the last screen, so a failure shows what the counter was showing.
     pub fn wait_until(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
+        let mut previous: Option<String> = None;
         loop {
             let screen = self.capture();
-            if ready(&screen) {
+            if ready(&screen) && previous.as_deref() == Some(screen.as_str()) {
                 return screen;
             }
             if start.elapsed() > WAIT {
@@ -243,6 +257,7 @@ impl Tmux {
                     WAIT
                 );
             }
+            previous = Some(screen);
             std::thread::sleep(POLL);
         }
     }
@@ -265,13 +280,19 @@ impl Tmux {
         }
     }
 
-    /// Waits until the pane's command has exited and returns its exit status.
+    /// Waits until qrtill (started by `counter` or `counter_command`) has exited and returns
+    /// its exit code, as the shell reported it on the main screen.
     pub fn wait_exit(&self) -> i32 {
-        self.wait_for_format("#{pane_dead}", "1");
-        let status = self.pane_format("#{pane_dead_status}");
-        match status.parse() {
-            Ok(code) => code,
-            Err(_) => panic!("pane exited without a status ({status:?}), perhaps by a signal"),
+        // The shell prints the code: tmux's own #{pane_dead_status} is sometimes never set.
+        let screen = self.wait_for(EXIT_MARK);
+        let code = screen
+            .split(EXIT_MARK)
+            .nth(1)
+            .and_then(|rest| rest.split(']').next())
+            .and_then(|n| n.trim().parse().ok());
+        match code {
+            Some(c) => c,
+            None => panic!("no exit code after {EXIT_MARK:?} on screen:\n{screen}"),
         }
     }
 
