@@ -45,17 +45,8 @@ impl LedgerBatch {
     }
 }
 
-/// The whole ledger as loaded at start.
-#[derive(Debug, Default, Clone)]
-pub struct LedgerSnapshot {
-    pub orders: Vec<Order>,
-    pub codes: Vec<IssuedCode>,
-    pub shoppers: Vec<ShopperWallet>,
-    pub moves: Vec<BalanceMove>,
-    pub refunds: Vec<RefundRecord>,
-    pub cards: Vec<CardAuth>,
-    pub tombstones: Vec<(String, Timestamp)>,
-}
+/// The whole ledger as loaded at start: the same records a batch writes, all of them.
+pub type LedgerSnapshot = LedgerBatch;
 
 pub struct LedgerStore {
     conn: Connection,
