@@ -1,7 +1,10 @@
 //! Card tap: test cards (by PAN) that approve or decline with named reasons, like the test cards
 //! of card simulators. The receipt needs brand, masked PAN, AID and auth code (EMV Book 4 §11.4).
 
-use super::codes::ResultInfo;
+use super::Network;
+use super::api::{CancelAction, CancelResponse, Delivery, RefundRequest, RefundView};
+use super::codes::{ResultCode, ResultInfo};
+use super::{CARD_LATENCY_MS, Call, Fault, ms};
 use crate::clock::Timestamp;
 use crate::money::Money;
 use serde::{Deserialize, Serialize};
@@ -235,6 +238,168 @@ pub struct CardAuth {
     pub refunded: Money,
     pub refund_count: u32,
     pub voided: bool,
+}
+
+impl Network {
+    /// Card tap: the issuer approves or declines the test card at once.
+    pub fn card_authorize(&mut self, req: CardRequest, now: Timestamp) -> Delivery<CardResponse> {
+        self.tick(now);
+        let fault = self.take_fault(Call::Card);
+        let latency_key = ["card", req.request_id.as_str(), &ms(now)];
+        let last4: String = req
+            .pan
+            .chars()
+            .rev()
+            .take(4)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        if let Some(existing) = self.cards.get(&req.request_id) {
+            let mut resp = existing.response.clone();
+            if existing.pan_fingerprint != last4 || existing.response.amount != req.amount {
+                resp.result = ResultInfo::of(ResultCode::RepeatReqInconsistent);
+                resp.approved = false;
+            }
+            return Delivery::at(self.after(now, &latency_key, CARD_LATENCY_MS), resp);
+        }
+        let mut resp = CardResponse {
+            request_id: req.request_id.clone(),
+            result: ResultInfo::call_ok("Approved."),
+            approved: false,
+            decline: None,
+            response_code: "00".to_string(),
+            brand: None,
+            masked_pan: mask_pan(&req.pan),
+            aid: None,
+            auth_code: None,
+            amount: req.amount,
+            authorized_at: now,
+        };
+        if fault == Some(Fault::Throttle(Call::Card)) {
+            resp.result = ResultInfo::of(ResultCode::RequestTrafficExceedLimit);
+            resp.response_code = "91".to_string();
+            return Delivery::at(self.after(now, &latency_key, CARD_LATENCY_MS), resp);
+        }
+        let card = find_test_card(&req.pan).filter(|_| luhn_valid(&req.pan));
+        let decline = match card {
+            None => Some(CardDecline::InvalidCard),
+            Some(c) => c.outcome,
+        };
+        if req.request_id.is_empty() || req.amount.is_zero() || req.amount.is_negative() {
+            resp.result = ResultInfo::of(ResultCode::ParamIllegal);
+            resp.response_code = "30".to_string();
+            return Delivery::at(self.after(now, &latency_key, CARD_LATENCY_MS), resp);
+        }
+        resp.brand = card.map(|c| c.brand);
+        resp.aid = card.map(|c| c.brand.aid().to_string());
+        match decline {
+            Some(d) => {
+                resp.decline = Some(d);
+                resp.response_code = d.response_code().to_string();
+                resp.result = ResultInfo::with_message(
+                    ResultCode::ProcessFail,
+                    format!("{}: {}", d.wire(), d.cashier_advice()),
+                );
+            }
+            None => {
+                resp.approved = true;
+                let n = self.roll(&["auth-code", &req.request_id], [0, 999_999]);
+                resp.auth_code = Some(format!("{n:06}"));
+            }
+        }
+        let auth = CardAuth {
+            pan_fingerprint: last4,
+            response: resp.clone(),
+            refunded: Money::zero(req.amount.currency()),
+            refund_count: 0,
+            voided: false,
+        };
+        self.cards.insert(req.request_id.clone(), auth);
+        self.dirty_cards.insert(req.request_id.clone());
+        if self.flush().is_err() || fault == Some(Fault::SystemError(Call::Card)) {
+            resp.result = ResultInfo::of(ResultCode::UnknownException);
+        }
+        let deliver_at = (fault != Some(Fault::DropReply(Call::Card)))
+            .then(|| self.after(now, &latency_key, CARD_LATENCY_MS));
+        Delivery {
+            deliver_at,
+            body: resp,
+        }
+    }
+
+    pub(crate) fn void_card(&mut self, id: &str, now: Timestamp, body: &mut CancelResponse) {
+        let Some(auth) = self.cards.get_mut(id) else {
+            return;
+        };
+        if !auth.response.approved {
+            body.action = Some(CancelAction::Close);
+        } else if !auth.refunded.is_zero() {
+            body.result = ResultInfo::with_message(
+                ResultCode::ProcessFail,
+                "Already refunded: use refund for the rest.",
+            );
+        } else {
+            auth.voided = true;
+            body.action = Some(CancelAction::Refund);
+            body.result =
+                ResultInfo::call_ok(format!("Card authorization voided at {}.", now.millis()));
+        }
+        self.dirty_cards.insert(id.to_string());
+    }
+
+    pub(crate) fn refund_card(
+        &mut self,
+        req: &RefundRequest,
+        now: Timestamp,
+        out: &mut Option<RefundView>,
+    ) -> ResultInfo {
+        let Some(auth) = self.cards.get(&req.payment_request_id).cloned() else {
+            return ResultInfo::of(ResultCode::OrderNotExist);
+        };
+        if !auth.response.approved || auth.voided {
+            return ResultInfo::with_message(
+                ResultCode::OrderIsClosed,
+                "Only an approved card payment can be refunded.",
+            );
+        }
+        if req.amount.currency() != auth.response.amount.currency() {
+            return ResultInfo::with_message(
+                ResultCode::ParamIllegal,
+                "Refund in the payment's currency.",
+            );
+        }
+        let Ok(refundable) = auth.response.amount.checked_sub(auth.refunded) else {
+            return ResultInfo::of(ResultCode::ProcessFail);
+        };
+        if req.amount.amount() > refundable.amount() {
+            return ResultInfo::with_message(
+                ResultCode::RefundAmountExceed,
+                format!("Refund exceeds the refundable {}.", refundable.with_code()),
+            );
+        }
+        let Ok(total) = auth.refunded.checked_add(req.amount) else {
+            return ResultInfo::of(ResultCode::ProcessFail);
+        };
+        if let Some(a) = self.cards.get_mut(&req.payment_request_id) {
+            a.refunded = total;
+            a.refund_count += 1;
+        }
+        self.dirty_cards.insert(req.payment_request_id.clone());
+        let view = RefundView {
+            refund_request_id: req.refund_request_id.clone(),
+            refund_id: self.payment_id_for(&req.refund_request_id, now),
+            payment_request_id: req.payment_request_id.clone(),
+            amount: req.amount,
+            wallet_amount: req.amount,
+            rate: crate::money::Decimal::ONE,
+            refunded_total: total,
+            refunded_at: now,
+        };
+        self.record_refund(req, view.clone());
+        *out = Some(view);
+        ResultInfo::call_ok("Card refund accepted.")
+    }
 }
 
 #[cfg(test)]

@@ -19,7 +19,10 @@ pub mod ledger;
 pub mod phone;
 pub mod state;
 
-mod acquirer;
+mod cancel;
+mod inquiry;
+mod pay;
+mod refund;
 mod wallet;
 
 pub use api::*;
@@ -130,6 +133,11 @@ impl std::fmt::Debug for Network {
             .field("open", &self.open_orders.len())
             .finish_non_exhaustive()
     }
+}
+
+/// A time as the text key of a deterministic draw.
+fn ms(t: Timestamp) -> String {
+    t.millis().to_string()
 }
 
 /// FNV-1a: a stable hash (std's hasher may change between Rust releases).
