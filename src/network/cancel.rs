@@ -22,7 +22,9 @@ impl Network {
             retry_at: None,
             payment: None,
         };
-        if fault == Some(Fault::Throttle(Call::Cancel)) {
+        // Unreadable history must not become a tombstone over a paid order: retry instead.
+        let unreadable = self.recall_or_note(&id);
+        if unreadable || fault == Some(Fault::Throttle(Call::Cancel)) {
             body.result = ResultInfo::with_message(
                 ResultCode::UnknownException,
                 "Cancel not done yet: retry.",

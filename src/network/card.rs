@@ -2,7 +2,9 @@
 //! of card simulators. The receipt needs brand, masked PAN, AID and auth code (EMV Book 4 §11.4).
 
 use super::Network;
-use super::api::{CancelAction, CancelResponse, Delivery, RefundRequest, RefundView};
+use super::api::{
+    CancelAction, CancelResponse, Delivery, LedgerPayment, PaymentStage, RefundRequest, RefundView,
+};
 use super::codes::{ResultCode, ResultInfo};
 use super::{CARD_LATENCY_MS, Call, Fault, ms};
 use crate::clock::Timestamp;
@@ -240,6 +242,37 @@ pub struct CardAuth {
     pub voided: bool,
 }
 
+/// The network's side of one card authorization, for reconciliation.
+pub fn card_ledger_payment(c: &CardAuth) -> LedgerPayment {
+    let r = &c.response;
+    let held = r.approved && !c.voided;
+    let net = if held {
+        r.amount.checked_sub(c.refunded).unwrap_or(r.amount)
+    } else {
+        Money::zero(r.amount.currency())
+    };
+    LedgerPayment {
+        payment_request_id: r.request_id.clone(),
+        payment_id: r.auth_code.clone().unwrap_or_default(),
+        stage: match (r.approved, c.voided) {
+            (false, _) => PaymentStage::Failed,
+            (true, true) => PaymentStage::Reversed,
+            (true, false) if c.refunded.is_zero() => PaymentStage::Paid,
+            (true, false) if c.refunded == r.amount => PaymentStage::Refunded,
+            _ => PaymentStage::PartiallyRefunded,
+        },
+        failure: (!r.approved).then_some(ResultCode::ProcessFail),
+        wallet: None,
+        amount: r.amount,
+        merchant_net: net,
+        charged: r.approved.then_some(r.amount),
+        returned: Some(if c.voided { r.amount } else { c.refunded }),
+        refunded: c.refunded,
+        paid_at: r.approved.then_some(r.authorized_at),
+        card: true,
+    }
+}
+
 impl Network {
     /// Card tap: the issuer approves or declines the test card at once.
     pub fn card_authorize(&mut self, req: CardRequest, now: Timestamp) -> Delivery<CardResponse> {
@@ -255,6 +288,7 @@ impl Network {
             .into_iter()
             .rev()
             .collect();
+        let unreadable = self.recall_or_note(&req.request_id);
         if let Some(existing) = self.cards.get(&req.request_id) {
             let mut resp = existing.response.clone();
             if existing.pan_fingerprint != last4 || existing.response.amount != req.amount {
@@ -276,6 +310,12 @@ impl Network {
             amount: req.amount,
             authorized_at: now,
         };
+        if unreadable {
+            // A repeat of an approved id cannot be told apart: no second authorization.
+            resp.result = ResultInfo::of(ResultCode::UnknownException);
+            resp.response_code = "96".to_string();
+            return Delivery::at(self.after(now, &latency_key, CARD_LATENCY_MS), resp);
+        }
         if fault == Some(Fault::Throttle(Call::Card)) {
             resp.result = ResultInfo::of(ResultCode::RequestTrafficExceedLimit);
             resp.response_code = "91".to_string();

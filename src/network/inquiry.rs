@@ -12,6 +12,7 @@ impl Network {
         let _ = self.flush();
         let id = payment_request_id.to_string();
         let fault = self.take_fault(Call::Query);
+        let unreadable = self.recall_or_note(&id);
         let order = self.orders.get(&id);
         let mut body = match (order, self.tombstones.contains_key(&id)) {
             (Some(o), _) => QueryResponse {
@@ -54,6 +55,12 @@ impl Network {
             }
             Some(Fault::DropReply(_)) => deliver_at = None,
             None => {}
+        }
+        if unreadable {
+            // History could not be read: "unknown" rather than a wrong "no such payment".
+            body.result = ResultInfo::of(ResultCode::UnknownException);
+            body.payment_result = None;
+            body.payment = None;
         }
         Delivery { deliver_at, body }
     }

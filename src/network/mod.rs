@@ -31,7 +31,10 @@ pub use book::{
     PasswordHabit, PollProfile, Promotion, Shopper, ShopperId, WalletBook, WalletId, WalletMode,
     WalletProfile,
 };
-pub use card::{CardAuth, CardBrand, CardDecline, CardRequest, CardResponse, TEST_CARDS, TestCard};
+pub use card::{
+    CardAuth, CardBrand, CardDecline, CardRequest, CardResponse, TEST_CARDS, TestCard,
+    card_ledger_payment,
+};
 pub use codes::{ResultCode, ResultInfo, ResultStatus};
 pub use ledger::{LedgerError, LedgerStore};
 pub use phone::{CODE_LIFETIME_MS, PhoneError, PhoneScreen};
@@ -102,14 +105,17 @@ pub struct Network {
     fx: FxTable,
     seed: u64,
     ledger: LedgerStore,
+    /// Open orders, plus finished ones recalled or touched by the call in progress: `trim`
+    /// drops those once they are safely on disk. The same holds for codes, cards, refunds and
+    /// tombstones below; history is read back from the ledger on demand (`recall`).
     orders: BTreeMap<String, Order>,
     /// Orders whose stage is still open, so clock ticks touch only these.
     open_orders: BTreeSet<String>,
     /// Bill number -> payment request id, for order-code scans.
     bills: HashMap<String, String>,
+    /// Keyed by `code_digest`.
     codes: HashMap<String, IssuedCode>,
     wallets: BTreeMap<ShopperId, ShopperWallet>,
-    moves: Vec<BalanceMove>,
     refunds: BTreeMap<String, RefundRecord>,
     cards: BTreeMap<String, CardAuth>,
     /// Cancels that arrived before (or instead of) a pay: that id can never be paid.
@@ -150,7 +156,8 @@ fn fnv1a(mut h: u64, bytes: &[u8]) -> u64 {
 }
 
 impl Network {
-    /// Opens the network on its ledger, restoring every order, code, balance and refund.
+    /// Opens the network on its ledger, restoring the open work (open orders, unused codes,
+    /// balances); finished history stays in the ledger and is read when a call names it.
     /// Shoppers new to the ledger get their opening balance from the book.
     pub fn open(
         ledger: LedgerStore,
@@ -158,7 +165,7 @@ impl Network {
         fx: FxTable,
         seed: u64,
     ) -> Result<Network, NetworkError> {
-        let snap = ledger.load()?;
+        let work = ledger.open_work()?;
         let mut net = Network {
             book,
             fx,
@@ -169,14 +176,13 @@ impl Network {
             bills: HashMap::new(),
             codes: HashMap::new(),
             wallets: BTreeMap::new(),
-            moves: snap.moves,
             refunds: BTreeMap::new(),
             cards: BTreeMap::new(),
-            tombstones: snap.tombstones.into_iter().collect(),
+            tombstones: BTreeMap::new(),
             faults: VecDeque::new(),
             outbox: Vec::new(),
             last_screens: HashMap::new(),
-            code_counter: snap.codes.len() as u64,
+            code_counter: work.codes_issued,
             dirty_orders: BTreeSet::new(),
             dirty_codes: BTreeSet::new(),
             dirty_shoppers: BTreeSet::new(),
@@ -184,25 +190,17 @@ impl Network {
             pending: LedgerBatch::default(),
             ledger_error: None,
         };
-        for o in snap.orders {
-            if o.stage.is_open() {
-                net.open_orders.insert(o.request_id.clone());
-            }
+        for o in work.open_orders {
+            net.open_orders.insert(o.request_id.clone());
             if let Some(bill) = o.bill_number() {
                 net.bills.insert(bill.to_string(), o.request_id.clone());
             }
             net.orders.insert(o.request_id.clone(), o);
         }
-        for c in snap.codes {
-            net.codes.insert(c.code.clone(), c);
+        for c in work.live_codes {
+            net.codes.insert(c.digest.clone(), c);
         }
-        for r in snap.refunds {
-            net.refunds.insert(r.view.refund_request_id.clone(), r);
-        }
-        for c in snap.cards {
-            net.cards.insert(c.response.request_id.clone(), c);
-        }
-        for w in snap.shoppers {
+        for w in work.shoppers {
             net.wallets.insert(w.id.clone(), w);
         }
         let shoppers: Vec<(ShopperId, Money)> = net
@@ -263,9 +261,28 @@ impl Network {
         self.wallets.get(shopper).is_some_and(|w| w.offline)
     }
 
-    /// Every balance change, in order: the audit trail behind each balance.
-    pub fn balance_moves(&self) -> &[BalanceMove] {
-        &self.moves
+    /// Every balance change, in order: the audit trail behind each balance. This is history,
+    /// read from the ledger (plus any moves a failed write still holds).
+    pub fn try_balance_moves(&self) -> Result<Vec<BalanceMove>, LedgerError> {
+        let mut moves = self.ledger.moves()?;
+        moves.extend(self.pending.moves.iter().cloned());
+        Ok(moves)
+    }
+
+    /// `try_balance_moves` for tests and audits that treat an unreadable ledger as fatal.
+    ///
+    /// # Panics
+    /// If the ledger cannot be read.
+    pub fn balance_moves(&self) -> Vec<BalanceMove> {
+        match self.try_balance_moves() {
+            Ok(m) => m,
+            Err(e) => panic!("balance moves: {e}"),
+        }
+    }
+
+    /// The ledger this network writes to (reconciliation reads history from it directly).
+    pub fn ledger(&self) -> &LedgerStore {
+        &self.ledger
     }
 
     /// How the counter should poll a wallet (known from the pay reply's `wallet.wallet_id`).
@@ -322,68 +339,157 @@ impl Network {
         }
     }
 
-    /// The network's side of every payment and card authorization, for reconciliation.
-    pub fn ledger_payments(&self) -> Vec<LedgerPayment> {
-        let mut out: Vec<LedgerPayment> = self
-            .orders
-            .values()
-            .map(|o| {
-                let paid = o.stage.was_paid();
-                let settlement = o.settlement_amount.unwrap_or(o.amount);
-                let merchant_net = if paid {
-                    settlement.checked_sub(o.refunded).unwrap_or(settlement)
-                } else {
-                    Money::zero(o.amount.currency())
-                };
-                LedgerPayment {
-                    payment_request_id: o.request_id.clone(),
-                    payment_id: o.payment_id.clone(),
-                    stage: o.stage,
-                    failure: o.failure,
-                    wallet: self.brand_of(o),
-                    amount: o.amount,
-                    merchant_net,
-                    charged: o.paid_at.and(o.wallet_amount),
-                    returned: o.returned_wallet,
-                    refunded: o.refunded,
-                    paid_at: o.paid_at,
-                    card: false,
-                }
-            })
-            .collect();
-        out.extend(self.cards.values().map(|c| {
-            let r = &c.response;
-            let held = r.approved && !c.voided;
-            let net = if held {
-                r.amount.checked_sub(c.refunded).unwrap_or(r.amount)
-            } else {
-                Money::zero(r.amount.currency())
-            };
-            LedgerPayment {
-                payment_request_id: r.request_id.clone(),
-                payment_id: r.auth_code.clone().unwrap_or_default(),
-                stage: match (r.approved, c.voided) {
-                    (false, _) => PaymentStage::Failed,
-                    (true, true) => PaymentStage::Reversed,
-                    (true, false) if c.refunded.is_zero() => PaymentStage::Paid,
-                    (true, false) if c.refunded == r.amount => PaymentStage::Refunded,
-                    _ => PaymentStage::PartiallyRefunded,
-                },
-                failure: (!r.approved).then_some(ResultCode::ProcessFail),
-                wallet: None,
-                amount: r.amount,
-                merchant_net: net,
-                charged: r.approved.then_some(r.amount),
-                returned: Some(if c.voided { r.amount } else { c.refunded }),
-                refunded: c.refunded,
-                paid_at: r.approved.then_some(r.authorized_at),
-                card: true,
+    /// The network's side of every payment and card authorization, for reconciliation: all
+    /// history, read from the ledger; records the call in progress holds win over their rows.
+    pub fn try_ledger_payments(&self) -> Result<Vec<LedgerPayment>, LedgerError> {
+        let mut out = Vec::new();
+        self.ledger.for_each_order(|o| {
+            if !self.orders.contains_key(&o.request_id) {
+                out.push(self.ledger_payment(&o));
             }
-        }));
-        out
+            Ok(())
+        })?;
+        out.extend(self.orders.values().map(|o| self.ledger_payment(o)));
+        self.ledger.for_each_card(|c| {
+            if !self.cards.contains_key(&c.response.request_id) {
+                out.push(card_ledger_payment(&c));
+            }
+            Ok(())
+        })?;
+        out.extend(self.cards.values().map(card_ledger_payment));
+        Ok(out)
+    }
+
+    /// `try_ledger_payments` for tests that treat an unreadable ledger as fatal.
+    ///
+    /// # Panics
+    /// If the ledger cannot be read.
+    pub fn ledger_payments(&self) -> Vec<LedgerPayment> {
+        match self.try_ledger_payments() {
+            Ok(p) => p,
+            Err(e) => panic!("ledger payments: {e}"),
+        }
+    }
+
+    /// The network's side of one wallet order, for reconciliation.
+    pub fn ledger_payment(&self, o: &Order) -> LedgerPayment {
+        let paid = o.stage.was_paid();
+        let settlement = o.settlement_amount.unwrap_or(o.amount);
+        let merchant_net = if paid {
+            settlement.checked_sub(o.refunded).unwrap_or(settlement)
+        } else {
+            Money::zero(o.amount.currency())
+        };
+        LedgerPayment {
+            payment_request_id: o.request_id.clone(),
+            payment_id: o.payment_id.clone(),
+            stage: o.stage,
+            failure: o.failure,
+            wallet: self.brand_of(o),
+            amount: o.amount,
+            merchant_net,
+            charged: o.paid_at.and(o.wallet_amount),
+            returned: o.returned_wallet,
+            refunded: o.refunded,
+            paid_at: o.paid_at,
+            card: false,
+        }
     }
 
     // ---------------------------------------------------------------- internals
+
+    /// Drops finished records the ledger already holds. Only when nothing waits to be written:
+    /// after a failed write the records stay until a later flush stores them.
+    fn trim(&mut self) {
+        if !self.pending.is_empty()
+            || !self.dirty_orders.is_empty()
+            || !self.dirty_codes.is_empty()
+            || !self.dirty_shoppers.is_empty()
+            || !self.dirty_cards.is_empty()
+        {
+            return;
+        }
+        let open = &self.open_orders;
+        self.orders.retain(|id, _| open.contains(id));
+        let orders = &self.orders;
+        self.bills.retain(|_, id| orders.contains_key(id));
+        self.codes
+            .retain(|_, c| c.used_by.is_none() && !c.withdrawn);
+        self.cards.clear();
+        self.refunds.clear();
+        self.tombstones.clear();
+    }
+
+    /// Brings back what the ledger knows about request id `id` (its order, card authorization
+    /// or tombstone) unless already in memory.
+    pub(crate) fn recall(&mut self, id: &str) -> Result<(), LedgerError> {
+        if !self.orders.contains_key(id)
+            && let Some(o) = self.ledger.order(id)?
+        {
+            self.orders.insert(id.to_string(), o);
+        }
+        if !self.cards.contains_key(id)
+            && let Some(c) = self.ledger.card(id)?
+        {
+            self.cards.insert(id.to_string(), c);
+        }
+        if !self.tombstones.contains_key(id)
+            && let Some(at) = self.ledger.tombstone(id)?
+        {
+            self.tombstones.insert(id.to_string(), at);
+        }
+        Ok(())
+    }
+
+    /// `recall`, noting a read failure in `ledger_error`; true when history was unreadable.
+    pub(crate) fn recall_or_note(&mut self, id: &str) -> bool {
+        match self.recall(id) {
+            Ok(()) => false,
+            Err(e) => {
+                self.ledger_error = Some(e.to_string());
+                true
+            }
+        }
+    }
+
+    /// The request id of the latest order shown under `bill_number`, recalled if needed.
+    pub(crate) fn recall_bill(&mut self, bill_number: &str) -> Result<Option<String>, LedgerError> {
+        if let Some(id) = self.bills.get(bill_number) {
+            return Ok(Some(id.clone()));
+        }
+        let Some(o) = self.ledger.order_by_bill(bill_number)? else {
+            return Ok(None);
+        };
+        let id = o.request_id.clone();
+        self.bills.insert(bill_number.to_string(), id.clone());
+        self.orders.entry(id.clone()).or_insert(o);
+        Ok(Some(id))
+    }
+
+    /// The code filed under `digest`, recalled if needed.
+    pub(crate) fn recall_code(&mut self, digest: &str) -> Result<(), LedgerError> {
+        if !self.codes.contains_key(digest)
+            && let Some(c) = self.ledger.code(digest)?
+        {
+            self.codes.insert(digest.to_string(), c);
+        }
+        Ok(())
+    }
+
+    /// A refund done under `refund_request_id`, recalled if needed.
+    pub(crate) fn recall_refund(&mut self, refund_request_id: &str) -> Result<(), LedgerError> {
+        if !self.refunds.contains_key(refund_request_id)
+            && let Some(r) = self.ledger.refund(refund_request_id)?
+        {
+            self.refunds.insert(refund_request_id.to_string(), r);
+        }
+        Ok(())
+    }
+
+    /// Whether a code with these digits was ever issued (codes are never reissued).
+    pub(crate) fn code_known(&self, digest: &str) -> Result<bool, LedgerError> {
+        Ok(self.codes.contains_key(digest) || self.ledger.code(digest)?.is_some())
+    }
 
     /// A deterministic draw in `[lo, hi]` keyed by the seed and `parts`.
     pub(crate) fn roll(&self, parts: &[&str], range: [u64; 2]) -> u64 {
@@ -438,7 +544,6 @@ impl Network {
             reference: reference.to_string(),
             at,
         };
-        self.moves.push(mv.clone());
         self.pending.moves.push(mv);
         self.dirty_shoppers.insert(shopper.clone());
     }

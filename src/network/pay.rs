@@ -3,7 +3,7 @@
 use super::api::{Delivery, PayMethod, PayRequest, PayResponse, PaymentStage};
 use super::book::WalletMode;
 use super::codes::{ResultCode, ResultInfo};
-use super::state::{CodeChannel, Order};
+use super::state::{CodeChannel, Order, OrderMethod, code_digest};
 use super::{Call, Fault, MAX_ORDER_CODE_MS, Network, ms};
 use crate::clock::Timestamp;
 use crate::money::Money;
@@ -29,7 +29,7 @@ impl Network {
             request_id: req.payment_request_id.clone(),
             payment_id: self.payment_id_for(&req.payment_request_id, now),
             amount: req.amount,
-            method: req.method.clone(),
+            method: OrderMethod::of(&req.method),
             mode,
             created_at: now,
             stage: PaymentStage::Failed,
@@ -78,6 +78,15 @@ impl Network {
                 DEFAULT_PAY_LATENCY_MS,
             );
         }
+        // A repeat of an old id must find its order: unreadable history is a U, never a new order.
+        if self.recall_or_note(&id) {
+            return respond(
+                self,
+                ResultInfo::of(ResultCode::UnknownException),
+                false,
+                DEFAULT_PAY_LATENCY_MS,
+            );
+        }
         if self.tombstones.contains_key(&id) {
             let why = "This request id was cancelled before it was paid: use a new one.";
             return respond(
@@ -89,7 +98,7 @@ impl Network {
         }
         if let Some(existing) = self.orders.get(&id) {
             let latency = self.pay_latency(existing);
-            if existing.amount != req.amount || existing.method != req.method {
+            if existing.amount != req.amount || existing.method != OrderMethod::of(&req.method) {
                 let why =
                     "Same paymentRequestId with a different amount or code: start a new attempt.";
                 return respond(
@@ -165,7 +174,15 @@ impl Network {
         let id = req.payment_request_id.clone();
         let mut order = self.new_order(req, WalletMode::PaymentCode, now);
         order.wallet = self.book.route(code).map(|w| w.id.clone());
-        let issued = self.codes.get(code).cloned();
+        let digest = code_digest(code);
+        if let Err(e) = self.recall_code(&digest) {
+            // Unreadable: the code cannot be checked, so the payment fails without a charge.
+            self.ledger_error = Some(e.to_string());
+            order.failure = Some(ResultCode::UnknownException);
+            self.insert_order(order);
+            return;
+        }
+        let issued = self.codes.get(&digest).cloned();
         let outcome = match &issued {
             None => Err(ResultCode::InvalidCode),
             Some(c) if c.used_by.is_some() || c.withdrawn => Err(ResultCode::InvalidCode),
@@ -173,11 +190,13 @@ impl Network {
             Some(c) => Ok(c.clone()),
         };
         // Single use: the first pay that presents a code consumes it, whatever happens next.
-        if let Some(c) = self.codes.get_mut(code)
+        if let Some(c) = self.codes.get_mut(&digest)
             && c.used_by.is_none()
         {
             c.used_by = Some(id.clone());
-            self.dirty_codes.insert(code.to_string());
+            // The digits leave memory once presented.
+            c.code = None;
+            self.dirty_codes.insert(digest.clone());
         }
         let issued = match outcome {
             Err(failure) => {

@@ -2,10 +2,12 @@
 //! counter's QR, enter or refuse the password, cancel, run low, go offline).
 
 use super::Network;
-use super::api::{AppliedPromotion, PayMethod, PaymentStage};
+use super::api::{AppliedPromotion, PaymentStage};
 use super::book::{ShopperId, WalletMode};
 use super::codes::ResultCode;
-use super::state::{CodeChannel, IssuedCode, MoveKind, ShopperMove};
+use super::state::{
+    CodeChannel, IssuedCode, MoveKind, OrderMethod, ShopperMove, code_digest, mask_code,
+};
 use crate::clock::Timestamp;
 use crate::money::{Decimal, Money};
 use serde::{Deserialize, Serialize};
@@ -126,12 +128,19 @@ impl Network {
                 salt += 1;
             }
             digits.truncate(length);
-            if !self.codes.contains_key(&digits) {
+            let known = self
+                .code_known(&code_digest(&digits))
+                .map_err(|e| PhoneError::Ledger(e.to_string()))?;
+            if !known {
                 break digits;
             }
         };
+        self.pending.codes_issued = Some(self.code_counter);
+        let digest = code_digest(&code);
         let issued = IssuedCode {
-            code: code.clone(),
+            digest: digest.clone(),
+            masked: mask_code(&code),
+            code: Some(code.clone()),
             shopper: shopper.clone(),
             issued_at: now,
             expires_at: Timestamp(now.millis() + CODE_LIFETIME_MS),
@@ -139,8 +148,8 @@ impl Network {
             used_by: None,
             withdrawn: false,
         };
-        self.codes.insert(code.clone(), issued);
-        self.dirty_codes.insert(code.clone());
+        self.codes.insert(digest.clone(), issued);
+        self.dirty_codes.insert(digest);
         self.last_screens.remove(shopper);
         self.flush_or(PhoneError::Ledger)?;
         Ok(code)
@@ -188,7 +197,10 @@ impl Network {
             code,
             message: message.to_string(),
         };
-        let Some(id) = self.bills.get(bill_number).cloned() else {
+        let recalled = self
+            .recall_bill(bill_number)
+            .map_err(|e| PhoneError::Ledger(e.to_string()))?;
+        let Some(id) = recalled else {
             return Ok(declined(
                 ResultCode::OrderNotExist,
                 "This QR code is not a known order.",
@@ -325,7 +337,7 @@ impl Network {
             let is_order_code = self
                 .orders
                 .get(&id)
-                .is_some_and(|o| matches!(o.method, PayMethod::OrderCode { .. }));
+                .is_some_and(|o| matches!(o.method, OrderMethod::OrderCode { .. }));
             if is_order_code {
                 if let Some(o) = self.orders.get_mut(&id) {
                     o.stage = PaymentStage::AwaitingScan;
@@ -347,7 +359,7 @@ impl Network {
                 .codes
                 .values()
                 .filter(|c| &c.shopper == shopper && c.used_by.is_none() && !c.withdrawn)
-                .map(|c| c.code.clone())
+                .map(|c| c.digest.clone())
                 .collect();
             for code in codes {
                 if let Some(c) = self.codes.get_mut(&code) {
@@ -474,12 +486,13 @@ impl Network {
             .filter(|c| {
                 &c.shopper == shopper && c.used_by.is_none() && !c.withdrawn && now < c.expires_at
             })
-            .max_by_key(|c| c.issued_at);
+            .filter_map(|c| Some((c, c.code.as_ref()?)))
+            .max_by_key(|(c, _)| c.issued_at);
         let last = self.last_screens.get(shopper);
         match (code, last) {
-            (Some(c), Some((at, screen))) if *at > c.issued_at => Ok(screen.clone()),
-            (Some(c), _) => Ok(PhoneScreen::ShowCode {
-                code: c.code.clone(),
+            (Some((c, _)), Some((at, screen))) if *at > c.issued_at => Ok(screen.clone()),
+            (Some((c, code)), _) => Ok(PhoneScreen::ShowCode {
+                code: code.clone(),
                 expires_at: c.expires_at,
                 tap: c.channel == CodeChannel::Tap,
             }),

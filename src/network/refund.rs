@@ -18,8 +18,18 @@ impl Network {
             result: ResultInfo::success(),
             refund: None,
         };
+        let unreadable = match self.recall_refund(&rid) {
+            Ok(()) => self.recall_or_note(&req.payment_request_id),
+            Err(e) => {
+                self.ledger_error = Some(e.to_string());
+                true
+            }
+        };
         if fault == Some(Fault::Throttle(Call::Refund)) {
             body.result = ResultInfo::of(ResultCode::RequestTrafficExceedLimit);
+        } else if unreadable {
+            // Without its history a refund could move money twice: answer U, move nothing.
+            body.result = ResultInfo::of(ResultCode::UnknownException);
         } else if let Some(done) = self.refunds.get(&rid) {
             if done.view.payment_request_id != req.payment_request_id
                 || done.request_amount != req.amount

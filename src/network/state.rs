@@ -22,7 +22,8 @@ pub struct Order {
     pub request_id: String,
     pub payment_id: String,
     pub amount: Money,
-    pub method: PayMethod,
+    /// How it was paid, with a payment code kept only as digest and mask.
+    pub method: OrderMethod,
     pub mode: WalletMode,
     pub created_at: Timestamp,
     pub stage: PaymentStage,
@@ -52,8 +53,8 @@ pub struct Order {
 impl Order {
     pub fn bill_number(&self) -> Option<&str> {
         match &self.method {
-            PayMethod::OrderCode { bill_number, .. } => Some(bill_number),
-            PayMethod::PaymentCode { .. } => None,
+            OrderMethod::OrderCode { bill_number, .. } => Some(bill_number),
+            OrderMethod::PaymentCode { .. } => None,
         }
     }
 
@@ -70,6 +71,55 @@ impl Order {
     }
 }
 
+/// The network's record of how an order is paid: a payment code is a bearer credential, so the
+/// ledger keeps its SHA-256 digest (to match a repeated pay) and a mask (to show), never the code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OrderMethod {
+    PaymentCode {
+        digest: String,
+        masked: String,
+    },
+    OrderCode {
+        bill_number: String,
+        expires_at: Timestamp,
+    },
+}
+
+impl OrderMethod {
+    pub fn of(method: &PayMethod) -> Self {
+        match method {
+            PayMethod::PaymentCode { code } => OrderMethod::PaymentCode {
+                digest: code_digest(code),
+                masked: mask_code(code),
+            },
+            PayMethod::OrderCode {
+                bill_number,
+                expires_at,
+            } => OrderMethod::OrderCode {
+                bill_number: bill_number.clone(),
+                expires_at: *expires_at,
+            },
+        }
+    }
+}
+
+/// SHA-256 of a payment code, hex: the key the ledger files a code under.
+pub fn code_digest(code: &str) -> String {
+    use sha2::{Digest, Sha256};
+    format!("{:x}", Sha256::digest(code.as_bytes()))
+}
+
+/// At most the first four and last four digits, e.g. `2810****5678`; shorter input is all masked.
+pub fn mask_code(code: &str) -> String {
+    let chars: Vec<char> = code.chars().collect();
+    if chars.len() < 12 {
+        return "*".repeat(chars.len());
+    }
+    let head: String = chars[..4].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(chars.len() - 8))
+}
+
 /// How a code reached the counter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CodeChannel {
@@ -80,7 +130,13 @@ pub enum CodeChannel {
 /// A single-use payment code the wallet issued to a shopper.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IssuedCode {
-    pub code: String,
+    /// `code_digest` of the digits: the ledger's key.
+    pub digest: String,
+    /// `mask_code` of the digits, for display.
+    pub masked: String,
+    /// The digits themselves, only in memory while the phone shows them (never stored).
+    #[serde(skip)]
+    pub code: Option<String>,
     pub shopper: ShopperId,
     pub issued_at: Timestamp,
     pub expires_at: Timestamp,

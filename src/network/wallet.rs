@@ -2,7 +2,7 @@
 //! shopper's reactions, the wallet's timers, and notifications.
 
 use super::api::{
-    AppliedPromotion, Delivery, Notification, PayMethod, PaymentStage, PaymentView, WalletBrand,
+    AppliedPromotion, Delivery, Notification, PaymentStage, PaymentView, WalletBrand,
 };
 use super::book::{
     ConfirmBehaviour, Dialect, FundedBy, PasswordHabit, Shopper, WalletMode, WalletProfile,
@@ -133,6 +133,8 @@ impl Network {
     /// Applies the wallet's clock: scheduled shopper moves and auto-closes due by `now`,
     /// earliest first.
     pub(crate) fn tick(&mut self, now: Timestamp) {
+        // Every call starts here: last call's finished records are on disk by now.
+        self.trim();
         loop {
             let due = self
                 .open_orders
@@ -331,10 +333,7 @@ impl Network {
             created_at: o.created_at,
             paid_at: o.paid_at,
             refunded: o.refunded,
-            bill_number: match &o.method {
-                PayMethod::OrderCode { bill_number, .. } => Some(bill_number.clone()),
-                PayMethod::PaymentCode { .. } => None,
-            },
+            bill_number: o.bill_number().map(str::to_string),
             closes_at: o.closes_at,
         }
     }
