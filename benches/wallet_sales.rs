@@ -92,8 +92,8 @@ fn main() {
         percentile(&commits, 99),
         commits.last().copied().unwrap_or_default()
     );
-    let report = qrtill::reconcile::reconcile(rt.journal(), &rt.network().ledger_payments())
-        .expect("reconcile");
+    let report =
+        qrtill::reconcile::reconcile(rt.journal(), rt.network().ledger()).expect("reconcile");
     println!(
         "reconcile: {}",
         report.report().lines().next().unwrap_or("")

@@ -19,7 +19,8 @@ fn main() -> ExitCode {
             qrtill::cli::receipt::run(&setup, args, cli.printer.as_deref())
         }
         Some(Command::Simulate(args)) => qrtill::cli::simulate::run(&cli, &setup, args),
-        Some(Command::Reconcile) => qrtill::cli::reconcile::run(&cli, &setup),
+        Some(Command::Reconcile { dry_run: false }) => qrtill::cli::reconcile::run(&cli, &setup),
+        Some(Command::Reconcile { dry_run: true }) => qrtill::cli::reconcile::run_dry(&setup),
         Some(Command::Catalog(CatalogCommand::Check { file })) => {
             let (stdout, stderr, code) =
                 qrtill::cli::catalog::check(file, &setup.config.tax, setup.config.currency());

@@ -2,10 +2,10 @@
 //! own books; after any crash and recovery they must agree: every payment the wallet took (and
 //! did not give back) is exactly one sale, and no sale claims a payment the wallet does not have.
 
-use crate::checkout::sale::SaleTender;
+use crate::checkout::sale::{CompletedSale, SaleTender};
 use crate::journal::{AttemptState, Journal, JournalError};
-use crate::network::{LedgerPayment, PaymentStage};
-use std::collections::BTreeMap;
+use crate::network::state::Order;
+use crate::network::{LedgerError, LedgerStore, PaymentStage};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Reconciliation {
@@ -40,73 +40,138 @@ impl Reconciliation {
     }
 }
 
-/// Compares the journal with the network's ledger.
+#[derive(Debug, thiserror::Error)]
+pub enum ReconcileError {
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+}
+
+/// Compares the journal with the network's ledger. Both sides are streamed in payment request
+/// id order and merged, so memory stays flat however long the history is.
 pub fn reconcile(
     journal: &Journal,
-    ledger: &[LedgerPayment],
-) -> Result<Reconciliation, JournalError> {
+    ledger: &LedgerStore,
+) -> Result<Reconciliation, ReconcileError> {
     let mut r = Reconciliation::default();
-    let mut sales_by_request: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-    for sale in journal.all_sales()? {
-        let id = match &sale.tender {
-            SaleTender::Wallet(w) => Some(w.payment_request_id.clone()),
+    let waiting = [
+        AttemptState::Pending.as_str(),
+        AttemptState::NeedsManual.as_str(),
+    ];
+    for (id, state) in journal.attempts_in_states(&waiting)? {
+        r.unresolved.push(format!("{id} is {state}"));
+    }
+    let mut sale_cursor = journal.wallet_sale_cursor()?;
+    let mut sales = sale_cursor.sales()?.peekable();
+    let mut order_cursor = ledger.order_cursor()?;
+    let mut orders = order_cursor.orders()?.peekable();
+    loop {
+        let next_sale = match sales.peek() {
+            Some(Ok(s)) => request_id(s).map(str::to_string),
+            Some(Err(_)) => match sales.next() {
+                Some(Err(e)) => return Err(e.into()),
+                _ => None,
+            },
+            None => None,
+        };
+        let next_order = match orders.peek() {
+            Some(Ok(o)) => Some(o.request_id.clone()),
+            Some(Err(_)) => match orders.next() {
+                Some(Err(e)) => return Err(e.into()),
+                _ => None,
+            },
+            None => None,
+        };
+        let id = match (next_sale, next_order) {
+            (None, None) => break,
+            (Some(a), Some(b)) => a.min(b),
+            (Some(a), None) => a,
+            (None, Some(b)) => b,
+        };
+        let mut group: Vec<CompletedSale> = Vec::new();
+        while let Some(Ok(s)) = sales.peek() {
+            if request_id(s) != Some(id.as_str()) {
+                break;
+            }
+            if let Some(Ok(s)) = sales.next() {
+                group.push(s);
+            }
+        }
+        let order = match orders.peek() {
+            Some(Ok(o)) if o.request_id == id => orders.next().transpose()?,
             _ => None,
         };
-        if let Some(id) = id {
-            sales_by_request.entry(id).or_default().push(sale.sale_no);
+        match order {
+            Some(o) => check_payment(journal, &o, &group, &mut r)?,
+            None => r.problems.push(format!(
+                "{id}: sale(s) {:?} name a payment the network never saw",
+                numbers(&group)
+            )),
         }
     }
-    let attempts: BTreeMap<String, AttemptState> = journal
-        .all_attempts()?
-        .into_iter()
-        .map(|a| (a.request_id, a.state))
-        .collect();
-    for (id, state) in &attempts {
-        if matches!(state, AttemptState::Pending | AttemptState::NeedsManual) {
-            r.unresolved.push(format!("{id} is {}", state.as_str()));
-        }
-    }
-    for p in ledger.iter().filter(|p| !p.card) {
-        let sales = sales_by_request
-            .get(&p.payment_request_id)
-            .map_or(0, Vec::len);
-        let wallet_holds = p.stage.was_paid() && p.stage != PaymentStage::Reversed;
-        let state = attempts.get(&p.payment_request_id);
-        match (wallet_holds, sales) {
-            (true, 1) => r.matched += 1,
-            (true, 0) if state == Some(&AttemptState::NeedsManual) => {}
-            (true, 0) if state == Some(&AttemptState::Pending) => {}
-            (true, 0) => r.problems.push(format!(
-                "{}: the wallet took the payment but the journal has no sale",
-                p.payment_request_id
-            )),
-            (_, n) if n > 1 => r.problems.push(format!(
-                "{}: {n} sales for one payment (charged once, sold twice)",
-                p.payment_request_id
-            )),
-            (false, 1) => r.problems.push(format!(
-                "{}: a sale exists but the wallet holds no payment ({:?})",
-                p.payment_request_id, p.stage
-            )),
-            _ => {}
-        }
-        if state.is_none() {
-            r.problems.push(format!(
-                "{}: the network has a payment the journal never recorded",
-                p.payment_request_id
-            ));
-        }
-    }
-    let known: std::collections::BTreeSet<&str> = ledger
-        .iter()
-        .map(|p| p.payment_request_id.as_str())
-        .collect();
-    for (id, sales) in &sales_by_request {
-        if !known.contains(id.as_str()) {
-            r.problems.push(format!(
-                "{id}: sale(s) {sales:?} name a payment the network never saw"
-            ));
-        }
+    for (id, charges) in ledger.repeated_charges()? {
+        r.problems.push(format!(
+            "{id}: the shopper was charged {charges} times for one payment (double charge)"
+        ));
     }
     Ok(r)
+}
+
+fn request_id(sale: &CompletedSale) -> Option<&str> {
+    match &sale.tender {
+        SaleTender::Wallet(w) => Some(w.payment_request_id.as_str()),
+        _ => None,
+    }
+}
+
+/// "lane/number" of each sale, as the receipt prints them.
+fn numbers(sales: &[CompletedSale]) -> Vec<String> {
+    sales
+        .iter()
+        .map(|s| format!("{}/{}", s.lane_id, s.sale_no))
+        .collect()
+}
+
+/// One wallet order against the sales that name it.
+fn check_payment(
+    journal: &Journal,
+    o: &Order,
+    sales: &[CompletedSale],
+    r: &mut Reconciliation,
+) -> Result<(), ReconcileError> {
+    let id = &o.request_id;
+    let wallet_holds = o.stage.was_paid() && o.stage != PaymentStage::Reversed;
+    let state = journal.attempt_state_name(id)?;
+    let is = |s: AttemptState| state.as_deref() == Some(s.as_str());
+    match (wallet_holds, sales) {
+        (true, [sale]) if sale.total != o.amount => r.problems.push(format!(
+            "{id}: amounts differ: sale {} says {}, the wallet took {}",
+            numbers(sales).join(", "),
+            sale.total.with_code(),
+            o.amount.with_code()
+        )),
+        (true, [_]) => r.matched += 1,
+        (true, []) if is(AttemptState::NeedsManual) || is(AttemptState::Pending) => {}
+        (true, []) => r.problems.push(format!(
+            "{id}: the wallet took the payment but the journal has no sale"
+        )),
+        (_, many) if many.len() > 1 => r.problems.push(format!(
+            "{id}: {} sales {:?} for one payment (charged once, sold twice)",
+            many.len(),
+            numbers(many)
+        )),
+        (false, [_]) => r.problems.push(format!(
+            "{id}: sale {} exists but the wallet holds no payment ({:?})",
+            numbers(sales).join(", "),
+            o.stage
+        )),
+        _ => {}
+    }
+    if state.is_none() {
+        r.problems.push(format!(
+            "{id}: the network has a payment the journal never recorded"
+        ));
+    }
+    Ok(())
 }

@@ -350,3 +350,196 @@ fn network_ten_thousand_sales_throughput() {
         assert_ledger_reconciles(&net);
     }
 }
+
+/// Every byte the ledger left on disk (the file and any WAL beside it).
+fn ledger_bytes(path: &Path) -> Vec<u8> {
+    let mut bytes = std::fs::read(path).expect("ledger file");
+    let wal = path.with_extension("sqlite-wal");
+    if wal.exists() {
+        bytes.extend(std::fs::read(wal).expect("wal"));
+    }
+    bytes
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+#[test]
+fn finished_history_stays_on_disk_and_old_ids_are_answered_from_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("network.sqlite");
+    let mut net = reopen(&path);
+    let a = pay_with_code(&mut net, "li-na", "A", usd(5000), T0).body;
+    assert_eq!(a.result.code, ResultCode::Success);
+    let b = pay_with_code(&mut net, "li-na", "B", usd(700), secs(1)).body;
+    assert_eq!(b.result.code, ResultCode::Success);
+    let refund = net
+        .refund(refund_request("A-r", "A", usd(1000)), secs(2))
+        .body;
+    assert!(refund.result.is_success(), "{:?}", refund.result);
+    let closed = net.cancel("X", secs(3)).body;
+    assert_eq!(closed.action, Some(CancelAction::Close));
+    let card = CardRequest {
+        request_id: "K".into(),
+        pan: TEST_CARDS[0].pan.into(),
+        amount: usd(1250),
+    };
+    let auth = net.card_authorize(card.clone(), secs(4)).body;
+    assert!(auth.approved, "{:?}", auth.result);
+    // An order code nobody scans: open until it expires at 600 s.
+    let waiting = net.pay(order_request("D", "BILL-D", usd(700), secs(600)), secs(5));
+    assert_eq!(pay_result_code(&waiting), ResultCode::PaymentInProcess);
+    let moves = net.balance_moves().len();
+    drop(net);
+
+    let mut net = reopen(&path);
+    assert!(
+        format!("{net:?}").contains("orders: 1, open: 1"),
+        "only the open order is in memory after opening: {net:?}"
+    );
+    // A repeated pay of a finished id gets the same payment, from the ledger.
+    let again = net
+        .pay(
+            PayRequest {
+                payment_request_id: "A".into(),
+                amount: usd(5000),
+                // The code is not needed to match: a different code is an inconsistent repeat.
+                method: PayMethod::PaymentCode { code: "999".into() },
+            },
+            secs(10),
+        )
+        .body;
+    assert_eq!(again.result.code, ResultCode::RepeatReqInconsistent);
+    let q = net.query("A", secs(10)).body;
+    assert_eq!(
+        q.payment_result.map(|r| r.code),
+        Some(ResultCode::Success),
+        "query of an old id"
+    );
+    assert_eq!(
+        q.payment.map(|p| p.payment_id),
+        a.payment.as_ref().map(|p| p.payment_id.clone())
+    );
+    // The tombstone still refuses a late pay of the cancelled id.
+    let late = net
+        .pay(order_request("X", "BILL-X", usd(100), secs(600)), secs(11))
+        .body;
+    assert_eq!(late.result.code, ResultCode::OrderIsClosed);
+    // A repeated refund moves nothing; a repeated card tap gets the same authorization.
+    let dup = net
+        .refund(refund_request("A-r", "A", usd(1000)), secs(12))
+        .body;
+    assert!(dup.result.is_success());
+    assert_eq!(
+        dup.refund.map(|r| r.refund_id),
+        refund.refund.map(|r| r.refund_id)
+    );
+    let auth_again = net.card_authorize(card, secs(13)).body;
+    assert_eq!(auth_again.auth_code, auth.auth_code);
+    assert_eq!(net.balance_moves().len(), moves, "no money moved again");
+    // Cancel after success reverses the old payment (read from disk).
+    let reversed = net.cancel("B", secs(14)).body;
+    assert_eq!(reversed.action, Some(CancelAction::Refund));
+    assert_eq!(net.balance_moves().len(), moves + 1, "one reversal");
+    // The next call trims what those calls read back.
+    net.advance(secs(15));
+    assert!(
+        format!("{net:?}").contains("orders: 1, open: 1"),
+        "finished orders leave memory again: {net:?}"
+    );
+    assert_ledger_reconciles(&net);
+}
+
+#[test]
+fn the_ledger_never_stores_a_payment_code() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("network.sqlite");
+    let mut net = reopen(&path);
+    let mut codes = Vec::new();
+    for (i, who) in ["li-na", "wang-fang", "kim-minjun"].iter().enumerate() {
+        let code = net
+            .issue_payment_code(&shopper(who), secs(i as i64))
+            .expect("code");
+        net.pay(
+            code_request(&format!("P{i}"), &code, usd(500)),
+            secs(i as i64),
+        );
+        codes.push(code);
+    }
+    // One code never presented stays live, still not stored.
+    codes.push(
+        net.issue_payment_code(&shopper("li-na"), secs(9))
+            .expect("code"),
+    );
+    let bytes = ledger_bytes(&path);
+    drop(net);
+    let after = ledger_bytes(&path);
+    for code in &codes {
+        assert!(!contains(&bytes, code), "code {code} is in the ledger");
+        assert!(!contains(&after, code), "code {code} is in the ledger");
+        let masked = format!("{}****", &code[..4]);
+        assert!(
+            contains(&after, &masked),
+            "the masked form {masked}… is kept for display"
+        );
+    }
+}
+
+#[test]
+fn a_v1_ledger_is_migrated_and_keeps_no_code() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("network.sqlite");
+    let mut net = reopen(&path);
+    let code = net.issue_payment_code(&shopper("li-na"), T0).expect("code");
+    let paid = net.pay(code_request("A", &code, usd(500)), T0).body;
+    assert_eq!(paid.result.code, ResultCode::Success);
+    drop(net);
+    // Rewrite the file the way schema v1 kept it: codes in clear, no bill column or indexes.
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    conn.execute_batch(
+        "DROP INDEX payments_stage; DROP INDEX payments_bill; DROP INDEX codes_live;
+         ALTER TABLE payments DROP COLUMN bill_number;
+         DELETE FROM meta WHERE key = 'codes_issued';
+         UPDATE meta SET value = '1' WHERE key = 'schema_version';",
+    )
+    .expect("back to v1");
+    conn.execute(
+        "UPDATE payments SET state_json = json_set(state_json, '$.method',
+           json_object('PaymentCode', json_object('code', ?1)))",
+        [&code],
+    )
+    .expect("v1 order");
+    conn.execute(
+        "UPDATE codes SET code = ?1,
+           state_json = json_set(json_remove(state_json, '$.digest', '$.masked'), '$.code', ?1)",
+        [&code],
+    )
+    .expect("v1 code");
+    drop(conn);
+    assert!(
+        contains(&ledger_bytes(&path), &code),
+        "the v1 file holds the code"
+    );
+
+    let mut net = reopen(&path);
+    let again = net.pay(code_request("A", &code, usd(500)), secs(1)).body;
+    assert_eq!(again.result.code, ResultCode::Success, "the repeat matches");
+    assert_eq!(
+        again.payment.map(|p| p.payment_id),
+        paid.payment.map(|p| p.payment_id)
+    );
+    let reuse = net.pay(code_request("B", &code, usd(500)), secs(2)).body;
+    assert_eq!(
+        reuse.result.code,
+        ResultCode::InvalidCode,
+        "still single use"
+    );
+    drop(net);
+    assert!(
+        !contains(&ledger_bytes(&path), &code),
+        "the migrated file holds no code"
+    );
+}

@@ -43,7 +43,11 @@ pub enum Command {
     Simulate(SimulateArgs),
     /// Resolve open payment attempts, then compare the journal with the network's ledger
     /// (exit 1 when they disagree).
-    Reconcile,
+    Reconcile {
+        /// Only compare: open both files read-only and recover nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Decode, verify, encode and draw EMV QR payloads.
     #[command(subcommand)]
     Qr(QrCommand),

@@ -1,9 +1,12 @@
 //! `qrtill reconcile`: resolves attempts a stopped counter left open (query, then cancel), then
 //! compares the merchant journal with the network's ledger. Exit 0 when the books agree.
+//! `--dry-run` only compares: both files are opened read-only and nothing is recovered.
 
 use super::args::Cli;
 use super::{Outcome, Setup};
 use crate::journal::Journal;
+use crate::network::LedgerStore;
+use crate::reconcile::Reconciliation;
 use crate::runtime::ScreenPrinter;
 use std::sync::Arc;
 
@@ -35,7 +38,46 @@ pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
     for r in rt.recover() {
         out.push_str(&format!("recovered: {r:?}\n"));
     }
-    match crate::reconcile::reconcile(rt.journal(), &rt.network().ledger_payments()) {
+    let result = crate::reconcile::reconcile(rt.journal(), rt.network().ledger());
+    finish(out, result)
+}
+
+/// Compares the books without changing either: no recovery, read-only files.
+pub fn run_dry(setup: &Setup) -> Outcome {
+    let journal_path = setup.journal_path();
+    let ledger_path = setup.data_dir.join("network.sqlite");
+    for path in [&journal_path, &ledger_path] {
+        if !path.is_file() {
+            return Outcome::fail(
+                2,
+                format!(
+                    "qrtill: {} does not exist: --dry-run reads an existing data directory (use --data DIR)",
+                    path.display()
+                ),
+            );
+        }
+    }
+    let journal = match Journal::open_read_only(&journal_path) {
+        Ok(j) => j,
+        Err(e) => return Outcome::fail(2, format!("qrtill: {e}")),
+    };
+    let ledger = match LedgerStore::open_read_only(&ledger_path) {
+        Ok(l) => l,
+        Err(e) => {
+            return Outcome::fail(2, format!("qrtill: {}: {e}", ledger_path.display()));
+        }
+    };
+    finish(
+        String::new(),
+        crate::reconcile::reconcile(&journal, &ledger),
+    )
+}
+
+fn finish(
+    mut out: String,
+    result: Result<Reconciliation, crate::reconcile::ReconcileError>,
+) -> Outcome {
+    match result {
         Ok(r) => {
             out.push_str(&r.report());
             Outcome {

@@ -2,9 +2,35 @@
 
 use super::{Journal, JournalError, MigrationOrSql};
 use crate::checkout::sale::CompletedSale;
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use std::path::Path;
 
 impl Journal {
+    /// Opens an existing journal for reading only (`reconcile --dry-run`): nothing is created,
+    /// migrated or written, so it works beside a running counter.
+    pub fn open_read_only(path: &Path) -> Result<Self, JournalError> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|source| JournalError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let journal = Self {
+            conn,
+            path: path.to_path_buf(),
+        };
+        let found: i64 = journal
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(|e| journal.wrap(e.into()))?;
+        if found > super::migrations::LATEST {
+            return Err(journal.wrap(MigrationOrSql::TooNew(found)));
+        }
+        Ok(journal)
+    }
+
     /// Commits `sale`, assigning the next sale number for its lane, and returns the stored sale.
     ///
     /// If `attempt` names a payment attempt, that attempt is marked `paid` and linked to the sale
@@ -121,8 +147,80 @@ impl Journal {
         Ok(rows.into_iter().map(|n| n as u64).collect())
     }
 
+    /// Every wallet sale ordered by its payment request id, read one row at a time: the
+    /// journal side of reconciliation (see `WalletSaleCursor`).
+    pub fn wallet_sale_cursor(&self) -> Result<WalletSaleCursor<'_>, JournalError> {
+        let stmt = self
+            .conn
+            .prepare(
+                "SELECT body FROM sales WHERE tender = 'wallet'
+                 ORDER BY json_extract(body, '$.tender.payment_request_id'), id",
+            )
+            .map_err(|e| self.wrap(e.into()))?;
+        Ok(WalletSaleCursor {
+            journal: self,
+            stmt,
+        })
+    }
+
+    /// The stored state name of the attempt `request_id` (see `AttemptState::as_str`), read
+    /// through the primary key.
+    pub fn attempt_state_name(&self, request_id: &str) -> Result<Option<String>, JournalError> {
+        self.conn
+            .prepare_cached("SELECT state FROM attempts WHERE request_id = ?1")
+            .and_then(|mut s| s.query_row(params![request_id], |r| r.get(0)).optional())
+            .map_err(|e| self.wrap(e.into()))
+    }
+
+    /// Attempts in one of `states` (state names), as (request id, state), through the state
+    /// index: the few still open, not the history.
+    pub fn attempts_in_states(
+        &self,
+        states: &[&str],
+    ) -> Result<Vec<(String, String)>, JournalError> {
+        let mut out = Vec::new();
+        for state in states {
+            let mut stmt = self
+                .conn
+                .prepare_cached(
+                    "SELECT request_id, state FROM attempts WHERE state = ?1
+                     ORDER BY created_at, rowid",
+                )
+                .map_err(|e| self.wrap(e.into()))?;
+            let rows = stmt
+                .query_map(params![state], |r| Ok((r.get(0)?, r.get(1)?)))
+                .and_then(|rows| rows.collect::<Result<Vec<(String, String)>, _>>())
+                .map_err(|e| self.wrap(e.into()))?;
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
     fn decode(&self, body: &str) -> Result<CompletedSale, JournalError> {
         serde_json::from_str(body).map_err(|e| self.corrupt(e))
+    }
+}
+
+/// A prepared walk over the wallet sales; `sales()` runs it.
+pub struct WalletSaleCursor<'a> {
+    journal: &'a Journal,
+    stmt: rusqlite::Statement<'a>,
+}
+
+impl WalletSaleCursor<'_> {
+    /// The wallet sales in payment request id order, decoded as they are read.
+    pub fn sales(
+        &mut self,
+    ) -> Result<impl Iterator<Item = Result<CompletedSale, JournalError>> + '_, JournalError> {
+        let journal = self.journal;
+        let rows = self
+            .stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(|e| journal.wrap(e.into()))?;
+        Ok(rows.map(move |body| {
+            body.map_err(|e| journal.wrap(e.into()))
+                .and_then(|b| journal.decode(&b))
+        }))
     }
 }
 

@@ -186,7 +186,42 @@ fn migrate_v1(tx: &Transaction) -> Result<(), LedgerError> {
     set_meta(tx, "codes_issued", &issued.to_string())
 }
 
+/// A prepared walk over the orders (reconciliation merges it with the journal's sales).
+pub struct OrderCursor<'a> {
+    stmt: rusqlite::Statement<'a>,
+}
+
+impl OrderCursor<'_> {
+    /// The orders in payment request id order, decoded as they are read.
+    pub fn orders(
+        &mut self,
+    ) -> Result<impl Iterator<Item = Result<Order, LedgerError>> + '_, LedgerError> {
+        let rows = self.stmt.query_map([], |r| r.get::<_, String>(0))?;
+        Ok(rows.map(|json| from_json::<Order>(&json?)))
+    }
+}
+
 impl LedgerStore {
+    /// Opens an existing ledger for reading only: nothing is created, migrated or written.
+    pub fn open_read_only(path: &Path) -> Result<Self, LedgerError> {
+        let conn = Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        let found: Option<String> = conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'schema_version'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let found = found.and_then(|v| v.parse::<i64>().ok()).unwrap_or(-1);
+        if found != SCHEMA_VERSION {
+            return Err(LedgerError::SchemaVersion { found });
+        }
+        Ok(Self { conn })
+    }
+
     /// Opens (or creates) the ledger file with WAL and `synchronous=FULL`.
     pub fn open(path: &Path) -> Result<Self, LedgerError> {
         let conn = Connection::open(path)?;
@@ -469,6 +504,15 @@ impl LedgerStore {
             f(from_json(&r.get::<_, String>(0)?)?)?;
         }
         Ok(())
+    }
+
+    /// Every order, by payment request id, read one row at a time (see `OrderCursor`).
+    pub fn order_cursor(&self) -> Result<OrderCursor<'_>, LedgerError> {
+        Ok(OrderCursor {
+            stmt: self
+                .conn
+                .prepare("SELECT state_json FROM payments ORDER BY payment_request_id")?,
+        })
     }
 
     /// Visits every card authorization, by request id, one row at a time.

@@ -357,6 +357,8 @@ impl Network {
             Ok(())
         })?;
         out.extend(self.cards.values().map(card_ledger_payment));
+        // Wallet orders then cards, each by request id, wherever each record was read from.
+        out.sort_by(|a, b| (a.card, &a.payment_request_id).cmp(&(b.card, &b.payment_request_id)));
         Ok(out)
     }
 

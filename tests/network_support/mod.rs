@@ -99,9 +99,9 @@ pub fn assert_ledger_reconciles(net: &Network) {
         assert_eq!(sum, balance, "moves of {} add up to the balance", s.id);
         assert!(!balance.is_negative(), "{} never goes negative", s.id);
     }
+    let moves = net.balance_moves();
     for p in net.ledger_payments().iter().filter(|p| !p.card) {
-        let charges: Vec<&BalanceMove> = net
-            .balance_moves()
+        let charges: Vec<&BalanceMove> = moves
             .iter()
             .filter(|m| m.kind == MoveKind::Charge && m.reference == p.payment_request_id)
             .collect();
