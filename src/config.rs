@@ -2,6 +2,7 @@
 //! command-line flags over that. Reading is strict: an unknown key is an error naming file and
 //! line. A field missing from the user file keeps its embedded default.
 
+use crate::checkout::slip::SlipStore;
 use crate::checkout::tax::TaxRules;
 use crate::money::{Currency, currency_from_code};
 use serde::{Deserialize, Serialize};
@@ -311,5 +312,29 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("use 32"), "{err}");
+    }
+}
+
+impl SlipStore for Config {
+    fn store_name(&self) -> &str {
+        &self.store.name
+    }
+    fn address_lines(&self) -> &[String] {
+        &self.store.address
+    }
+    fn store_id(&self) -> &str {
+        &self.store.store_id
+    }
+    fn terminal_id(&self) -> &str {
+        &self.store.terminal_id
+    }
+    fn cashier(&self) -> &str {
+        &self.store.cashier
+    }
+    fn utc_offset_minutes(&self) -> i32 {
+        self.store.utc_offset_minutes
+    }
+    fn english_only(&self) -> bool {
+        self.receipt.language == "en"
     }
 }

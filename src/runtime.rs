@@ -8,7 +8,7 @@ mod phone;
 mod recovery;
 
 pub use phone::PhoneAction;
-pub use recovery::Recovered;
+pub use recovery::{Recovered, WaitClock};
 
 use crate::checkout::{Action, Checkout, CompletedSale, Effect, Event, NetReply};
 use crate::clock::{Clock, ManualClock, Timestamp};
@@ -56,8 +56,8 @@ pub struct Runtime<C: Clock> {
     /// Events due later (network replies, notifications, timers), by due time then arrival.
     inbox: BTreeMap<(Timestamp, u64), Event>,
     seq: u64,
-    /// Start-up recoveries the wallet asked to retry later.
-    recovery_waits: Vec<(Timestamp, crate::journal::AttemptRecord)>,
+    /// What the running start-up recovery has resolved so far.
+    recovery: Option<recovery::RecoveryLog>,
     /// Wall time of each sale commit, when a benchmark asks for it (`measure_commits`).
     commit_times: Option<Vec<Duration>>,
 }
@@ -80,7 +80,7 @@ impl<C: Clock> Runtime<C> {
             network,
             inbox: BTreeMap::new(),
             seq: 0,
-            recovery_waits: Vec::new(),
+            recovery: None,
             commit_times: None,
         }
     }
@@ -95,6 +95,11 @@ impl<C: Clock> Runtime<C> {
 
     pub fn journal(&self) -> &Journal {
         &self.journal
+    }
+
+    /// The journal, for injected faults in tests (`Journal::fail_next_writes`).
+    pub fn journal_mut(&mut self) -> &mut Journal {
+        &mut self.journal
     }
 
     /// Starts recording how long each sale commit takes (the time between the wallet's approval
@@ -130,9 +135,6 @@ impl<C: Clock> Runtime<C> {
             self.feed(Event::Printed { sale_no, result });
             changed = true;
         }
-        if self.retry_due_recoveries() {
-            changed = true;
-        }
         let now = self.clock.now();
         for note in self.network.advance(now) {
             self.schedule(
@@ -160,7 +162,6 @@ impl<C: Clock> Runtime<C> {
         [
             self.inbox.keys().next().map(|k| k.0),
             self.network.next_wakeup(),
-            self.recovery_waits.iter().map(|(at, _)| *at).min(),
             printer,
         ]
         .into_iter()
@@ -203,11 +204,20 @@ impl<C: Clock> Runtime<C> {
                 match committed {
                     Ok(stored) => {
                         tracing::info!(sale_no = stored.sale_no, total = %stored.total, "sale committed");
-                        Some(Event::SaleCommitted(Box::new(stored)))
+                        if let (Some(log), Some(id)) = (self.recovery.as_mut(), &attempt) {
+                            log.committed(id, stored.sale_no);
+                        }
+                        Some(Event::SaleCommitted {
+                            sale: Box::new(stored),
+                            attempt,
+                        })
                     }
                     Err(e) => {
                         tracing::error!(error = %e, "sale commit failed");
-                        Some(Event::CommitFailed(e.to_string()))
+                        Some(Event::CommitFailed {
+                            attempt,
+                            reason: e.to_string(),
+                        })
                     }
                 }
             }
@@ -256,14 +266,14 @@ impl<C: Clock> Runtime<C> {
             }
             Effect::FinishAttempt {
                 request_id,
-                state,
                 outcome,
             } => {
-                if let Err(e) = self
-                    .journal
-                    .finish_attempt(&request_id, state, &outcome, now)
-                {
+                // Not journaled: the attempt stays open and the next start-up resolves it again.
+                if let Err(e) = self.journal.finish_attempt(&request_id, &outcome, now) {
                     tracing::error!(error = %e, id = %request_id, "attempt outcome not journaled");
+                }
+                if let Some(log) = self.recovery.as_mut() {
+                    log.finished(&request_id, &outcome);
                 }
                 None
             }

@@ -188,14 +188,31 @@ fn the_screen_says_paid_only_after_the_journal_commits() {
     assert!(!m.basket.is_empty(), "the basket stays until the commit");
 
     // A failed commit returns to the cash screen with the basket intact.
-    m.handle(Event::CommitFailed("disk full".into()), now);
+    m.handle(
+        Event::CommitFailed {
+            attempt: None,
+            reason: "disk full".into(),
+        },
+        now,
+    );
     assert!(matches!(m.screen, Screen::Cash { .. }));
-    assert!(m.notice.as_ref().unwrap().text.contains("NOT saved"));
+    let notice = &m.notice.as_ref().unwrap().text;
+    assert!(notice.contains("NOT saved"), "{notice}");
+    assert!(
+        notice.contains("journal write failed (disk full)"),
+        "{notice}"
+    );
     assert!(!m.basket.is_empty());
 
     let mut stored = sale.clone();
     stored.sale_no = 7;
-    let effects = m.handle(Event::SaleCommitted(Box::new(stored)), now);
+    let effects = m.handle(
+        Event::SaleCommitted {
+            sale: Box::new(stored),
+            attempt: None,
+        },
+        now,
+    );
     assert!(matches!(m.screen, Screen::Receipt { .. }));
     assert!(matches!(
         effects.as_slice(),

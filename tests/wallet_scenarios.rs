@@ -112,7 +112,7 @@ fn s01_alipay_code_paid_at_once() {
     let sale = only_sale(&till);
     let w = wallet(&sale);
     assert_eq!(w.brand, "Alipay");
-    assert_eq!(w.mode, "payment_code");
+    assert_eq!(w.mode.as_str(), "payment_code");
     assert_eq!(w.payment_request_id, id);
     assert_eq!(w.masked_account, "159****5620");
     assert_eq!(w.amount.with_code(), "USD 10.05");
@@ -1185,7 +1185,7 @@ fn s27_wallet_funded_voucher_leaves_the_merchant_settlement_whole() {
         Some("HKD 77.91")
     );
     let promo = w.promotion.as_ref().expect("promotion on the tender");
-    assert_eq!(promo.funded_by, "wallet");
+    assert_eq!(promo.funded_by, qrtill::network::FundedBy::Wallet);
     assert_eq!(promo.amount.with_code(), "HKD 1.00");
     assert_eq!(w.settlement, Some(w.amount), "merchant settled in full");
     assert_eq!(till.ledger(&id).merchant_net.with_code(), "USD 10.05");
@@ -1217,7 +1217,7 @@ fn s28_merchant_funded_wechat_discount_reduces_the_settlement() {
         Some("CNY 100.86")
     );
     let promo = w.promotion.as_ref().expect("promotion");
-    assert_eq!(promo.funded_by, "merchant");
+    assert_eq!(promo.funded_by, qrtill::network::FundedBy::Merchant);
     assert_eq!(promo.amount.with_code(), "CNY 5.00");
     // CNY 5 / 7.2212265 = USD 0.6924 -> 0.69 (half-up): settled 13.97.
     assert_eq!(
@@ -1330,9 +1330,9 @@ fn s32_alipay_tap_confirmed_on_the_phone_pays_in_seconds() {
     assert_eq!(&till.seen[..3], ["Basket", "AwaitingTap", "Sending"]);
     assert_eq!(till.seen.last().map(String::as_str), Some("Receipt"));
     let sale = only_sale(&till);
-    assert_eq!(wallet(&sale).mode, "tap");
+    assert_eq!(wallet(&sale).mode.as_str(), "tap");
     assert_eq!(till.ledger(&id).stage, PaymentStage::Paid);
-    assert_eq!(till.attempt(&id).mode, "tap");
+    assert_eq!(till.attempt(&id).mode.as_str(), "tap");
     assert_clean(&till);
 }
 
@@ -1383,7 +1383,7 @@ fn s33_card_declines_name_their_reasons() {
         match till.status() {
             Some(PayStatus::Declined { code, advice }) => {
                 assert!(!advice.is_empty());
-                seen_codes.push(code);
+                seen_codes.push(code.to_string());
             }
             other => panic!("{other:?}"),
         }

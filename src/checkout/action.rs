@@ -2,10 +2,10 @@
 //! turns journal results, timers and network replies into `Event`s. Everything enters through
 //! `Checkout::handle(event, now)`.
 
+use super::attempt::{AttemptOutcome, AttemptRecord};
 use super::payment::Timer;
 use super::sale::CompletedSale;
 use crate::clock::Timestamp;
-use crate::journal::{AttemptRecord, AttemptState};
 use crate::network::{
     CancelResponse, CardRequest, CardResponse, Notification, PayRequest, PayResponse, QueryResponse,
 };
@@ -48,10 +48,16 @@ pub enum Action {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     Action(Action),
-    /// The journal committed the sale and gave it its number.
-    SaleCommitted(Box<CompletedSale>),
+    /// The journal committed the sale (of payment attempt `attempt`) and gave it its number.
+    SaleCommitted {
+        sale: Box<CompletedSale>,
+        attempt: Option<String>,
+    },
     /// The journal could not commit the sale: nothing was recorded.
-    CommitFailed(String),
+    CommitFailed {
+        attempt: Option<String>,
+        reason: String,
+    },
     /// A printer finished (or failed) a receipt.
     Printed {
         sale_no: u64,
@@ -68,6 +74,9 @@ pub enum Event {
     },
     /// The shopper tapped the phone on the reader: the payment code it carried.
     Tapped(String),
+    /// An attempt the journal holds without a final state (the counter stopped while it was
+    /// open): resolve it through the same rules as a live one.
+    Resume(Box<AttemptRecord>),
 }
 
 /// What the network sends back.
@@ -125,8 +134,7 @@ pub enum Effect {
     /// Record an attempt's final outcome (one that did not become a sale).
     FinishAttempt {
         request_id: String,
-        state: AttemptState,
-        outcome: String,
+        outcome: AttemptOutcome,
     },
     /// Deliver `Event::Timer(timer)` at `at`.
     SetTimer {

@@ -2,9 +2,10 @@
 //! terminal. The runtime carries out the effects and feeds their results back as events.
 
 use super::action::{Action, Effect, Event};
+use super::attempt::Resumed;
 use super::basket::{Basket, BasketError, Totals};
 use super::cash;
-use super::payment::{PayMode, PayState, PayStatus, PollPlans, TraceEntry};
+use super::payment::{PayState, PollPlans, TraceEntry};
 use super::sale::{CompletedSale, SaleLine, SaleTender, TaxLine};
 use super::tax::TaxRules;
 use crate::catalog::{Catalog, Item};
@@ -104,8 +105,8 @@ pub enum Screen {
 }
 
 pub struct Checkout {
-    settings: CheckoutSettings,
-    catalog: Arc<Catalog>,
+    pub(super) settings: CheckoutSettings,
+    pub(super) catalog: Arc<Catalog>,
     pub basket: Basket,
     pub selected: usize,
     pub screen: Screen,
@@ -117,6 +118,8 @@ pub struct Checkout {
     pub trace: Vec<TraceEntry>,
     /// Attempts numbered so far (request ids are `S<store>L<lane>A<seq>`).
     pub(super) attempt_seq: u64,
+    /// Attempts resumed from the journal after a restart, until they settle.
+    pub(super) resumed: Vec<Resumed>,
 }
 
 impl Checkout {
@@ -133,6 +136,7 @@ impl Checkout {
             scan_input: String::new(),
             trace: Vec::new(),
             attempt_seq: 0,
+            resumed: Vec::new(),
         }
     }
 
@@ -164,12 +168,12 @@ impl Checkout {
         })
     }
 
-    fn try_totals(&self) -> Result<Totals, BasketError> {
+    pub(super) fn try_totals(&self) -> Result<Totals, BasketError> {
         self.basket.totals(&self.settings.tax)
     }
 
     /// Adds one of `item`, refusing it (basket unchanged) if the totals would not compute.
-    fn add_item(&mut self, item: &Item) -> Result<usize, BasketError> {
+    pub(super) fn add_item(&mut self, item: &Item) -> Result<usize, BasketError> {
         let before = self.basket.clone();
         let idx = self.basket.add(item)?;
         if let Err(e) = self.try_totals() {
@@ -188,32 +192,27 @@ impl Checkout {
     pub fn handle(&mut self, event: Event, now: Timestamp) -> Vec<Effect> {
         match event {
             Event::Action(action) => self.on_action(action, now),
-            Event::SaleCommitted(sale) => self.on_committed(sale),
+            Event::SaleCommitted {
+                sale,
+                attempt: Some(id),
+            } => self.on_attempt_sale(&id, Ok(sale), now),
+            Event::SaleCommitted {
+                sale,
+                attempt: None,
+            } => self.on_committed(sale),
+            Event::CommitFailed {
+                attempt: Some(id),
+                reason,
+            } => self.on_attempt_sale(&id, Err(reason), now),
+            Event::CommitFailed {
+                attempt: None,
+                reason,
+            } => self.on_cash_not_saved(&reason),
             Event::Net(reply) => self.on_net(*reply, now),
             Event::Timer(timer) => self.on_timer(timer, now),
             Event::PayNotSent { request_id, reason } => self.on_pay_not_sent(&request_id, &reason),
             Event::Tapped(code) => self.on_tapped(code, now),
-            Event::CommitFailed(reason) => {
-                if let Screen::Pay(p) = &mut self.screen {
-                    // The wallet took the money; the attempt stays pending in the journal and
-                    // the start-up recovery commits the sale from it.
-                    p.status = PayStatus::NeedsManual {
-                        why: format!(
-                            "approved, but the sale could not be saved ({reason}); restart qrtill to recover it"
-                        ),
-                    };
-                    return vec![];
-                }
-                if self.screen == Screen::Committing {
-                    self.screen = Screen::Cash {
-                        input: String::new(),
-                    };
-                }
-                self.notice = Some(Notice::error(format!(
-                    "Sale NOT saved ({reason}). Nothing was recorded: take the tender again or call a supervisor."
-                )));
-                vec![]
-            }
+            Event::Resume(record) => self.on_resume(*record, now),
             Event::Printed { sale_no, result } => {
                 if let Screen::Receipt { sale, print, .. } = &mut self.screen
                     && sale.sale_no == sale_no
@@ -226,6 +225,19 @@ impl Checkout {
                 vec![]
             }
         }
+    }
+
+    /// The journal could not save a cash sale: nothing is paid, the drawer stays shut.
+    fn on_cash_not_saved(&mut self, reason: &str) -> Vec<Effect> {
+        if self.screen == Screen::Committing {
+            self.screen = Screen::Cash {
+                input: String::new(),
+            };
+        }
+        self.notice = Some(Notice::error(format!(
+            "Sale NOT saved: the journal write failed ({reason}). Nothing was recorded and the drawer stays shut: take the tender back or call a supervisor."
+        )));
+        vec![]
     }
 
     fn on_action(&mut self, action: Action, now: Timestamp) -> Vec<Effect> {
@@ -252,280 +264,6 @@ impl Checkout {
                 scroll,
             } => self.on_receipt(sale, print, scroll, action, now),
         }
-    }
-
-    fn on_basket(&mut self, action: Action, now: Timestamp) -> Vec<Effect> {
-        match action {
-            Action::Char(c) if c.is_ascii_digit() => {
-                if self.scan_input.len() < 32 {
-                    self.scan_input.push(c);
-                }
-                self.notice = None;
-            }
-            Action::Backspace => {
-                self.scan_input.pop();
-            }
-            Action::Enter if !self.scan_input.is_empty() => {
-                let code = std::mem::take(&mut self.scan_input);
-                self.scan(&code);
-            }
-            Action::Back => {
-                self.scan_input.clear();
-                self.notice = None;
-            }
-            Action::Up => self.selected = self.selected.saturating_sub(1),
-            Action::Down if self.selected + 1 < self.basket.lines().len() => self.selected += 1,
-            Action::QtyUp => self.bump_qty(1),
-            Action::QtyDown => self.bump_qty(-1),
-            Action::SetQty if !self.basket.is_empty() => {
-                self.screen = Screen::Quantity {
-                    input: String::new(),
-                };
-            }
-            Action::VoidLine if !self.basket.is_empty() => {
-                if let Ok(line) = self.basket.void(self.selected) {
-                    self.notice = Some(Notice::info(format!("Voided {}", line.item.name)));
-                }
-                self.clamp_selection();
-            }
-            Action::ClearBasket if !self.basket.is_empty() => self.screen = Screen::ConfirmClear,
-            Action::Search => {
-                self.screen = Screen::Search(SearchState {
-                    query: String::new(),
-                    results: Vec::new(),
-                    selected: 0,
-                });
-            }
-            Action::PayWalletQr => return self.open_pay(PayMode::WalletQr, now),
-            Action::PayCode => return self.open_pay(PayMode::PaymentCode, now),
-            Action::PayTap => return self.open_pay(PayMode::Tap, now),
-            Action::PayCard => return self.open_pay(PayMode::Card, now),
-            Action::PayCash => {
-                if self.basket.is_empty() {
-                    self.notice = Some(Notice::warn("The basket is empty: scan an item first."));
-                } else {
-                    self.notice = None;
-                    self.screen = Screen::Cash {
-                        input: String::new(),
-                    };
-                }
-            }
-            _ => {}
-        }
-        vec![]
-    }
-
-    fn scan(&mut self, code: &str) {
-        match self.catalog.lookup(code) {
-            Ok(item) => {
-                let item = item.clone();
-                match self.add_item(&item) {
-                    Ok(idx) => {
-                        self.selected = idx;
-                        let qty = self.basket.lines()[idx].qty;
-                        self.notice = Some(Notice::info(if qty > 1 {
-                            format!("{} x{qty}", item.name)
-                        } else {
-                            format!("Added {}", item.name)
-                        }));
-                    }
-                    Err(e) => {
-                        self.notice = Some(Notice::error(format!("{e} — nothing added.")));
-                    }
-                }
-            }
-            Err(e) => {
-                self.notice = Some(Notice::error(format!("{e} — nothing added.")));
-            }
-        }
-    }
-
-    fn bump_qty(&mut self, delta: i64) {
-        let Some(line) = self.basket.lines().get(self.selected) else {
-            return;
-        };
-        let qty = (i64::from(line.qty) + delta).max(0) as u32;
-        self.apply_qty(qty);
-    }
-
-    fn apply_qty(&mut self, qty: u32) {
-        let before = self.basket.clone();
-        let changed = self
-            .basket
-            .set_qty(self.selected, qty)
-            .and_then(|()| self.try_totals().map(|_| ()));
-        if changed.is_err() {
-            self.basket = before;
-        }
-        match changed {
-            Ok(()) => {
-                self.clamp_selection();
-                if qty == 0 {
-                    self.notice = Some(Notice::info("Line voided"));
-                }
-            }
-            Err(e) => self.notice = Some(Notice::error(e.to_string())),
-        }
-    }
-
-    fn clamp_selection(&mut self) {
-        let n = self.basket.lines().len();
-        if self.selected >= n {
-            self.selected = n.saturating_sub(1);
-        }
-    }
-
-    fn on_search(&mut self, mut state: SearchState, action: Action) -> Vec<Effect> {
-        match action {
-            Action::Char(c) => {
-                state.query.push(c);
-                self.refresh_search(&mut state);
-            }
-            Action::Backspace => {
-                state.query.pop();
-                self.refresh_search(&mut state);
-            }
-            Action::Up => state.selected = state.selected.saturating_sub(1),
-            Action::Down if state.selected + 1 < state.results.len() => state.selected += 1,
-            Action::Enter => {
-                if let Some(item) = state.results.get(state.selected) {
-                    self.notice = Some(match self.add_item(item) {
-                        Ok(idx) => {
-                            self.selected = idx;
-                            Notice::info(format!("Added {}", item.name))
-                        }
-                        Err(e) => Notice::error(format!("{e} — nothing added.")),
-                    });
-                    self.screen = Screen::Basket;
-                } else {
-                    self.notice = Some(Notice::warn("No match: type part of a product name."));
-                }
-                return vec![];
-            }
-            Action::Back => {
-                self.screen = Screen::Basket;
-                return vec![];
-            }
-            _ => {}
-        }
-        self.screen = Screen::Search(state);
-        vec![]
-    }
-
-    fn refresh_search(&self, state: &mut SearchState) {
-        state.results = if state.query.trim().is_empty() {
-            Vec::new()
-        } else {
-            self.catalog
-                .search(&state.query, SEARCH_LIMIT)
-                .into_iter()
-                .cloned()
-                .collect()
-        };
-        state.selected = 0;
-    }
-
-    fn on_quantity(&mut self, mut input: String, action: Action) -> Vec<Effect> {
-        match action {
-            Action::Char(c) if c.is_ascii_digit() && input.len() < 3 => input.push(c),
-            Action::Backspace => {
-                input.pop();
-            }
-            Action::Enter => {
-                self.screen = Screen::Basket;
-                match input.parse::<u32>() {
-                    Ok(qty) => self.apply_qty(qty),
-                    Err(_) => {
-                        self.notice =
-                            Some(Notice::warn("Type a quantity from 0 to 999, then Enter."))
-                    }
-                }
-                return vec![];
-            }
-            Action::Back => {
-                self.screen = Screen::Basket;
-                return vec![];
-            }
-            _ => {}
-        }
-        self.screen = Screen::Quantity { input };
-        vec![]
-    }
-
-    fn on_confirm_clear(&mut self, action: Action) -> Vec<Effect> {
-        match action {
-            Action::Char('y') | Action::Char('Y') => {
-                self.basket.clear();
-                self.selected = 0;
-                self.notice = Some(Notice::info("Basket cleared"));
-                self.screen = Screen::Basket;
-            }
-            Action::Char('n') | Action::Char('N') | Action::Back | Action::Enter => {
-                self.screen = Screen::Basket;
-            }
-            _ => {}
-        }
-        vec![]
-    }
-
-    fn on_cash(&mut self, mut input: String, action: Action, now: Timestamp) -> Vec<Effect> {
-        match action {
-            Action::Char(c) if (c.is_ascii_digit() || c == '.') && input.len() < 12 => {
-                input.push(c);
-                self.notice = None;
-            }
-            Action::Backspace => {
-                input.pop();
-            }
-            Action::QuickTender(n) => {
-                if let Some(amount) = self.quick_tenders().get(n).copied() {
-                    return self.tender_cash(amount, now);
-                }
-            }
-            Action::Enter => {
-                if input.is_empty() {
-                    self.notice = Some(Notice::warn(
-                        "Type the amount handed over, or pick a quick tender.",
-                    ));
-                } else {
-                    match Money::parse(&input, self.settings.currency) {
-                        Ok(amount) => return self.tender_cash(amount, now),
-                        Err(e) => self.notice = Some(Notice::error(e.to_string())),
-                    }
-                }
-            }
-            Action::Back => {
-                self.notice = None;
-                self.screen = Screen::Basket;
-                return vec![];
-            }
-            _ => {}
-        }
-        if let Screen::Cash { .. } = self.screen {
-            self.screen = Screen::Cash { input };
-        }
-        vec![]
-    }
-
-    fn tender_cash(&mut self, tendered: Money, now: Timestamp) -> Vec<Effect> {
-        let total = self.totals().total;
-        let change = match cash::change_due(total, tendered) {
-            Ok(change) => change,
-            Err(e) => {
-                self.notice = Some(Notice::error(e.to_string()));
-                self.screen = Screen::Cash {
-                    input: String::new(),
-                };
-                return vec![];
-            }
-        };
-        let sale = self.sale(SaleTender::Cash { tendered, change }, now);
-        self.screen = Screen::Committing;
-        self.notice = None;
-        vec![Effect::CommitSale {
-            sale,
-            attempt: None,
-        }]
     }
 
     /// Builds the sale record for the current basket and the given tender.
@@ -565,7 +303,7 @@ impl Checkout {
         }
     }
 
-    fn on_committed(&mut self, sale: Box<CompletedSale>) -> Vec<Effect> {
+    pub(super) fn on_committed(&mut self, sale: Box<CompletedSale>) -> Vec<Effect> {
         // The sale is durable: only now may the screen say it is paid.
         self.basket.clear();
         self.selected = 0;
@@ -581,53 +319,5 @@ impl Checkout {
             scroll: 0,
         };
         effects
-    }
-
-    fn on_receipt(
-        &mut self,
-        sale: Box<CompletedSale>,
-        print: PrintStatus,
-        scroll: u16,
-        action: Action,
-        now: Timestamp,
-    ) -> Vec<Effect> {
-        match action {
-            Action::Reprint => {
-                self.screen = Screen::Receipt {
-                    sale: sale.clone(),
-                    print: PrintStatus::Printing,
-                    scroll,
-                };
-                vec![Effect::Print {
-                    sale: *sale,
-                    reprint: true,
-                }]
-            }
-            Action::Up | Action::Down => {
-                let scroll = if action == Action::Up {
-                    scroll.saturating_sub(1)
-                } else {
-                    scroll.saturating_add(1).min(200)
-                };
-                self.screen = Screen::Receipt {
-                    sale,
-                    print,
-                    scroll,
-                };
-                vec![]
-            }
-            Action::Enter | Action::Back => {
-                self.screen = Screen::Basket;
-                self.notice = Some(Notice::info("Next customer: scan the first item."));
-                vec![]
-            }
-            Action::Char(c) if c.is_ascii_digit() => {
-                // A scan on the receipt screen starts the next sale at once, as at a real counter.
-                self.screen = Screen::Basket;
-                self.notice = None;
-                self.on_basket(Action::Char(c), now)
-            }
-            _ => vec![],
-        }
     }
 }

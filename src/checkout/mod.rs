@@ -1,13 +1,15 @@
 //! The checkout: basket, tax, tenders and the pure state machine that drives a sale.
 mod action;
+pub mod attempt;
 pub mod basket;
 pub mod cash;
 mod machine;
+mod pay;
 pub mod payment;
 pub mod sale;
+mod screens;
 pub mod slip;
 pub mod tax;
-mod wallet_flow;
 
 pub use action::{Action, Effect, Event, NetReply};
 pub use machine::{

@@ -1,15 +1,17 @@
 //! Payment attempts at the counter: the modes, the statuses the pay screen shows, the timers,
 //! and the protocol trace. The transitions live in `wallet_flow.rs`.
 
-use super::sale::{SalePromotion, WalletTender};
+pub use super::attempt::{Attempt, tender_from_view};
 use crate::clock::Timestamp;
 use crate::emv::WalletFamily;
-use crate::money::Money;
-use crate::network::{FundedBy, PayRequest, PaymentView, PollProfile, WalletBook, WalletId};
+use crate::network::{CardDecline, PollProfile, ResultCode, WalletBook, WalletId};
+use serde::{Deserialize, Serialize};
+use std::fmt;
 use std::time::Duration;
 
-/// How the shopper pays by wallet or card.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How the shopper pays by wallet or card. Stored as `as_str` (journal rows, sale JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum PayMode {
     /// The counter shows a dynamic EMV QR code; the shopper's wallet scans it.
     WalletQr,
@@ -29,6 +31,18 @@ impl PayMode {
             PayMode::Tap => "tap",
             PayMode::Card => "card",
         }
+    }
+
+    /// The mode `as_str` names, as stored in the journal.
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            PayMode::WalletQr,
+            PayMode::PaymentCode,
+            PayMode::Tap,
+            PayMode::Card,
+        ]
+        .into_iter()
+        .find(|m| m.as_str() == s)
     }
 
     pub fn title(self) -> &'static str {
@@ -146,11 +160,50 @@ pub enum PayStatus {
     /// Paid: the sale is being committed.
     Approved,
     /// A definite failure: nothing was charged.
-    Declined { code: String, advice: String },
+    Declined { code: DeclineCode, advice: String },
     /// Closed by the counter's cancel. `refunded` when the wallet had already taken the money.
     Cancelled { refunded: bool, why: String },
     /// The cancel was never confirmed: the outcome must be settled with the acquirer.
     NeedsManual { why: String },
+}
+
+/// Why an attempt was declined, as the pay screen names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeclineCode {
+    /// The wallet's result code.
+    Wallet(ResultCode),
+    /// The issuer's reason (or the call's code) and the ISO 8583 response code.
+    Card {
+        decline: Option<CardDecline>,
+        code: ResultCode,
+        response_code: String,
+    },
+    /// The attempt could not be journaled, so nothing was sent.
+    NotSent,
+}
+
+impl From<ResultCode> for DeclineCode {
+    fn from(code: ResultCode) -> Self {
+        DeclineCode::Wallet(code)
+    }
+}
+
+impl fmt::Display for DeclineCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DeclineCode::Wallet(code) => f.write_str(code.wire()),
+            DeclineCode::Card {
+                decline,
+                code,
+                response_code,
+            } => write!(
+                f,
+                "{} ({response_code})",
+                decline.map_or(code.wire(), |d| d.wire())
+            ),
+            DeclineCode::NotSent => f.write_str("NOT_SENT"),
+        }
+    }
 }
 
 impl PayStatus {
@@ -171,32 +224,6 @@ impl PayStatus {
             PayStatus::Sending | PayStatus::WaitingForScan | PayStatus::ShopperConfirming
         )
     }
-}
-
-/// One payment attempt: its idempotent request id and everything the counter knows of it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Attempt {
-    pub request_id: String,
-    pub mode: PayMode,
-    pub amount: Money,
-    pub created_at: Timestamp,
-    /// When the counter gives up and cancels (QR expiry or the polling deadline).
-    pub deadline: Timestamp,
-    /// The dynamic EMV payload on screen (wallet QR only).
-    pub qr_payload: Option<String>,
-    pub family: Option<WalletFamily>,
-    pub plan: PollPlan,
-    /// Queries sent so far; a poll timer carries the count it was set for.
-    pub polls: u32,
-    pub cancel_tries: u32,
-    /// The wallet's latest view of the payment.
-    pub payment: Option<PaymentView>,
-    /// Masked card number for a card tap.
-    pub card: Option<String>,
-    /// The pay request as sent, to resend with the same request id when the acquirer throttles.
-    pub request: Option<PayRequest>,
-    /// How many times the pay was resent after a throttle.
-    pub resends: u32,
 }
 
 /// How many times a throttled pay is resent (1 s apart) before the counter relies on polling.
@@ -245,38 +272,3 @@ pub struct TraceEntry {
 
 /// How many trace lines the counter keeps.
 pub const TRACE_LIMIT: usize = 200;
-
-/// The tender recorded for an approved wallet payment: every figure as the wallet reported it
-/// (`amount` is only the fallback when the wallet sent no view).
-pub fn tender_from_view(
-    request_id: &str,
-    mode: &str,
-    amount: Money,
-    view: Option<&PaymentView>,
-) -> WalletTender {
-    let brand = view
-        .and_then(|v| v.wallet.as_ref())
-        .map(|w| w.brand_name.clone())
-        .unwrap_or_else(|| "Wallet".into());
-    WalletTender {
-        brand,
-        mode: mode.to_string(),
-        payment_request_id: request_id.to_string(),
-        wallet_txn_id: view.map(|v| v.payment_id.clone()).unwrap_or_default(),
-        masked_account: view.and_then(|v| v.customer_id.clone()).unwrap_or_default(),
-        amount: view.map(|v| v.amount).unwrap_or(amount),
-        wallet_amount: view.and_then(|v| v.wallet_amount),
-        rate: view.and_then(|v| v.quote.as_ref()).map(|q| q.rate),
-        promotion: view
-            .and_then(|v| v.promotion.as_ref())
-            .map(|p| SalePromotion {
-                description: p.name.clone(),
-                amount: p.savings,
-                funded_by: match p.funded_by {
-                    FundedBy::Wallet => "wallet".into(),
-                    FundedBy::Merchant => "merchant".into(),
-                },
-            }),
-        settlement: view.and_then(|v| v.settlement_amount),
-    }
-}

@@ -1,8 +1,10 @@
 //! A completed sale as the journal stores it. Plain data: the receipt is rendered from it, and
 //! `qrtill receipt N` re-renders it at any width or language.
 
+use super::payment::PayMode;
 use crate::clock::Timestamp;
 use crate::money::{Decimal, Money};
+use crate::network::FundedBy;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,7 +49,7 @@ impl SaleTender {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WalletTender {
     pub brand: String,
-    pub mode: String,
+    pub mode: PayMode,
     pub payment_request_id: String,
     pub wallet_txn_id: String,
     pub masked_account: String,
@@ -86,8 +88,8 @@ mod rate_text {
 pub struct SalePromotion {
     pub description: String,
     pub amount: Money,
-    /// "wallet" or "merchant".
-    pub funded_by: String,
+    /// Stored as "wallet" or "merchant".
+    pub funded_by: FundedBy,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -122,7 +124,7 @@ mod tests {
     fn tender(rate: Option<Decimal>) -> SaleTender {
         SaleTender::Wallet(WalletTender {
             brand: String::new(),
-            mode: "payment_code".into(),
+            mode: PayMode::PaymentCode,
             payment_request_id: "S0007L03A000001".into(),
             wallet_txn_id: String::new(),
             masked_account: String::new(),
@@ -141,6 +143,23 @@ mod tests {
             let back: SaleTender = serde_json::from_str(&json).unwrap();
             assert_eq!(back, tender(rate), "{json}");
         }
+    }
+
+    #[test]
+    fn mode_and_funder_keep_their_stored_text() {
+        let mut t = tender(None);
+        if let SaleTender::Wallet(w) = &mut t {
+            w.promotion = Some(SalePromotion {
+                description: "Coffee week".into(),
+                amount: Money::from_minor(50, Currency::USD).unwrap(),
+                funded_by: FundedBy::Merchant,
+            });
+        }
+        let json = serde_json::to_string(&t).unwrap();
+        assert!(json.contains("\"mode\":\"payment_code\""), "{json}");
+        assert!(json.contains("\"funded_by\":\"merchant\""), "{json}");
+        let back: SaleTender = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, t);
     }
 
     #[test]

@@ -1,24 +1,39 @@
 //! Turns a journaled sale into the receipt model that every renderer reads.
 
 use super::sale::{CompletedSale, SaleTender};
-use crate::config::Config;
 use crate::money::Decimal;
+use crate::network::FundedBy as Funder;
 use crate::receipt::{
     FundedBy, Lang, Promotion, Receipt, ReceiptLine, ReceiptStatus, ReceiptTime, ReportedRate,
     SlipLanguage, TaxLine, Tender, WalletTender,
 };
 
+/// What a slip prints about the store. The store configuration provides it; the checkout does
+/// not depend on how the configuration is read.
+pub trait SlipStore {
+    fn store_name(&self) -> &str;
+    fn address_lines(&self) -> &[String];
+    fn store_id(&self) -> &str;
+    fn terminal_id(&self) -> &str;
+    fn cashier(&self) -> &str;
+    fn utc_offset_minutes(&self) -> i32;
+    /// The store prints English only, whatever the shopper's wallet.
+    fn english_only(&self) -> bool;
+}
+
 /// The sale reference printed as text, QR and barcode: store, lane and sale number.
-pub fn sale_reference(config: &Config, sale: &CompletedSale) -> String {
+pub fn sale_reference(config: &impl SlipStore, sale: &CompletedSale) -> String {
     format!(
         "S{}-L{}-{:06}",
-        config.store.store_id, sale.lane_id, sale.sale_no
+        config.store_id(),
+        sale.lane_id,
+        sale.sale_no
     )
 }
 
 /// The slip language the store setting and the shopper's wallet call for.
-pub fn slip_language(config: &Config, sale: &CompletedSale) -> Lang {
-    let setting = if config.receipt.language == "en" {
+pub fn slip_language(config: &impl SlipStore, sale: &CompletedSale) -> Lang {
+    let setting = if config.english_only() {
         SlipLanguage::EnglishOnly
     } else {
         SlipLanguage::ByWallet
@@ -31,19 +46,18 @@ pub fn slip_language(config: &Config, sale: &CompletedSale) -> Lang {
 }
 
 /// Builds the receipt for `sale`; `lang` overrides the language the sale would get.
-pub fn receipt_for(sale: &CompletedSale, config: &Config, lang: Option<Lang>) -> Receipt {
-    let store = &config.store;
+pub fn receipt_for(sale: &CompletedSale, config: &impl SlipStore, lang: Option<Lang>) -> Receipt {
     Receipt {
-        store_name: store.name.clone(),
-        address_lines: store.address.clone(),
-        store_id: store.store_id.clone(),
+        store_name: config.store_name().to_string(),
+        address_lines: config.address_lines().to_vec(),
+        store_id: config.store_id().to_string(),
         lane_id: sale.lane_id.clone(),
-        terminal_id: store.terminal_id.clone(),
-        cashier: store.cashier.clone(),
+        terminal_id: config.terminal_id().to_string(),
+        cashier: config.cashier().to_string(),
         sale_number: sale.sale_no,
         time: ReceiptTime {
             at: sale.completed_at,
-            utc_offset_minutes: store.utc_offset_minutes,
+            utc_offset_minutes: config.utc_offset_minutes(),
         },
         lines: sale
             .lines
@@ -104,10 +118,9 @@ fn tender(t: &SaleTender) -> Tender {
                 promotion: w.promotion.as_ref().map(|p| Promotion {
                     description: p.description.clone(),
                     amount: p.amount,
-                    funded_by: if p.funded_by == "merchant" {
-                        FundedBy::Merchant
-                    } else {
-                        FundedBy::Wallet
+                    funded_by: match p.funded_by {
+                        Funder::Merchant => FundedBy::Merchant,
+                        Funder::Wallet => FundedBy::Wallet,
                     },
                 }),
                 settlement_amount: w.settlement.unwrap_or(w.amount),

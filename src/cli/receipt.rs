@@ -170,7 +170,7 @@ fn not_paid_slip(
             ),
         );
     }
-    let Ok(draft) = serde_json::from_str::<crate::checkout::CompletedSale>(&attempt.basket) else {
+    let Some(draft) = attempt.basket else {
         return Outcome::fail(1, "qrtill: the attempt's journaled basket is unreadable");
     };
     let mut receipt = receipt_for(&draft, &setup.config, lang);

@@ -2,69 +2,22 @@
 //! when the outcome arrives, so after a crash every attempt without a final state can be resolved.
 
 use super::{Journal, JournalError};
+pub use crate::checkout::attempt::{AttemptOutcome, AttemptRecord, AttemptState};
+use crate::checkout::payment::PayMode;
+use crate::checkout::sale::CompletedSale;
 use crate::clock::Timestamp;
 use crate::money::Money;
 use rusqlite::params;
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AttemptState {
-    /// Journaled; the request may or may not have reached the network.
-    Pending,
-    /// Paid and linked to a committed sale.
-    Paid,
-    /// Definitely not paid (declined, closed, or cancelled before payment).
-    Failed,
-    /// Cancelled after the wallet had taken the money; the wallet refunded it.
-    Reversed,
-    /// Cancel never confirmed: a person must resolve it with the acquirer.
-    NeedsManual,
-}
-
-impl AttemptState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AttemptState::Pending => "pending",
-            AttemptState::Paid => "paid",
-            AttemptState::Failed => "failed",
-            AttemptState::Reversed => "reversed",
-            AttemptState::NeedsManual => "needs_manual",
-        }
-    }
-
-    fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "pending" => AttemptState::Pending,
-            "paid" => AttemptState::Paid,
-            "failed" => AttemptState::Failed,
-            "reversed" => AttemptState::Reversed,
-            "needs_manual" => AttemptState::NeedsManual,
-            _ => return None,
-        })
-    }
-
-    pub fn is_final(self) -> bool {
-        !matches!(self, AttemptState::Pending)
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AttemptRecord {
-    pub request_id: String,
-    pub lane_id: String,
-    pub mode: String,
-    pub amount: Money,
-    pub state: AttemptState,
-    pub created_at: Timestamp,
-    /// The basket as JSON, so a sale paid before a crash can still be committed on restart.
-    pub basket: String,
-    pub outcome: Option<String>,
-}
 
 impl Journal {
     /// Records a new attempt in state `pending`. Call before the pay request leaves.
     pub fn begin_attempt(&mut self, a: &AttemptRecord) -> Result<(), JournalError> {
+        self.injected_fault()?;
+        // Stored as text: the mode's name and the basket's JSON (an unreadable one as "").
+        let basket = match &a.basket {
+            Some(sale) => serde_json::to_string(sale).map_err(|e| self.corrupt(e))?,
+            None => String::new(),
+        };
         self.conn
             .execute(
                 "INSERT INTO attempts (request_id, lane_id, mode, amount, currency, state,
@@ -73,11 +26,11 @@ impl Journal {
                 params![
                     a.request_id,
                     a.lane_id,
-                    a.mode,
+                    a.mode.as_str(),
                     a.amount.plain(),
                     a.amount.currency().code(),
                     a.created_at.millis(),
-                    a.basket,
+                    basket,
                     a.outcome
                 ],
             )
@@ -89,15 +42,21 @@ impl Journal {
     pub fn finish_attempt(
         &mut self,
         request_id: &str,
-        state: AttemptState,
-        outcome: &str,
+        outcome: &AttemptOutcome,
         now: Timestamp,
     ) -> Result<(), JournalError> {
+        self.injected_fault()?;
+        let state = outcome.state();
         self.conn
             .execute(
                 "UPDATE attempts SET state = ?2, outcome = ?3, updated_at = ?4
                  WHERE request_id = ?1 AND state NOT IN ('paid')",
-                params![request_id, state.as_str(), outcome, now.millis()],
+                params![
+                    request_id,
+                    state.as_str(),
+                    outcome.to_string(),
+                    now.millis()
+                ],
             )
             .map(|_| ())
             .map_err(|e| self.wrap(e.into()))
@@ -174,6 +133,11 @@ impl Journal {
                     let amount = Money::parse(&amount, currency).map_err(|e| self.corrupt(e))?;
                     let state = AttemptState::parse(&state)
                         .ok_or_else(|| self.corrupt(format!("unknown attempt state {state}")))?;
+                    let mode = PayMode::parse(&mode)
+                        .ok_or_else(|| self.corrupt(format!("unknown payment mode {mode}")))?;
+                    // A basket that does not read back is not fatal: the attempt is still
+                    // resolved, and a paid one goes to a person.
+                    let basket = serde_json::from_str::<CompletedSale>(&basket).ok();
                     Ok(AttemptRecord {
                         request_id,
                         lane_id,
@@ -199,11 +163,11 @@ mod tests {
         AttemptRecord {
             request_id: id.into(),
             lane_id: "03".into(),
-            mode: "payment_code".into(),
+            mode: PayMode::PaymentCode,
             amount: Money::from_minor(2349, Currency::USD).unwrap(),
             state: AttemptState::Pending,
             created_at: Timestamp(5),
-            basket: "[]".into(),
+            basket: None,
             outcome: None,
         }
     }
@@ -214,12 +178,53 @@ mod tests {
         j.begin_attempt(&attempt("A1")).unwrap();
         j.begin_attempt(&attempt("A2")).unwrap();
         assert_eq!(j.open_attempts().unwrap().len(), 2);
-        j.finish_attempt("A1", AttemptState::Failed, "RISK_REJECT", Timestamp(9))
-            .unwrap();
+        let declined = AttemptOutcome::Declined(crate::network::ResultCode::RiskReject);
+        j.finish_attempt("A1", &declined, Timestamp(9)).unwrap();
         let open = j.open_attempts().unwrap();
         assert_eq!(open.len(), 1);
         assert_eq!(open[0].request_id, "A2");
         assert_eq!(open[0].amount.plain(), "23.49");
+        let all = j.all_attempts().unwrap();
+        assert_eq!(all[0].outcome.as_deref(), Some("RISK_REJECT"));
+        assert_eq!(all[0].state, AttemptState::Failed);
+    }
+
+    #[test]
+    fn rows_in_the_stored_text_form_read_back_typed() {
+        let mut j = Journal::in_memory().unwrap();
+        let sale = crate::journal::sales::tests::cash_sale("03", 2349);
+        let mut a = attempt("A1");
+        a.basket = Some(sale.clone());
+        j.begin_attempt(&a).unwrap();
+        // A row as an older qrtill wrote it: text mode, and a basket that does not parse.
+        j.conn
+            .execute(
+                "INSERT INTO attempts (request_id, lane_id, mode, amount, currency, state,
+                                       created_at, updated_at, basket, outcome)
+                 VALUES ('A2', '03', 'wallet_qr', '1.00', 'USD', 'pending', 6, 6, '{', NULL)",
+                [],
+            )
+            .unwrap();
+        let open = j.open_attempts().unwrap();
+        assert_eq!(open[0].mode, PayMode::PaymentCode);
+        assert_eq!(open[0].basket.as_ref(), Some(&sale));
+        assert_eq!(open[1].mode, PayMode::WalletQr);
+        assert_eq!(open[1].basket, None);
+    }
+
+    #[test]
+    fn an_unknown_mode_is_reported_as_corrupt() {
+        let j = Journal::in_memory().unwrap();
+        j.conn
+            .execute(
+                "INSERT INTO attempts (request_id, lane_id, mode, amount, currency, state,
+                                       created_at, updated_at, basket, outcome)
+                 VALUES ('A9', '03', 'barter', '1.00', 'USD', 'pending', 6, 6, '', NULL)",
+                [],
+            )
+            .unwrap();
+        let err = j.open_attempts().unwrap_err().to_string();
+        assert!(err.contains("unknown payment mode barter"), "{err}");
     }
 
     #[test]
@@ -235,8 +240,8 @@ mod tests {
         j.begin_attempt(&attempt("A1")).unwrap();
         let sale = crate::journal::sales::tests::cash_sale("03", 2349);
         j.commit_sale(sale, Some("A1")).unwrap();
-        j.finish_attempt("A1", AttemptState::Failed, "late", Timestamp(10))
-            .unwrap();
+        let late = AttemptOutcome::Declined(crate::network::ResultCode::OrderIsClosed);
+        j.finish_attempt("A1", &late, Timestamp(10)).unwrap();
         let all = j.all_attempts().unwrap();
         assert_eq!(all[0].state, AttemptState::Paid);
     }

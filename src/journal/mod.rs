@@ -5,10 +5,11 @@
 //! sale, so they are gap-free per lane and a killed process leaves either the whole sale or none.
 
 mod attempts;
+mod faults;
 mod migrations;
 mod sales;
 
-pub use attempts::{AttemptRecord, AttemptState};
+pub use attempts::{AttemptOutcome, AttemptRecord, AttemptState};
 
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
@@ -38,6 +39,8 @@ pub enum JournalError {
 pub struct Journal {
     conn: Connection,
     path: PathBuf,
+    /// Writes still to refuse (`fail_next_writes`, for fault tests).
+    failing_writes: u32,
 }
 
 impl Journal {
@@ -60,7 +63,11 @@ impl Journal {
     }
 
     fn init(conn: Connection, path: PathBuf) -> Result<Self, JournalError> {
-        let mut journal = Self { conn, path };
+        let mut journal = Self {
+            conn,
+            path,
+            failing_writes: 0,
+        };
         journal.configure()?;
         migrations::migrate(&mut journal.conn).map_err(|e| journal.wrap(e))?;
         Ok(journal)

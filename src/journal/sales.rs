@@ -40,6 +40,7 @@ impl Journal {
         mut sale: CompletedSale,
         attempt: Option<&str>,
     ) -> Result<CompletedSale, JournalError> {
+        self.injected_fault()?;
         let result = (|| -> Result<CompletedSale, MigrationOrSql> {
             let tx = self
                 .conn

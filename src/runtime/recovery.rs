@@ -1,13 +1,14 @@
 //! Start-up recovery: every attempt the journal holds without a final state (the counter
-//! stopped between sending a request and recording its outcome) is resolved with the network,
-//! by query first and then cancel. A payment the wallet approved becomes its sale; nothing is
-//! lost and nothing is charged twice.
+//! stopped between sending a request and recording its outcome) is handed to the checkout,
+//! which resolves it through the same attempt machine as a live payment (query first, then
+//! cancel). The runtime only carries out the requests and records what became of each, for
+//! the report `qrtill reconcile` prints and the counter logs.
 
 use super::Runtime;
-use crate::checkout::sale::{CompletedSale, SaleTender};
-use crate::clock::Clock;
-use crate::journal::{AttemptRecord, AttemptState};
-use crate::network::{CancelAction, PaymentStage, PaymentView, ResultStatus};
+use crate::checkout::Event;
+use crate::checkout::attempt::{AttemptOutcome, AttemptState};
+use crate::clock::{Clock, ManualClock, SystemClock, Timestamp};
+use std::collections::BTreeSet;
 
 /// What recovery did with one open attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,16 +21,70 @@ pub enum Recovered {
     Reversed { request_id: String },
     /// No definite answer: a person must settle it with the acquirer.
     Manual { request_id: String, why: String },
-    /// The wallet asked for the cancel to be retried later (WeChat: not before 15 s after the
-    /// order); the runtime retries it then, on its own.
-    Waiting {
-        request_id: String,
-        until: crate::clock::Timestamp,
-    },
 }
 
-impl<C: Clock> Runtime<C> {
-    /// Resolves every open attempt. Call once at start-up, before the first sale.
+/// The attempts a recovery is resolving and what became of them so far.
+#[derive(Debug, Default)]
+pub(super) struct RecoveryLog {
+    ids: BTreeSet<String>,
+    report: Vec<Recovered>,
+}
+
+impl RecoveryLog {
+    pub(super) fn committed(&mut self, request_id: &str, sale_no: u64) {
+        if self.ids.contains(request_id) {
+            self.report.push(Recovered::Committed {
+                request_id: request_id.to_string(),
+                sale_no,
+            });
+        }
+    }
+
+    pub(super) fn finished(&mut self, request_id: &str, outcome: &AttemptOutcome) {
+        if !self.ids.contains(request_id) {
+            return;
+        }
+        let request_id = request_id.to_string();
+        self.report.push(match outcome.state() {
+            AttemptState::Reversed => Recovered::Reversed { request_id },
+            AttemptState::NeedsManual => Recovered::Manual {
+                request_id,
+                why: outcome.to_string(),
+            },
+            _ => Recovered::Closed {
+                request_id,
+                outcome: outcome.to_string(),
+            },
+        });
+    }
+}
+
+/// A clock recovery can wait on: the wall clock sleeps, a manual clock jumps.
+pub trait WaitClock: Clock {
+    fn wait_until(&self, t: Timestamp);
+}
+
+impl WaitClock for SystemClock {
+    fn wait_until(&self, t: Timestamp) {
+        std::thread::sleep(t.since(self.now()));
+    }
+}
+
+impl WaitClock for ManualClock {
+    fn wait_until(&self, t: Timestamp) {
+        if t > self.now() {
+            self.set(t);
+        }
+    }
+}
+
+/// A bound on the steps of one recovery, in case an attempt never settles.
+const MAX_STEPS: usize = 100_000;
+
+impl<C: WaitClock> Runtime<C> {
+    /// Resolves every open attempt and reports what became of each. Call once at start-up,
+    /// before the first sale. It runs until every resumed attempt has settled, which their own
+    /// timers bound (a WeChat cancel may wait until the order is 15 s old).
     pub fn recover(&mut self) -> Vec<Recovered> {
         let open = match self.journal.open_attempts() {
             Ok(open) => open,
@@ -38,173 +93,31 @@ impl<C: Clock> Runtime<C> {
                 return vec![];
             }
         };
-        let now = self.clock.now();
-        self.network.advance(now);
-        let mut report = Vec::new();
-        for attempt in open {
-            let outcome = self.recover_one(&attempt);
+        self.recovery = Some(RecoveryLog {
+            ids: open.iter().map(|a| a.request_id.clone()).collect(),
+            report: Vec::new(),
+        });
+        self.tick();
+        for record in open {
+            self.feed(Event::Resume(Box::new(record)));
+        }
+        let mut steps = 0;
+        while self.checkout.resuming() > 0 && steps < MAX_STEPS {
+            let Some(next) = self.next_deadline() else {
+                break;
+            };
+            self.clock.wait_until(next);
+            self.tick();
+            steps += 1;
+        }
+        let report = self
+            .recovery
+            .take()
+            .map(|log| log.report)
+            .unwrap_or_default();
+        for outcome in &report {
             tracing::info!(?outcome, "recovered attempt");
-            report.push(outcome);
         }
         report
-    }
-
-    fn recover_one(&mut self, attempt: &AttemptRecord) -> Recovered {
-        let now = self.clock.now();
-        let id = attempt.request_id.clone();
-        if attempt.mode == "card" {
-            // The card network is asked again only with the card present; the PAN is never
-            // journaled, so a person checks the terminal batch.
-            return self.finish(
-                &id,
-                AttemptState::NeedsManual,
-                "card authorization in flight when the counter stopped: check the terminal batch",
-            );
-        }
-        let query = self.network.query(&id, now);
-        if query.arrives()
-            && query.body.result.status == ResultStatus::Success
-            && let Some(pr) = &query.body.payment_result
-        {
-            match pr.status {
-                ResultStatus::Success => {
-                    if let Some(view) = &query.body.payment {
-                        return self.commit_recovered(attempt, view);
-                    }
-                }
-                // A cancel sent before the stop may have returned a charge: that is a reversal.
-                ResultStatus::Failed
-                    if query
-                        .body
-                        .payment
-                        .as_ref()
-                        .is_some_and(|v| v.stage == PaymentStage::Reversed) =>
-                {
-                    self.finish_quiet(
-                        &id,
-                        AttemptState::Reversed,
-                        "cancelled before the stop; charge returned",
-                    );
-                    return Recovered::Reversed { request_id: id };
-                }
-                ResultStatus::Failed => {
-                    return self.finish(&id, AttemptState::Failed, pr.code.wire());
-                }
-                ResultStatus::Unknown => {}
-            }
-        }
-        // Unknown, not found, or no answer: cancel. A cancel of an id the network never saw
-        // closes it for good, so a pay still in flight can no longer succeed.
-        let cancel = self.network.cancel(&id, now);
-        if !cancel.arrives() {
-            return self.finish(
-                &id,
-                AttemptState::NeedsManual,
-                "no answer to query or cancel",
-            );
-        }
-        if cancel.body.result.status != ResultStatus::Success
-            && cancel.body.retry
-            && let Some(until) = cancel.body.retry_at.filter(|t| *t > now)
-        {
-            // Leave the attempt open and come back when the wallet allows the cancel.
-            self.recovery_waits.push((until, attempt.clone()));
-            return Recovered::Waiting {
-                request_id: id,
-                until,
-            };
-        }
-        match (cancel.body.result.status, cancel.body.action) {
-            (ResultStatus::Success, Some(CancelAction::Refund)) => {
-                self.finish_quiet(
-                    &id,
-                    AttemptState::Reversed,
-                    "cancelled at start-up; charge returned",
-                );
-                Recovered::Reversed { request_id: id }
-            }
-            (ResultStatus::Success, _) => self.finish(
-                &id,
-                AttemptState::Failed,
-                "cancelled at start-up; nothing charged",
-            ),
-            _ => self.finish(
-                &id,
-                AttemptState::NeedsManual,
-                &format!(
-                    "cancel at start-up answered {}",
-                    cancel.body.result.code.wire()
-                ),
-            ),
-        }
-    }
-
-    /// Retries the recoveries whose wait is over (see `Recovered::Waiting`).
-    pub(super) fn retry_due_recoveries(&mut self) -> bool {
-        let now = self.clock.now();
-        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.recovery_waits)
-            .into_iter()
-            .partition(|(at, _)| *at <= now);
-        self.recovery_waits = later;
-        for (_, attempt) in &due {
-            let outcome = self.recover_one(attempt);
-            tracing::info!(?outcome, "recovered attempt after waiting");
-        }
-        !due.is_empty()
-    }
-
-    fn commit_recovered(&mut self, attempt: &AttemptRecord, view: &PaymentView) -> Recovered {
-        let id = attempt.request_id.clone();
-        let Ok(mut sale) = serde_json::from_str::<CompletedSale>(&attempt.basket) else {
-            return self.finish(
-                &id,
-                AttemptState::NeedsManual,
-                "paid, but the journaled basket is unreadable",
-            );
-        };
-        let mode = match &sale.tender {
-            SaleTender::Wallet(w) => w.mode.clone(),
-            _ => attempt.mode.clone(),
-        };
-        sale.tender = SaleTender::Wallet(crate::checkout::payment::tender_from_view(
-            &id,
-            &mode,
-            view.amount,
-            Some(view),
-        ));
-        sale.completed_at = view.paid_at.unwrap_or(self.clock.now());
-        match self.journal.commit_sale(sale, Some(&id)) {
-            Ok(stored) => Recovered::Committed {
-                request_id: id,
-                sale_no: stored.sale_no,
-            },
-            Err(e) => Recovered::Manual {
-                request_id: id,
-                why: format!("paid, but the sale could not be saved: {e}"),
-            },
-        }
-    }
-
-    fn finish_quiet(&mut self, id: &str, state: AttemptState, outcome: &str) {
-        if let Err(e) = self
-            .journal
-            .finish_attempt(id, state, outcome, self.clock.now())
-        {
-            tracing::error!(error = %e, id, "recovery outcome not journaled");
-        }
-    }
-
-    fn finish(&mut self, id: &str, state: AttemptState, outcome: &str) -> Recovered {
-        self.finish_quiet(id, state, outcome);
-        match state {
-            AttemptState::NeedsManual => Recovered::Manual {
-                request_id: id.to_string(),
-                why: outcome.to_string(),
-            },
-            _ => Recovered::Closed {
-                request_id: id.to_string(),
-                outcome: outcome.to_string(),
-            },
-        }
     }
 }

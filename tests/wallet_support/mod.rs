@@ -424,7 +424,7 @@ pub fn reconcile<C: qrtill::clock::Clock>(rt: &Runtime<C>) -> Reconciliation {
     let mut expected_net: BTreeMap<&'static str, Money> = BTreeMap::new();
     for a in &attempts {
         let row = ledger.get(&a.request_id);
-        let card = a.mode == "card";
+        let card = a.mode == qrtill::checkout::payment::PayMode::Card;
         let sale = if card {
             row.and_then(|r| card_sales.get(&r.payment_id))
                 .and_then(|v| v.first().copied())

@@ -1,0 +1,121 @@
+//! Cancelling an order: on expiry, at the cashier's word, after a restart, or because the sale
+//! of an approved payment could not be saved. WeChat accepts no cancel before 15 s after the
+//! order: that wait is a timer like any other.
+
+use super::{AttemptOutcome, Flow};
+use crate::checkout::action::Effect;
+use crate::checkout::machine::Notice;
+use crate::checkout::payment::{PayMode, PayStatus, Timer, TimerKind};
+use crate::network::{CancelAction, CancelResponse, ResultStatus};
+
+impl Flow<'_> {
+    /// Stop waiting and cancel the order (WeChat: not before 15 s after creation).
+    pub fn begin_cancel(&mut self, why: &str) {
+        if self.attempt.mode == PayMode::Card {
+            return;
+        }
+        let earliest = self.attempt.created_at + self.attempt.plan.cancel_min_age;
+        *self.status = PayStatus::Cancelling {
+            why: why.to_string(),
+        };
+        if earliest > self.now {
+            let min_age = self.attempt.plan.cancel_min_age.as_secs();
+            self.out.notice = Some(Notice::info(format!(
+                "Reversal waits until {min_age} s after the order, as the wallet requires."
+            )));
+            let n = self.attempt.cancel_tries;
+            let request_id = self.id();
+            return self.effect(Effect::SetTimer {
+                at: earliest,
+                timer: Timer {
+                    request_id,
+                    kind: TimerKind::Cancel { n },
+                },
+            });
+        }
+        self.send_cancel()
+    }
+
+    /// Sends the cancel, and sets the timer that retries it if no answer comes back.
+    pub(super) fn send_cancel(&mut self) {
+        if self.attempt.cancel_tries > self.attempt.plan.cancel_retries {
+            return self.needs_manual("the cancel was never confirmed");
+        }
+        self.attempt.cancel_tries += 1;
+        let n = self.attempt.cancel_tries;
+        let retry_at = self.now + self.attempt.plan.cancel_retry_interval;
+        self.trace(true, "cancel", format!("try {n}"));
+        let request_id = self.id();
+        self.effect(Effect::Cancel {
+            request_id: request_id.clone(),
+        });
+        self.effect(Effect::SetTimer {
+            at: retry_at,
+            timer: Timer {
+                request_id,
+                kind: TimerKind::Cancel { n },
+            },
+        });
+    }
+
+    pub fn on_cancel_reply(&mut self, r: CancelResponse) {
+        let detail = format!(
+            "{} {}{}",
+            r.result.status.wire(),
+            r.result.code.wire(),
+            match r.action {
+                Some(CancelAction::Close) => " action=close",
+                Some(CancelAction::Refund) => " action=refund",
+                None => "",
+            }
+        );
+        self.trace(false, "cancel", detail);
+        let PayStatus::Cancelling { why } = self.status.clone() else {
+            return;
+        };
+        match (r.result.status, r.action) {
+            (ResultStatus::Success, action) => {
+                let refunded = action == Some(CancelAction::Refund);
+                *self.status = PayStatus::Cancelled {
+                    refunded,
+                    why: why.clone(),
+                };
+                self.finish(AttemptOutcome::Cancelled { why, refunded });
+            }
+            _ if r.retry || r.result.status == ResultStatus::Unknown => {
+                // Retry at the time the wallet names (WeChat's 15 s) or the plan's interval.
+                let n = self.attempt.cancel_tries;
+                let at = r
+                    .retry_at
+                    .filter(|t| *t > self.now)
+                    .unwrap_or(self.now + self.attempt.plan.cancel_retry_interval);
+                let request_id = self.id();
+                self.effect(Effect::SetTimer {
+                    at,
+                    timer: Timer {
+                        request_id,
+                        kind: TimerKind::Cancel { n },
+                    },
+                });
+            }
+            _ => {
+                let code = r.result.code;
+                self.needs_manual(&format!("cancel refused ({code})"))
+            }
+        }
+    }
+
+    /// The payment was approved but the journal could not save its sale: the money goes back
+    /// through the cancel (a refund once paid), or a person settles it.
+    pub fn on_commit_failed(&mut self, reason: &str) {
+        if *self.status != PayStatus::Approved {
+            return;
+        }
+        let why = format!("the sale could not be saved: {reason}");
+        if self.attempt.mode == PayMode::Card {
+            // There is no card reversal at this counter: the terminal's batch shows the charge.
+            return self.needs_manual(&format!("card approved, but {why}"));
+        }
+        self.begin_cancel(&why);
+    }
+}

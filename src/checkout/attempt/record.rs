@@ -1,0 +1,126 @@
+//! What the journal keeps of a payment attempt: typed here, turned into text only by the
+//! journal when it writes the row (`journal/attempts.rs`).
+
+use super::super::payment::PayMode;
+use super::super::sale::CompletedSale;
+use crate::clock::Timestamp;
+use crate::money::Money;
+use crate::network::{CardDecline, ResultCode};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttemptState {
+    /// Journaled; the request may or may not have reached the network.
+    Pending,
+    /// Paid and linked to a committed sale.
+    Paid,
+    /// Definitely not paid (declined, closed, or cancelled before payment).
+    Failed,
+    /// Cancelled after the wallet had taken the money; the wallet refunded it.
+    Reversed,
+    /// Cancel never confirmed: a person must resolve it with the acquirer.
+    NeedsManual,
+}
+
+impl AttemptState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttemptState::Pending => "pending",
+            AttemptState::Paid => "paid",
+            AttemptState::Failed => "failed",
+            AttemptState::Reversed => "reversed",
+            AttemptState::NeedsManual => "needs_manual",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "pending" => AttemptState::Pending,
+            "paid" => AttemptState::Paid,
+            "failed" => AttemptState::Failed,
+            "reversed" => AttemptState::Reversed,
+            "needs_manual" => AttemptState::NeedsManual,
+            _ => return None,
+        })
+    }
+
+    pub fn is_final(self) -> bool {
+        !matches!(self, AttemptState::Pending)
+    }
+}
+
+/// How an attempt that did not become a sale ended. The state follows from it, so the two
+/// cannot disagree; the journal stores its `Display` text as the row's outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttemptOutcome {
+    /// The wallet declined with this code.
+    Declined(ResultCode),
+    /// The card issuer declined (`decline`), or the card call failed with `code`.
+    CardDeclined {
+        decline: Option<CardDecline>,
+        code: ResultCode,
+    },
+    /// The wallet reports the payment reversed: a cancel sent earlier returned the charge.
+    FoundReversed,
+    /// The counter's cancel closed the order; `refunded` when the wallet had taken the money.
+    Cancelled { why: String, refunded: bool },
+    /// No definite answer: a person settles it with the acquirer.
+    Manual(String),
+}
+
+impl AttemptOutcome {
+    pub fn state(&self) -> AttemptState {
+        match self {
+            AttemptOutcome::Declined(_) | AttemptOutcome::CardDeclined { .. } => {
+                AttemptState::Failed
+            }
+            AttemptOutcome::Cancelled {
+                refunded: false, ..
+            } => AttemptState::Failed,
+            AttemptOutcome::Cancelled { refunded: true, .. } | AttemptOutcome::FoundReversed => {
+                AttemptState::Reversed
+            }
+            AttemptOutcome::Manual(_) => AttemptState::NeedsManual,
+        }
+    }
+}
+
+impl fmt::Display for AttemptOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AttemptOutcome::Declined(code) => f.write_str(code.wire()),
+            AttemptOutcome::CardDeclined { decline, code } => {
+                f.write_str(decline.map_or(code.wire(), |d| d.wire()))
+            }
+            AttemptOutcome::FoundReversed => f.write_str("cancelled earlier; charge returned"),
+            AttemptOutcome::Cancelled {
+                why,
+                refunded: true,
+            } => write!(f, "cancelled ({why}); the wallet returned the charge"),
+            AttemptOutcome::Cancelled {
+                why,
+                refunded: false,
+            } => write!(f, "cancelled ({why}); nothing charged"),
+            AttemptOutcome::Manual(why) => f.write_str(why),
+        }
+    }
+}
+
+/// The journal row of an attempt: the sale as it will be committed (minus the tender the network
+/// will report), so a payment approved just before a crash can still become a sale.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptRecord {
+    pub request_id: String,
+    pub lane_id: String,
+    pub mode: PayMode,
+    pub amount: Money,
+    pub state: AttemptState,
+    pub created_at: Timestamp,
+    /// The basket as it will be committed. `None` when a stored row's basket cannot be read:
+    /// the attempt is still resolved, and a paid one goes to a person.
+    pub basket: Option<CompletedSale>,
+    /// The outcome as the journal stored it (text: rows written by older versions included).
+    pub outcome: Option<String>,
+}
