@@ -18,7 +18,7 @@
 
 use criterion::Criterion;
 use qrtill::catalog::Catalog;
-use qrtill::clock::{Clock, ManualClock};
+use qrtill::clock::ManualClock;
 use qrtill::config::Config;
 use qrtill::harness::{self, DEMO_SEED, DEMO_START};
 use qrtill::journal::Journal;

@@ -74,8 +74,13 @@ impl std::fmt::Debug for LedgerStore {
     }
 }
 
-/// Trade statuses of orders still open (`PaymentStage::is_open`).
-const OPEN_STAGES: &str = "('NOT_SCANNED', 'WAIT_BUYER_PAY')";
+/// Orders still open (`PaymentStage::is_open` as trade statuses), through `payments_stage`.
+const OPEN_ORDERS_SQL: &str = "SELECT state_json FROM payments
+    WHERE stage IN ('NOT_SCANNED', 'WAIT_BUYER_PAY') ORDER BY created_at, payment_request_id";
+
+/// Codes never presented, through the partial index `codes_live`.
+const LIVE_CODES_SQL: &str =
+    "SELECT state_json FROM codes WHERE used_by IS NULL ORDER BY issued_at";
 
 const TABLES: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -421,17 +426,8 @@ impl LedgerStore {
             .map_err(|e| LedgerError::Corrupt(format!("codes_issued: {e}")))?
             .unwrap_or(0);
         Ok(OpenWork {
-            open_orders: self.all(
-                &format!(
-                    "SELECT state_json FROM payments WHERE stage IN {OPEN_STAGES}
-                     ORDER BY created_at, payment_request_id"
-                ),
-                [],
-            )?,
-            live_codes: self.all(
-                "SELECT state_json FROM codes WHERE used_by IS NULL ORDER BY issued_at",
-                [],
-            )?,
+            open_orders: self.all(OPEN_ORDERS_SQL, [])?,
+            live_codes: self.all(LIVE_CODES_SQL, [])?,
             shoppers: self.all("SELECT state_json FROM shoppers ORDER BY shopper_id", [])?,
             codes_issued,
         })
@@ -572,6 +568,30 @@ mod tests {
         let store = LedgerStore::open(&path).unwrap();
         let work = store.open_work().unwrap();
         assert_eq!(work.shoppers, vec![wallet]);
+    }
+
+    #[test]
+    fn opening_reads_open_work_through_indexes_not_over_history() {
+        let store = LedgerStore::in_memory().unwrap();
+        for sql in [
+            OPEN_ORDERS_SQL,
+            LIVE_CODES_SQL,
+            "SELECT state_json FROM payments WHERE bill_number = 'B' ORDER BY created_at DESC",
+        ] {
+            let mut stmt = store
+                .conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap();
+            let plan: Vec<String> = stmt
+                .query_map([], |r| r.get::<_, String>(3))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert!(
+                plan.iter().all(|step| !step.starts_with("SCAN")),
+                "{sql}: {plan:?}"
+            );
+        }
     }
 
     #[test]
