@@ -740,12 +740,21 @@ fn s13_success_notice_after_the_cancel_keeps_the_order_cancelled() {
             "Cancelled refunded"
         ]
     );
+    // The cancel's success reached the counter first; the wallet's success notice after it.
     let heard = till.heard(&id);
     let notify = heard.iter().position(|h| h == "notify S SUCCESS");
     let cancel = heard
         .iter()
         .position(|h| h == "cancel S SUCCESS action=refund");
-    assert!(notify.is_some() && cancel.is_some(), "{heard:?}");
+    match (cancel, notify) {
+        (Some(c), Some(n)) => assert!(c < n, "the notice came after the cancel: {heard:?}"),
+        _ => panic!("both a refunding cancel and a success notice were heard: {heard:?}"),
+    }
+    assert_eq!(
+        heard.iter().filter(|h| h.starts_with("notify")).count(),
+        1,
+        "{heard:?}"
+    );
     assert!(
         till.sales().is_empty(),
         "the cancel decides, not the late success"
@@ -982,50 +991,104 @@ fn paid_by_li_na(till: &mut Till) -> (String, String) {
     (id, code)
 }
 
-// 18. Same id, different amount → REPEAT_REQ_INCONSISTENT; nothing moves.
-#[test]
-fn s18_same_request_id_with_another_amount_is_inconsistent() {
-    let mut till = Till::new();
-    let (id, code) = paid_by_li_na(&mut till);
-    let balance = till.balance("li-na");
-    let now = till.rt.now();
-    let other = money("99.00", Currency::USD);
-    let d = till.rt.network_mut().pay(
-        PayRequest {
-            payment_request_id: id.clone(),
-            amount: other,
-            method: PayMethod::PaymentCode { code },
-        },
-        now,
-    );
-    assert_eq!(d.body.result.code, ResultCode::RepeatReqInconsistent);
-    assert_eq!(d.body.result.status, ResultStatus::Failed);
-    assert_eq!(till.balance("li-na"), balance);
-    assert_eq!(till.ledger(&id).amount.with_code(), "USD 4.89");
-    assert_clean(&till);
+/// Counter A sells a flat white to li-na by payment code; then a replacement counter on the same
+/// lane starts with a fresh journal (so its first request id is A's again) on the same network.
+/// Returns the replacement, the request id, li-na's code and A's sale.
+fn replacement_lane_after_li_na_paid(ledger: &std::path::Path) -> (Till, String, String, CompletedSale) {
+    let network = || {
+        network_on(
+            LedgerStore::open(ledger).expect("ledger"),
+            FxTable::embedded().expect("fx"),
+        )
+    };
+    let mut a = Till::on(runtime_on(
+        Journal::in_memory().expect("journal"),
+        network(),
+        qrtill::harness::DEMO_START,
+    ));
+    let (id, code) = paid_by_li_na(&mut a);
+    let sale = only_sale(&a);
+    drop(a);
+    let b = Till::on(runtime_on(
+        Journal::in_memory().expect("journal"),
+        network(),
+        Timestamp(qrtill::harness::DEMO_START.millis() + 60_000),
+    ));
+    (b, id, code, sale)
 }
 
-// 19. Re-paying a paid order id → the same success, same wallet transaction, no new charge.
+/// Charge moves on the shopper's balance for payment `id`.
+fn charges(till: &Till, id: &str) -> usize {
+    till.rt
+        .network()
+        .balance_moves()
+        .iter()
+        .filter(|m| m.reference == id && m.kind == qrtill::network::MoveKind::Charge)
+        .count()
+}
+
+// 18. Same id, different amount → REPEAT_REQ_INCONSISTENT · a replacement counter on the lane
+// reuses the request id of a paid sale for another basket, and the cashier scans the shopper's
+// old code: the counter declines with the wallet's advice, and nothing moves.
+#[test]
+fn s18_same_request_id_with_another_amount_is_inconsistent() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut b, id, code, _) = replacement_lane_after_li_na_paid(&dir.path().join("ledger.sqlite"));
+    let balance = b.balance("li-na");
+    b.ring_up(&[LATTE]);
+    b.key(Action::PayCode);
+    b.type_text(&code);
+    b.key(Action::Enter);
+    assert_eq!(b.request_id(), id, "the fresh journal reuses the id");
+    b.wait_secs(3);
+    assert_eq!(
+        b.seen,
+        [
+            "Basket",
+            "AwaitingCode",
+            "Sending",
+            "Declined REPEAT_REQ_INCONSISTENT"
+        ]
+    );
+    assert_eq!(
+        advice(&b),
+        "Same request id with different details: start a new attempt."
+    );
+    assert!(b.sales().is_empty(), "no sale on the replacement counter");
+    assert_eq!(b.attempt(&id).state, AttemptState::Failed);
+    assert_eq!(b.balance("li-na"), balance, "nothing moves");
+    assert_eq!(charges(&b, &id), 1, "still the one charge of the first sale");
+    let row = b.ledger(&id);
+    assert_eq!(row.amount.with_code(), "USD 4.89", "the paid order is untouched");
+    assert_eq!(row.stage, PaymentStage::Paid);
+}
+
+// 19. Re-paying a paid order id · the replacement counter sends the paid request again (same
+// id, same amount, the same code): the wallet answers with the same success, and the counter
+// treats it as paid, with the first payment's transaction and no new charge.
 #[test]
 fn s19_repeating_a_paid_request_returns_the_same_success() {
-    let mut till = Till::new();
-    let (id, code) = paid_by_li_na(&mut till);
-    let balance = till.balance("li-na");
-    let sale = only_sale(&till);
-    let now = till.rt.now();
-    let d = till.rt.network_mut().pay(
-        PayRequest {
-            payment_request_id: id.clone(),
-            amount: sale.total,
-            method: PayMethod::PaymentCode { code },
-        },
-        now,
-    );
-    assert_eq!(d.body.result.code, ResultCode::Success);
-    let view = d.body.payment.expect("the payment");
-    assert_eq!(view.payment_id, wallet(&sale).wallet_txn_id);
-    assert_eq!(till.balance("li-na"), balance);
-    assert_clean(&till);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut b, id, code, first) =
+        replacement_lane_after_li_na_paid(&dir.path().join("ledger.sqlite"));
+    let balance = b.balance("li-na");
+    b.ring_up(&[FLAT_WHITE]);
+    b.key(Action::PayCode);
+    b.type_text(&code);
+    b.key(Action::Enter);
+    assert_eq!(b.request_id(), id, "the fresh journal reuses the id");
+    b.wait_secs(3);
+    assert_eq!(b.seen, ["Basket", "AwaitingCode", "Sending", "Receipt"]);
+    let again = only_sale(&b);
+    let (w1, w2) = (wallet(&first), wallet(&again));
+    assert_eq!(w2.payment_request_id, id);
+    assert_eq!(w2.wallet_txn_id, w1.wallet_txn_id, "the same wallet transaction");
+    assert_eq!(w2.wallet_amount, w1.wallet_amount);
+    assert_eq!(again.total.with_code(), "USD 4.89");
+    assert_eq!(b.sent(&id), ["pay"], "one pay, no query or cancel");
+    assert_eq!(b.balance("li-na"), balance, "no new charge");
+    assert_eq!(charges(&b, &id), 1);
+    assert_eq!(b.attempt(&id).state, AttemptState::Paid);
 }
 
 // 23. Cancel after cut-off · a Kakao Pay sale just before midnight UTC+8; the counter stops
