@@ -1141,6 +1141,58 @@ fn s23_cancel_after_the_cut_off_is_refused_and_flagged() {
         "money held, no sale"
     );
     assert_eq!(r.sales, 0);
+    // The journal: no sale, the attempt flagged with the wallet's refusal.
+    assert!(sales(rt.journal()).is_empty(), "no sale was committed");
+    let attempt = rt
+        .journal()
+        .attempt(&id)
+        .expect("journal readable")
+        .expect("the attempt");
+    assert_eq!(attempt.state, AttemptState::NeedsManual);
+    assert!(
+        attempt
+            .outcome
+            .as_deref()
+            .is_some_and(|o| o.contains("CANCEL_WINDOW_EXCEED")),
+        "{:?}",
+        attempt.outcome
+    );
+    // The network: still paid, the shopper charged once and nothing returned, so a person must
+    // refund it (the counter has no refund screen).
+    let row = rt
+        .network()
+        .ledger_payments()
+        .into_iter()
+        .find(|p| p.payment_request_id == id)
+        .expect("ledger row");
+    assert_eq!(row.stage, PaymentStage::Paid);
+    assert_eq!(row.amount, attempt.amount);
+    let charged = row.charged.expect("the shopper was charged");
+    assert_eq!(charged.currency(), Currency::KRW);
+    assert!(row.returned.is_none_or(|m| m.is_zero()), "{:?}", row.returned);
+    let opening = money("800000", Currency::KRW);
+    let balance = rt.network().balance(&shopper("kim-minjun")).expect("balance");
+    assert_eq!(balance.amount(), opening.amount() - charged.amount());
+    drop(rt);
+    // The receipt: the attempt's slip must not tell the shopper "not charged".
+    std::fs::rename(&lp, dir.path().join("network.sqlite")).expect("rename ledger");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_qrtill"))
+        .env_remove("QRTILL_DATA")
+        .arg("--data")
+        .arg(dir.path())
+        .args(["receipt", &id])
+        .output()
+        .expect("qrtill runs");
+    let (slip, why) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(1), "{slip}{why}");
+    assert!(!slip.contains("NOT PAID"), "{slip}");
+    assert!(
+        why.contains(&id) && why.contains("CANCEL_WINDOW_EXCEED") && why.contains("acquirer"),
+        "{why}"
+    );
 }
 
 // 24. FX moves after the indicative quote · the wallet books at its own rate (7.19 mid here,
