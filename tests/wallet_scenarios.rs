@@ -20,7 +20,7 @@ use qrtill::money::fx::{DEFAULT_FX_TOML, FxTable};
 use qrtill::money::{Currency, Decimal};
 use qrtill::network::{
     Call, Fault, LedgerStore, PayMethod, PayRequest, PaymentStage, PhoneScreen, ResultCode,
-    ResultStatus, TEST_CARDS,
+    TEST_CARDS,
 };
 use qrtill::receipt::{PaperWidth, render_text_string};
 use qrtill::runtime::PhoneAction;
@@ -46,6 +46,14 @@ fn receipt_text(sale: &CompletedSale) -> String {
         &receipt_for(sale, &Config::default(), None),
         PaperWidth::W48,
     )
+}
+
+/// The receipt's lines with runs of spaces collapsed, for exact comparisons of label and value.
+fn receipt_lines(sale: &CompletedSale) -> Vec<String> {
+    receipt_text(sale)
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
 }
 
 fn dec(s: &str) -> Decimal {
@@ -1195,30 +1203,51 @@ fn s23_cancel_after_the_cut_off_is_refused_and_flagged() {
     );
 }
 
-// 24. FX moves after the indicative quote · the wallet books at its own rate (7.19 mid here,
-// not the table's 7.1853) and the sale carries the wallet's rate and amount, never the counter's.
+// 24. FX moves after the indicative quote · the pay screen's indicative figure comes from the
+// reference table (USD/CNY mid 7.1853, ≈ 7.22 with the spread); the wallet books at its own,
+// moved rate (mid 7.19 here). The sale and the receipt carry the wallet's rate and amount,
+// never the indicative ones.
 #[test]
 fn s24_the_sale_carries_the_rate_the_wallet_booked() {
     let moved = DEFAULT_FX_TOML.replace("mid = \"7.1853\"", "mid = \"7.19\"");
     assert_ne!(moved, DEFAULT_FX_TOML);
+    let reference = network_on(
+        LedgerStore::in_memory().expect("ledger"),
+        FxTable::embedded().expect("fx"),
+    );
     let fx = FxTable::parse(&moved, "moved fx").expect("fx");
     let mut till = Till::with_fx(fx);
     till.ring_up(&[FLAT_WHITE, LATTE]);
+    // What the counter shows before the wallet answers: 7.1853 + 50 bps = 7.2212265;
+    // 10.05 x 7.2212265 = 72.573 -> CNY 72.57.
+    let (quote, shown) = reference
+        .indicative(
+            money("10.05", Currency::USD),
+            &qrtill::network::WalletId("alipay-cn".into()),
+            till.rt.now(),
+        )
+        .expect("an indicative quote");
+    assert_eq!(quote.rate, dec("7.2212265"));
+    assert_eq!(shown.with_code(), "CNY 72.57");
     till.key(Action::PayCode);
     till.phone("li-na", PhoneAction::PresentCode);
     till.wait_secs(3);
     let sale = only_sale(&till);
     let w = wallet(&sale);
-    // 7.19 + 50 bps = 7.22595; 10.05 x 7.22595 = 72.6208 -> CNY 72.62.
+    // Booked: 7.19 + 50 bps = 7.22595; 10.05 x 7.22595 = 72.6208 -> CNY 72.62.
     assert_eq!(w.rate, Some(dec("7.22595")));
     assert_eq!(
         w.wallet_amount.map(|m| m.with_code()).as_deref(),
         Some("CNY 72.62")
     );
-    let text = receipt_text(&sale);
+    let lines = receipt_lines(&sale);
+    for want in ["Customer paid 实付 CNY 72.62", "Rate 汇率 1 USD = 7.22595 CNY"] {
+        assert!(lines.iter().any(|l| l == want), "{want:?} in {lines:#?}");
+    }
+    let text = lines.join("\n");
     assert!(
-        text.contains("7.22595") && !text.contains("7.2212265"),
-        "{text}"
+        !text.contains("72.57") && !text.contains("7.2212265"),
+        "nothing indicative on the receipt: {text}"
     );
     assert_clean(&till);
 }
@@ -1304,10 +1333,28 @@ fn s27_wallet_funded_voucher_leaves_the_merchant_settlement_whole() {
     assert_eq!(promo.amount.with_code(), "HKD 1.00");
     assert_eq!(w.settlement, Some(w.amount), "merchant settled in full");
     assert_eq!(till.ledger(&id).merchant_net.with_code(), "USD 10.05");
-    let text = receipt_text(&sale);
+    // The merchant's total stays whole; the voucher is its own line, named and marked
+    // wallet-funded, between the amount and what the shopper paid.
+    let lines = receipt_lines(&sale);
+    assert!(lines.iter().any(|l| l == "TOTAL 合計 USD 10.05"), "{lines:#?}");
+    let from = lines
+        .iter()
+        .position(|l| l == "Amount 金額 USD 10.05")
+        .unwrap_or_else(|| panic!("no amount line: {lines:#?}"));
+    assert_eq!(
+        lines[from + 1..from + 6],
+        [
+            "Wallet discount 錢包優惠 HKD -1.00",
+            "HKD 1 off every HKD 10 (demo voucher)",
+            "(wallet-funded) (錢包承擔)",
+            "Customer paid 實付 HKD 77.91",
+            "Rate 匯率 1 USD = 7.8515625 HKD",
+        ],
+        "{lines:#?}"
+    );
     assert!(
-        text.contains(&promo.description) || text.contains("1.00"),
-        "{text}"
+        lines.iter().any(|l| l == "Merchant receives 商戶實收 USD 10.05"),
+        "{lines:#?}"
     );
     assert_clean(&till);
 }
