@@ -230,7 +230,10 @@ fn the_audit_names_planted_faults() {
             payment("A1", "TRADE_SUCCESS", "5.00"),
             payment("A3", "TRADE_CLOSED", "9.00"),
         ],
-        moves: vec![mv("opening", "100", "opening"), mv("charge", "-36.10", "A1")],
+        moves: vec![
+            mv("opening", "100", "opening"),
+            mv("charge", "-36.10", "A1"),
+        ],
         balances: vec![("li-na".into(), d("63.90"))],
         cards: vec![CardRow {
             request_id: "A2".into(),
@@ -270,7 +273,10 @@ fn the_audit_names_planted_faults() {
                 b.balances[0].1 = d("3.90");
             }),
         ),
-        ("but payment A1 is 6", Box::new(move |b| b.payments[0].amount = d("6"))),
+        (
+            "but payment A1 is 6",
+            Box::new(move |b| b.payments[0].amount = d("6")),
+        ),
         (
             "still open",
             Box::new(|b| b.attempts[2].state = "pending".into()),
@@ -281,10 +287,7 @@ fn the_audit_names_planted_faults() {
                 b.payments.remove(0);
             }),
         ),
-        (
-            "approved=false",
-            Box::new(|b| b.cards[0].approved = false),
-        ),
+        ("approved=false", Box::new(|b| b.cards[0].approved = false)),
     ];
     for (expected, plant) in planted {
         let mut books = sound();

@@ -1002,7 +1002,9 @@ fn paid_by_li_na(till: &mut Till) -> (String, String) {
 /// Counter A sells a flat white to li-na by payment code; then a replacement counter on the same
 /// lane starts with a fresh journal (so its first request id is A's again) on the same network.
 /// Returns the replacement, the request id, li-na's code and A's sale.
-fn replacement_lane_after_li_na_paid(ledger: &std::path::Path) -> (Till, String, String, CompletedSale) {
+fn replacement_lane_after_li_na_paid(
+    ledger: &std::path::Path,
+) -> (Till, String, String, CompletedSale) {
     let network = || {
         network_on(
             LedgerStore::open(ledger).expect("ledger"),
@@ -1065,9 +1067,17 @@ fn s18_same_request_id_with_another_amount_is_inconsistent() {
     assert!(b.sales().is_empty(), "no sale on the replacement counter");
     assert_eq!(b.attempt(&id).state, AttemptState::Failed);
     assert_eq!(b.balance("li-na"), balance, "nothing moves");
-    assert_eq!(charges(&b, &id), 1, "still the one charge of the first sale");
+    assert_eq!(
+        charges(&b, &id),
+        1,
+        "still the one charge of the first sale"
+    );
     let row = b.ledger(&id);
-    assert_eq!(row.amount.with_code(), "USD 4.89", "the paid order is untouched");
+    assert_eq!(
+        row.amount.with_code(),
+        "USD 4.89",
+        "the paid order is untouched"
+    );
     assert_eq!(row.stage, PaymentStage::Paid);
 }
 
@@ -1090,7 +1100,10 @@ fn s19_repeating_a_paid_request_returns_the_same_success() {
     let again = only_sale(&b);
     let (w1, w2) = (wallet(&first), wallet(&again));
     assert_eq!(w2.payment_request_id, id);
-    assert_eq!(w2.wallet_txn_id, w1.wallet_txn_id, "the same wallet transaction");
+    assert_eq!(
+        w2.wallet_txn_id, w1.wallet_txn_id,
+        "the same wallet transaction"
+    );
     assert_eq!(w2.wallet_amount, w1.wallet_amount);
     assert_eq!(again.total.with_code(), "USD 4.89");
     assert_eq!(b.sent(&id), ["pay"], "one pay, no query or cancel");
@@ -1177,9 +1190,16 @@ fn s23_cancel_after_the_cut_off_is_refused_and_flagged() {
     assert_eq!(row.amount, attempt.amount);
     let charged = row.charged.expect("the shopper was charged");
     assert_eq!(charged.currency(), Currency::KRW);
-    assert!(row.returned.is_none_or(|m| m.is_zero()), "{:?}", row.returned);
+    assert!(
+        row.returned.is_none_or(|m| m.is_zero()),
+        "{:?}",
+        row.returned
+    );
     let opening = money("800000", Currency::KRW);
-    let balance = rt.network().balance(&shopper("kim-minjun")).expect("balance");
+    let balance = rt
+        .network()
+        .balance(&shopper("kim-minjun"))
+        .expect("balance");
     assert_eq!(balance.amount(), opening.amount() - charged.amount());
     drop(rt);
     // The receipt: the attempt's slip must not tell the shopper "not charged".
@@ -1241,7 +1261,10 @@ fn s24_the_sale_carries_the_rate_the_wallet_booked() {
         Some("CNY 72.62")
     );
     let lines = receipt_lines(&sale);
-    for want in ["Customer paid 实付 CNY 72.62", "Rate 汇率 1 USD = 7.22595 CNY"] {
+    for want in [
+        "Customer paid 实付 CNY 72.62",
+        "Rate 汇率 1 USD = 7.22595 CNY",
+    ] {
         assert!(lines.iter().any(|l| l == want), "{want:?} in {lines:#?}");
     }
     let text = lines.join("\n");
@@ -1266,20 +1289,21 @@ fn s25_krw_has_no_decimals_on_the_tender_or_the_receipt() {
     let sale = only_sale(&till);
     let krw = wallet(&sale).wallet_amount.expect("KRW");
     assert_eq!(krw.amount().scale(), 0);
-    let text = receipt_text(&sale);
-    let krw_lines: Vec<&str> = text.lines().filter(|l| l.contains("KRW")).collect();
-    assert!(!krw_lines.is_empty(), "{text}");
-    assert!(
-        krw_lines
-            .iter()
-            .any(|l| l.contains("13,821") || l.contains("13821")),
-        "{krw_lines:?}"
-    );
-    assert!(
-        !krw_lines
-            .iter()
-            .any(|l| l.contains("13,821.") || l.contains("13821.")),
-        "{krw_lines:?}"
+    // 10.05 x (1368.40 + 50 bps) = 13821.18 -> KRW 13821.
+    assert_eq!(krw.with_code(), "KRW 13821");
+    let lines = receipt_lines(&sale);
+    let krw_lines: Vec<&str> = lines
+        .iter()
+        .filter(|l| l.contains("KRW"))
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        krw_lines,
+        [
+            "Customer paid 결제금액 KRW 13821",
+            "Rate 환율 1 USD = 1375.242 KRW"
+        ],
+        "the KRW amount has no decimals"
     );
     assert_clean(&till);
 }
@@ -1336,7 +1360,10 @@ fn s27_wallet_funded_voucher_leaves_the_merchant_settlement_whole() {
     // The merchant's total stays whole; the voucher is its own line, named and marked
     // wallet-funded, between the amount and what the shopper paid.
     let lines = receipt_lines(&sale);
-    assert!(lines.iter().any(|l| l == "TOTAL 合計 USD 10.05"), "{lines:#?}");
+    assert!(
+        lines.iter().any(|l| l == "TOTAL 合計 USD 10.05"),
+        "{lines:#?}"
+    );
     let from = lines
         .iter()
         .position(|l| l == "Amount 金額 USD 10.05")
@@ -1353,7 +1380,9 @@ fn s27_wallet_funded_voucher_leaves_the_merchant_settlement_whole() {
         "{lines:#?}"
     );
     assert!(
-        lines.iter().any(|l| l == "Merchant receives 商戶實收 USD 10.05"),
+        lines
+            .iter()
+            .any(|l| l == "Merchant receives 商戶實收 USD 10.05"),
         "{lines:#?}"
     );
     assert_clean(&till);

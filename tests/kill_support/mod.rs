@@ -172,11 +172,14 @@ pub fn read_books(journal: &Path, network: &Path) -> Result<Books, String> {
             }
             if have.contains("shoppers") {
                 for r in text_rows("SELECT shopper_id, balance FROM shoppers")? {
-                    books.balances.push((r[0].clone(), decimal(&r[1], "balance")?));
+                    books
+                        .balances
+                        .push((r[0].clone(), decimal(&r[1], "balance")?));
                 }
             }
             if have.contains("cards") {
-                for r in text_rows("SELECT request_id, CAST(approved AS TEXT), amount FROM cards")? {
+                for r in text_rows("SELECT request_id, CAST(approved AS TEXT), amount FROM cards")?
+                {
                     books.cards.push(CardRow {
                         request_id: r[0].clone(),
                         approved: r[1] == "1",
@@ -273,7 +276,10 @@ pub fn audit(books: &Books, settled: bool) -> (Vec<String>, Counts) {
         match s.tender.as_str() {
             "cash" => {
                 if let Some(a) = attempt {
-                    bad.push(format!("cash sale {} has attempt {}", s.sale_no, a.request_id));
+                    bad.push(format!(
+                        "cash sale {} has attempt {}",
+                        s.sale_no, a.request_id
+                    ));
                 }
             }
             "wallet" => {
@@ -341,7 +347,10 @@ pub fn audit(books: &Books, settled: bool) -> (Vec<String>, Counts) {
             continue;
         }
         if !payments.contains_key(m.reference.as_str()) {
-            bad.push(format!("a {} move references {}, which is no payment", m.kind, m.reference));
+            bad.push(format!(
+                "a {} move references {}, which is no payment",
+                m.kind, m.reference
+            ));
         }
         let e = charges.entry(&m.reference).or_default();
         if m.kind == "charge" {
@@ -352,7 +361,9 @@ pub fn audit(books: &Books, settled: bool) -> (Vec<String>, Counts) {
     for (shopper, balance) in &books.balances {
         let sum = sums.get(shopper.as_str()).copied().unwrap_or_default();
         if *balance != sum {
-            bad.push(format!("shopper {shopper}: balance {balance} but moves sum to {sum}"));
+            bad.push(format!(
+                "shopper {shopper}: balance {balance} but moves sum to {sum}"
+            ));
         }
     }
     for p in &books.payments {
@@ -374,7 +385,10 @@ pub fn audit(books: &Books, settled: bool) -> (Vec<String>, Counts) {
 
     if settled {
         for a in books.attempts.iter().filter(|a| a.state == "pending") {
-            bad.push(format!("attempt {} ({}) is still open", a.request_id, a.mode));
+            bad.push(format!(
+                "attempt {} ({}) is still open",
+                a.request_id, a.mode
+            ));
         }
         for p in &books.payments {
             if p.stage != "TRADE_SUCCESS" && p.stage != "TRADE_CLOSED" {
