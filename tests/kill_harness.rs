@@ -245,7 +245,8 @@ fn the_audit_names_planted_faults() {
     assert_eq!(bad, Vec::<String>::new());
     assert_eq!(counts.sales.values().sum::<usize>(), 3);
 
-    let planted: Vec<(&str, Box<dyn Fn(&mut Books)>)> = vec![
+    type Plant<'a> = Box<dyn Fn(&mut Books) + 'a>;
+    let planted: Vec<(&str, Plant<'_>)> = vec![
         (
             "integrity_check",
             Box::new(|b| b.integrity[0].1 = "*** page 3 is never used".into()),

@@ -61,11 +61,9 @@ fn tables(conn: &Connection) -> Result<BTreeSet<String>, String> {
     let mut stmt = conn
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
         .map_err(|e| e.to_string())?;
-    let names = stmt
-        .query_map([], |r| r.get::<_, String>(0))
+    stmt.query_map([], |r| r.get::<_, String>(0))
         .and_then(|rows| rows.collect::<Result<BTreeSet<_>, _>>())
-        .map_err(|e| e.to_string());
-    names
+        .map_err(|e| e.to_string())
 }
 
 fn decimal(text: &str, what: &str) -> Result<Decimal, String> {
