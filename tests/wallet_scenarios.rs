@@ -20,7 +20,7 @@ use qrtill::money::fx::{DEFAULT_FX_TOML, FxTable};
 use qrtill::money::{Currency, Decimal};
 use qrtill::network::{
     Call, Fault, LedgerStore, PayMethod, PayRequest, PaymentStage, PhoneScreen, ResultCode,
-    ResultStatus, TEST_CARDS,
+    TEST_CARDS,
 };
 use qrtill::receipt::{PaperWidth, render_text_string};
 use qrtill::runtime::PhoneAction;
@@ -46,6 +46,14 @@ fn receipt_text(sale: &CompletedSale) -> String {
         &receipt_for(sale, &Config::default(), None),
         PaperWidth::W48,
     )
+}
+
+/// The receipt's lines with runs of spaces collapsed, for exact comparisons of label and value.
+fn receipt_lines(sale: &CompletedSale) -> Vec<String> {
+    receipt_text(sale)
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
 }
 
 fn dec(s: &str) -> Decimal {
@@ -740,12 +748,21 @@ fn s13_success_notice_after_the_cancel_keeps_the_order_cancelled() {
             "Cancelled refunded"
         ]
     );
+    // The cancel's success reached the counter first; the wallet's success notice after it.
     let heard = till.heard(&id);
     let notify = heard.iter().position(|h| h == "notify S SUCCESS");
     let cancel = heard
         .iter()
         .position(|h| h == "cancel S SUCCESS action=refund");
-    assert!(notify.is_some() && cancel.is_some(), "{heard:?}");
+    match (cancel, notify) {
+        (Some(c), Some(n)) => assert!(c < n, "the notice came after the cancel: {heard:?}"),
+        _ => panic!("both a refunding cancel and a success notice were heard: {heard:?}"),
+    }
+    assert_eq!(
+        heard.iter().filter(|h| h.starts_with("notify")).count(),
+        1,
+        "{heard:?}"
+    );
     assert!(
         till.sales().is_empty(),
         "the cancel decides, not the late success"
@@ -982,50 +999,117 @@ fn paid_by_li_na(till: &mut Till) -> (String, String) {
     (id, code)
 }
 
-// 18. Same id, different amount → REPEAT_REQ_INCONSISTENT; nothing moves.
-#[test]
-fn s18_same_request_id_with_another_amount_is_inconsistent() {
-    let mut till = Till::new();
-    let (id, code) = paid_by_li_na(&mut till);
-    let balance = till.balance("li-na");
-    let now = till.rt.now();
-    let other = money("99.00", Currency::USD);
-    let d = till.rt.network_mut().pay(
-        PayRequest {
-            payment_request_id: id.clone(),
-            amount: other,
-            method: PayMethod::PaymentCode { code },
-        },
-        now,
-    );
-    assert_eq!(d.body.result.code, ResultCode::RepeatReqInconsistent);
-    assert_eq!(d.body.result.status, ResultStatus::Failed);
-    assert_eq!(till.balance("li-na"), balance);
-    assert_eq!(till.ledger(&id).amount.with_code(), "USD 4.89");
-    assert_clean(&till);
+/// Counter A sells a flat white to li-na by payment code; then a replacement counter on the same
+/// lane starts with a fresh journal (so its first request id is A's again) on the same network.
+/// Returns the replacement, the request id, li-na's code and A's sale.
+fn replacement_lane_after_li_na_paid(
+    ledger: &std::path::Path,
+) -> (Till, String, String, CompletedSale) {
+    let network = || {
+        network_on(
+            LedgerStore::open(ledger).expect("ledger"),
+            FxTable::embedded().expect("fx"),
+        )
+    };
+    let mut a = Till::on(runtime_on(
+        Journal::in_memory().expect("journal"),
+        network(),
+        qrtill::harness::DEMO_START,
+    ));
+    let (id, code) = paid_by_li_na(&mut a);
+    let sale = only_sale(&a);
+    drop(a);
+    let b = Till::on(runtime_on(
+        Journal::in_memory().expect("journal"),
+        network(),
+        Timestamp(qrtill::harness::DEMO_START.millis() + 60_000),
+    ));
+    (b, id, code, sale)
 }
 
-// 19. Re-paying a paid order id → the same success, same wallet transaction, no new charge.
+/// Charge moves on the shopper's balance for payment `id`.
+fn charges(till: &Till, id: &str) -> usize {
+    till.rt
+        .network()
+        .balance_moves()
+        .iter()
+        .filter(|m| m.reference == id && m.kind == qrtill::network::MoveKind::Charge)
+        .count()
+}
+
+// 18. Same id, different amount → REPEAT_REQ_INCONSISTENT · a replacement counter on the lane
+// reuses the request id of a paid sale for another basket, and the cashier scans the shopper's
+// old code: the counter declines with the wallet's advice, and nothing moves.
+#[test]
+fn s18_same_request_id_with_another_amount_is_inconsistent() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut b, id, code, _) = replacement_lane_after_li_na_paid(&dir.path().join("ledger.sqlite"));
+    let balance = b.balance("li-na");
+    b.ring_up(&[LATTE]);
+    b.key(Action::PayCode);
+    b.type_text(&code);
+    b.key(Action::Enter);
+    assert_eq!(b.request_id(), id, "the fresh journal reuses the id");
+    b.wait_secs(3);
+    assert_eq!(
+        b.seen,
+        [
+            "Basket",
+            "AwaitingCode",
+            "Sending",
+            "Declined REPEAT_REQ_INCONSISTENT"
+        ]
+    );
+    assert_eq!(
+        advice(&b),
+        "Same request id with different details: start a new attempt."
+    );
+    assert!(b.sales().is_empty(), "no sale on the replacement counter");
+    assert_eq!(b.attempt(&id).state, AttemptState::Failed);
+    assert_eq!(b.balance("li-na"), balance, "nothing moves");
+    assert_eq!(
+        charges(&b, &id),
+        1,
+        "still the one charge of the first sale"
+    );
+    let row = b.ledger(&id);
+    assert_eq!(
+        row.amount.with_code(),
+        "USD 4.89",
+        "the paid order is untouched"
+    );
+    assert_eq!(row.stage, PaymentStage::Paid);
+}
+
+// 19. Re-paying a paid order id · the replacement counter sends the paid request again (same
+// id, same amount, the same code): the wallet answers with the same success, and the counter
+// treats it as paid, with the first payment's transaction and no new charge.
 #[test]
 fn s19_repeating_a_paid_request_returns_the_same_success() {
-    let mut till = Till::new();
-    let (id, code) = paid_by_li_na(&mut till);
-    let balance = till.balance("li-na");
-    let sale = only_sale(&till);
-    let now = till.rt.now();
-    let d = till.rt.network_mut().pay(
-        PayRequest {
-            payment_request_id: id.clone(),
-            amount: sale.total,
-            method: PayMethod::PaymentCode { code },
-        },
-        now,
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut b, id, code, first) =
+        replacement_lane_after_li_na_paid(&dir.path().join("ledger.sqlite"));
+    let balance = b.balance("li-na");
+    b.ring_up(&[FLAT_WHITE]);
+    b.key(Action::PayCode);
+    b.type_text(&code);
+    b.key(Action::Enter);
+    assert_eq!(b.request_id(), id, "the fresh journal reuses the id");
+    b.wait_secs(3);
+    assert_eq!(b.seen, ["Basket", "AwaitingCode", "Sending", "Receipt"]);
+    let again = only_sale(&b);
+    let (w1, w2) = (wallet(&first), wallet(&again));
+    assert_eq!(w2.payment_request_id, id);
+    assert_eq!(
+        w2.wallet_txn_id, w1.wallet_txn_id,
+        "the same wallet transaction"
     );
-    assert_eq!(d.body.result.code, ResultCode::Success);
-    let view = d.body.payment.expect("the payment");
-    assert_eq!(view.payment_id, wallet(&sale).wallet_txn_id);
-    assert_eq!(till.balance("li-na"), balance);
-    assert_clean(&till);
+    assert_eq!(w2.wallet_amount, w1.wallet_amount);
+    assert_eq!(again.total.with_code(), "USD 4.89");
+    assert_eq!(b.sent(&id), ["pay"], "one pay, no query or cancel");
+    assert_eq!(b.balance("li-na"), balance, "no new charge");
+    assert_eq!(charges(&b, &id), 1);
+    assert_eq!(b.attempt(&id).state, AttemptState::Paid);
 }
 
 // 23. Cancel after cut-off · a Kakao Pay sale just before midnight UTC+8; the counter stops
@@ -1078,32 +1162,115 @@ fn s23_cancel_after_the_cut_off_is_refused_and_flagged() {
         "money held, no sale"
     );
     assert_eq!(r.sales, 0);
+    // The journal: no sale, the attempt flagged with the wallet's refusal.
+    assert!(sales(rt.journal()).is_empty(), "no sale was committed");
+    let attempt = rt
+        .journal()
+        .attempt(&id)
+        .expect("journal readable")
+        .expect("the attempt");
+    assert_eq!(attempt.state, AttemptState::NeedsManual);
+    assert!(
+        attempt
+            .outcome
+            .as_deref()
+            .is_some_and(|o| o.contains("CANCEL_WINDOW_EXCEED")),
+        "{:?}",
+        attempt.outcome
+    );
+    // The network: still paid, the shopper charged once and nothing returned, so a person must
+    // refund it (the counter has no refund screen).
+    let row = rt
+        .network()
+        .ledger_payments()
+        .into_iter()
+        .find(|p| p.payment_request_id == id)
+        .expect("ledger row");
+    assert_eq!(row.stage, PaymentStage::Paid);
+    assert_eq!(row.amount, attempt.amount);
+    let charged = row.charged.expect("the shopper was charged");
+    assert_eq!(charged.currency(), Currency::KRW);
+    assert!(
+        row.returned.is_none_or(|m| m.is_zero()),
+        "{:?}",
+        row.returned
+    );
+    let opening = money("800000", Currency::KRW);
+    let balance = rt
+        .network()
+        .balance(&shopper("kim-minjun"))
+        .expect("balance");
+    assert_eq!(balance.amount(), opening.amount() - charged.amount());
+    drop(rt);
+    // The receipt: the attempt's slip must not tell the shopper "not charged".
+    std::fs::rename(&lp, dir.path().join("network.sqlite")).expect("rename ledger");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_qrtill"))
+        .env_remove("QRTILL_DATA")
+        .arg("--data")
+        .arg(dir.path())
+        .args(["receipt", &id])
+        .output()
+        .expect("qrtill runs");
+    let (slip, why) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(1), "{slip}{why}");
+    assert!(!slip.contains("NOT PAID"), "{slip}");
+    assert!(
+        why.contains(&id) && why.contains("CANCEL_WINDOW_EXCEED") && why.contains("acquirer"),
+        "{why}"
+    );
 }
 
-// 24. FX moves after the indicative quote · the wallet books at its own rate (7.19 mid here,
-// not the table's 7.1853) and the sale carries the wallet's rate and amount, never the counter's.
+// 24. FX moves after the indicative quote · the pay screen's indicative figure comes from the
+// reference table (USD/CNY mid 7.1853, ≈ 7.22 with the spread); the wallet books at its own,
+// moved rate (mid 7.19 here). The sale and the receipt carry the wallet's rate and amount,
+// never the indicative ones.
 #[test]
 fn s24_the_sale_carries_the_rate_the_wallet_booked() {
     let moved = DEFAULT_FX_TOML.replace("mid = \"7.1853\"", "mid = \"7.19\"");
     assert_ne!(moved, DEFAULT_FX_TOML);
+    let reference = network_on(
+        LedgerStore::in_memory().expect("ledger"),
+        FxTable::embedded().expect("fx"),
+    );
     let fx = FxTable::parse(&moved, "moved fx").expect("fx");
     let mut till = Till::with_fx(fx);
     till.ring_up(&[FLAT_WHITE, LATTE]);
+    // What the counter shows before the wallet answers: 7.1853 + 50 bps = 7.2212265;
+    // 10.05 x 7.2212265 = 72.573 -> CNY 72.57.
+    let (quote, shown) = reference
+        .indicative(
+            money("10.05", Currency::USD),
+            &qrtill::network::WalletId("alipay-cn".into()),
+            till.rt.now(),
+        )
+        .expect("an indicative quote");
+    assert_eq!(quote.rate, dec("7.2212265"));
+    assert_eq!(shown.with_code(), "CNY 72.57");
     till.key(Action::PayCode);
     till.phone("li-na", PhoneAction::PresentCode);
     till.wait_secs(3);
     let sale = only_sale(&till);
     let w = wallet(&sale);
-    // 7.19 + 50 bps = 7.22595; 10.05 x 7.22595 = 72.6208 -> CNY 72.62.
+    // Booked: 7.19 + 50 bps = 7.22595; 10.05 x 7.22595 = 72.6208 -> CNY 72.62.
     assert_eq!(w.rate, Some(dec("7.22595")));
     assert_eq!(
         w.wallet_amount.map(|m| m.with_code()).as_deref(),
         Some("CNY 72.62")
     );
-    let text = receipt_text(&sale);
+    let lines = receipt_lines(&sale);
+    for want in [
+        "Customer paid 实付 CNY 72.62",
+        "Rate 汇率 1 USD = 7.22595 CNY",
+    ] {
+        assert!(lines.iter().any(|l| l == want), "{want:?} in {lines:#?}");
+    }
+    let text = lines.join("\n");
     assert!(
-        text.contains("7.22595") && !text.contains("7.2212265"),
-        "{text}"
+        !text.contains("72.57") && !text.contains("7.2212265"),
+        "nothing indicative on the receipt: {text}"
     );
     assert_clean(&till);
 }
@@ -1122,20 +1289,21 @@ fn s25_krw_has_no_decimals_on_the_tender_or_the_receipt() {
     let sale = only_sale(&till);
     let krw = wallet(&sale).wallet_amount.expect("KRW");
     assert_eq!(krw.amount().scale(), 0);
-    let text = receipt_text(&sale);
-    let krw_lines: Vec<&str> = text.lines().filter(|l| l.contains("KRW")).collect();
-    assert!(!krw_lines.is_empty(), "{text}");
-    assert!(
-        krw_lines
-            .iter()
-            .any(|l| l.contains("13,821") || l.contains("13821")),
-        "{krw_lines:?}"
-    );
-    assert!(
-        !krw_lines
-            .iter()
-            .any(|l| l.contains("13,821.") || l.contains("13821.")),
-        "{krw_lines:?}"
+    // 10.05 x (1368.40 + 50 bps) = 13821.18 -> KRW 13821.
+    assert_eq!(krw.with_code(), "KRW 13821");
+    let lines = receipt_lines(&sale);
+    let krw_lines: Vec<&str> = lines
+        .iter()
+        .filter(|l| l.contains("KRW"))
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        krw_lines,
+        [
+            "Customer paid 결제금액 KRW 13821",
+            "Rate 환율 1 USD = 1375.242 KRW"
+        ],
+        "the KRW amount has no decimals"
     );
     assert_clean(&till);
 }
@@ -1189,10 +1357,33 @@ fn s27_wallet_funded_voucher_leaves_the_merchant_settlement_whole() {
     assert_eq!(promo.amount.with_code(), "HKD 1.00");
     assert_eq!(w.settlement, Some(w.amount), "merchant settled in full");
     assert_eq!(till.ledger(&id).merchant_net.with_code(), "USD 10.05");
-    let text = receipt_text(&sale);
+    // The merchant's total stays whole; the voucher is its own line, named and marked
+    // wallet-funded, between the amount and what the shopper paid.
+    let lines = receipt_lines(&sale);
     assert!(
-        text.contains(&promo.description) || text.contains("1.00"),
-        "{text}"
+        lines.iter().any(|l| l == "TOTAL 合計 USD 10.05"),
+        "{lines:#?}"
+    );
+    let from = lines
+        .iter()
+        .position(|l| l == "Amount 金額 USD 10.05")
+        .unwrap_or_else(|| panic!("no amount line: {lines:#?}"));
+    assert_eq!(
+        lines[from + 1..from + 6],
+        [
+            "Wallet discount 錢包優惠 HKD -1.00",
+            "HKD 1 off every HKD 10 (demo voucher)",
+            "(wallet-funded) (錢包承擔)",
+            "Customer paid 實付 HKD 77.91",
+            "Rate 匯率 1 USD = 7.8515625 HKD",
+        ],
+        "{lines:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l == "Merchant receives 商戶實收 USD 10.05"),
+        "{lines:#?}"
     );
     assert_clean(&till);
 }

@@ -114,4 +114,8 @@ pub struct SimulateArgs {
     /// Pay by wallet payment code (shoppers that confirm on their own) instead of cash.
     #[arg(long)]
     pub wallet: bool,
+    /// Mixed flows, seeded by --basket-seed: cash, wallet QR, payment code and card, with
+    /// shoppers who confirm late, go offline, refuse or are risk-rejected.
+    #[arg(long, conflicts_with = "wallet")]
+    pub mix: bool,
 }

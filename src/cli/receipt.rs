@@ -170,6 +170,20 @@ fn not_paid_slip(
             ),
         );
     }
+    if matches!(
+        attempt.state,
+        crate::journal::AttemptState::NeedsManual | crate::journal::AttemptState::Pending
+    ) {
+        // The wallet may hold the money: a NOT PAID slip could be false.
+        return Outcome::fail(
+            1,
+            format!(
+                "qrtill: {} is unresolved ({}): settle it with the acquirer (or run `qrtill reconcile`) before printing a slip",
+                attempt.request_id,
+                attempt.outcome.as_deref().unwrap_or("no outcome yet")
+            ),
+        );
+    }
     let Some(draft) = attempt.basket else {
         return Outcome::fail(1, "qrtill: the attempt's journaled basket is unreadable");
     };

@@ -1,0 +1,418 @@
+//! The kill harness's auditor: reads both books read-only with its own SQL (not the reconcile
+//! code) and lists every broken invariant. `read_books` holds all the SQL, so a schema change
+//! is adapted in one place; `audit` works on plain rows.
+
+use rusqlite::{Connection, OpenFlags};
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::str::FromStr;
+
+pub struct SaleRow {
+    pub lane: String,
+    pub sale_no: i64,
+    pub tender: String,
+    /// The total, as the row's minor units over the body's currency exponent.
+    pub total: Decimal,
+    /// The wallet payment the body names (wallet sales only).
+    pub payment_request_id: Option<String>,
+    pub row_id: i64,
+}
+
+pub struct AttemptRow {
+    pub request_id: String,
+    pub mode: String,
+    pub state: String,
+    pub sale_row_id: Option<i64>,
+}
+
+pub struct PaymentRow {
+    pub id: String,
+    pub stage: String,
+    pub amount: Decimal,
+}
+
+pub struct MoveRow {
+    pub shopper: String,
+    pub kind: String,
+    pub amount: Decimal,
+    pub reference: String,
+}
+
+pub struct CardRow {
+    pub request_id: String,
+    pub approved: bool,
+    pub amount: Decimal,
+}
+
+/// Both books as rows.
+#[derive(Default)]
+pub struct Books {
+    pub integrity: Vec<(String, String)>,
+    pub sales: Vec<SaleRow>,
+    pub attempts: Vec<AttemptRow>,
+    pub payments: Vec<PaymentRow>,
+    pub moves: Vec<MoveRow>,
+    pub balances: Vec<(String, Decimal)>,
+    pub cards: Vec<CardRow>,
+}
+
+fn tables(conn: &Connection) -> Result<BTreeSet<String>, String> {
+    let mut stmt = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .map_err(|e| e.to_string())?;
+    stmt.query_map([], |r| r.get::<_, String>(0))
+        .and_then(|rows| rows.collect::<Result<BTreeSet<_>, _>>())
+        .map_err(|e| e.to_string())
+}
+
+fn decimal(text: &str, what: &str) -> Result<Decimal, String> {
+    Decimal::from_str(text).map_err(|e| format!("{what}: {text:?} is not a decimal ({e})"))
+}
+
+/// Reads the journal and the network ledger read-only. A file or table a kill prevented from
+/// existing yet reads as empty.
+pub fn read_books(journal: &Path, network: &Path) -> Result<Books, String> {
+    let mut books = Books::default();
+    for path in [journal, network] {
+        if !path.exists() {
+            continue;
+        }
+        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        let ok: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .map_err(|e| format!("integrity_check of {}: {e}", path.display()))?;
+        books.integrity.push((path.display().to_string(), ok));
+        let have = tables(&conn)?;
+        let sql_err = |e: rusqlite::Error| format!("{}: {e}", path.display());
+        if path == journal {
+            if have.contains("sales") {
+                let mut stmt = conn
+                    .prepare("SELECT id, lane_id, sale_no, total_minor, tender, body FROM sales")
+                    .map_err(sql_err)?;
+                let rows = stmt
+                    .query_map([], |r| {
+                        Ok((
+                            r.get::<_, i64>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, i64>(2)?,
+                            r.get::<_, i64>(3)?,
+                            r.get::<_, String>(4)?,
+                            r.get::<_, String>(5)?,
+                        ))
+                    })
+                    .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+                    .map_err(sql_err)?;
+                for (row_id, lane, sale_no, minor, tender, body) in rows {
+                    let body: serde_json::Value = serde_json::from_str(&body)
+                        .map_err(|e| format!("sale {sale_no}: unreadable body ({e})"))?;
+                    // The body's total says the currency's exponent (e.g. "9.58" → 2).
+                    let scale = body["total"]["amount"]
+                        .as_str()
+                        .and_then(|a| a.split_once('.'))
+                        .map_or(0, |(_, f)| f.len() as u32)
+                        .max(2);
+                    books.sales.push(SaleRow {
+                        lane,
+                        sale_no,
+                        tender,
+                        total: Decimal::new(minor, scale).normalize(),
+                        payment_request_id: body["tender"]["payment_request_id"]
+                            .as_str()
+                            .map(str::to_string),
+                        row_id,
+                    });
+                }
+            }
+            if have.contains("attempts") {
+                let mut stmt = conn
+                    .prepare("SELECT request_id, mode, state, sale_id FROM attempts")
+                    .map_err(sql_err)?;
+                books.attempts = stmt
+                    .query_map([], |r| {
+                        Ok(AttemptRow {
+                            request_id: r.get(0)?,
+                            mode: r.get(1)?,
+                            state: r.get(2)?,
+                            sale_row_id: r.get(3)?,
+                        })
+                    })
+                    .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+                    .map_err(sql_err)?;
+            }
+        } else {
+            let text_rows = |sql: &str| -> Result<Vec<Vec<String>>, String> {
+                let mut stmt = conn.prepare(sql).map_err(sql_err)?;
+                let width = stmt.column_count();
+                stmt.query_map([], |r| (0..width).map(|i| r.get(i)).collect())
+                    .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+                    .map_err(sql_err)
+            };
+            if have.contains("payments") {
+                for r in text_rows("SELECT payment_request_id, stage, amount FROM payments")? {
+                    books.payments.push(PaymentRow {
+                        amount: decimal(&r[2], "payment amount")?,
+                        id: r[0].clone(),
+                        stage: r[1].clone(),
+                    });
+                }
+            }
+            if have.contains("moves") {
+                for r in text_rows("SELECT shopper_id, kind, amount, reference FROM moves")? {
+                    books.moves.push(MoveRow {
+                        amount: decimal(&r[2], "move amount")?,
+                        shopper: r[0].clone(),
+                        kind: r[1].clone(),
+                        reference: r[3].clone(),
+                    });
+                }
+            }
+            if have.contains("shoppers") {
+                for r in text_rows("SELECT shopper_id, balance FROM shoppers")? {
+                    books
+                        .balances
+                        .push((r[0].clone(), decimal(&r[1], "balance")?));
+                }
+            }
+            if have.contains("cards") {
+                for r in text_rows("SELECT request_id, CAST(approved AS TEXT), amount FROM cards")?
+                {
+                    books.cards.push(CardRow {
+                        request_id: r[0].clone(),
+                        approved: r[1] == "1",
+                        amount: decimal(&r[2], "card amount")?,
+                    });
+                }
+            }
+        }
+    }
+    Ok(books)
+}
+
+/// What the audit counted, for the harness's coverage checks and its report.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Counts {
+    /// Sales by tender kind (`cash`, `wallet`, `card`).
+    pub sales: BTreeMap<String, usize>,
+    /// Attempts by (mode, state).
+    pub attempts: BTreeMap<(String, String), usize>,
+    /// Attempts without a final state.
+    pub open: usize,
+    /// Card authorizations approved with no sale, flagged for a person (the card network is
+    /// asked again only with the card present).
+    pub cards_flagged: usize,
+}
+
+/// Every broken invariant of `books`, as readable lines (empty when all hold). With `settled`,
+/// also what must hold once recovery ran: nothing open, and every payment the wallet or the card
+/// network took is exactly one sale.
+pub fn audit(books: &Books, settled: bool) -> (Vec<String>, Counts) {
+    let mut bad = Vec::new();
+    let mut counts = Counts::default();
+    for (file, verdict) in &books.integrity {
+        if verdict != "ok" {
+            bad.push(format!("PRAGMA integrity_check of {file}: {verdict}"));
+        }
+    }
+
+    // Gap-free numbers per lane.
+    let mut by_lane: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+    for s in &books.sales {
+        by_lane.entry(&s.lane).or_default().push(s.sale_no);
+        *counts.sales.entry(s.tender.clone()).or_default() += 1;
+    }
+    for (lane, mut numbers) in by_lane {
+        numbers.sort_unstable();
+        let expected: Vec<i64> = (1..=numbers.len() as i64).collect();
+        if numbers != expected {
+            bad.push(format!(
+                "lane {lane}: sale numbers are not 1..={}",
+                numbers.len()
+            ));
+        }
+    }
+
+    let payments: BTreeMap<&str, &PaymentRow> =
+        books.payments.iter().map(|p| (p.id.as_str(), p)).collect();
+    let cards: BTreeMap<&str, &CardRow> = books
+        .cards
+        .iter()
+        .map(|c| (c.request_id.as_str(), c))
+        .collect();
+    let mut attempt_of_sale: BTreeMap<i64, &AttemptRow> = BTreeMap::new();
+    for a in &books.attempts {
+        *counts
+            .attempts
+            .entry((a.mode.clone(), a.state.clone()))
+            .or_default() += 1;
+        if a.state == "pending" {
+            counts.open += 1;
+        }
+        match (a.sale_row_id, a.state.as_str()) {
+            (Some(id), "paid") => {
+                if let Some(other) = attempt_of_sale.insert(id, a) {
+                    bad.push(format!(
+                        "attempts {} and {} both point at one sale",
+                        other.request_id, a.request_id
+                    ));
+                }
+            }
+            (None, "paid") => bad.push(format!("attempt {} is paid without a sale", a.request_id)),
+            (Some(_), state) => bad.push(format!(
+                "attempt {} is {state} but points at a sale",
+                a.request_id
+            )),
+            (None, _) => {}
+        }
+    }
+
+    // Each sale against its payment.
+    let mut sales_of_payment: BTreeMap<&str, usize> = BTreeMap::new();
+    for s in &books.sales {
+        let attempt = attempt_of_sale.get(&s.row_id);
+        match s.tender.as_str() {
+            "cash" => {
+                if let Some(a) = attempt {
+                    bad.push(format!(
+                        "cash sale {} has attempt {}",
+                        s.sale_no, a.request_id
+                    ));
+                }
+            }
+            "wallet" => {
+                let Some(id) = s.payment_request_id.as_deref() else {
+                    bad.push(format!("wallet sale {} names no payment", s.sale_no));
+                    continue;
+                };
+                *sales_of_payment.entry(id).or_default() += 1;
+                if attempt.map(|a| a.request_id.as_str()) != Some(id) {
+                    bad.push(format!(
+                        "wallet sale {} (payment {id}) is not its attempt's sale",
+                        s.sale_no
+                    ));
+                }
+                match payments.get(id) {
+                    None => bad.push(format!(
+                        "wallet sale {} claims {id}, which the network never saw",
+                        s.sale_no
+                    )),
+                    Some(p) if p.stage != "TRADE_SUCCESS" => bad.push(format!(
+                        "wallet sale {} claims {id}, which is {}",
+                        s.sale_no, p.stage
+                    )),
+                    Some(p) if p.amount.normalize() != s.total => bad.push(format!(
+                        "wallet sale {} is {} but payment {id} is {}",
+                        s.sale_no, s.total, p.amount
+                    )),
+                    Some(_) => {}
+                }
+            }
+            "card" => {
+                let Some(a) = attempt.filter(|a| a.mode == "card") else {
+                    bad.push(format!("card sale {} has no card attempt", s.sale_no));
+                    continue;
+                };
+                *sales_of_payment.entry(&a.request_id).or_default() += 1;
+                match cards.get(a.request_id.as_str()) {
+                    Some(c) if c.approved && c.amount.normalize() == s.total => {}
+                    Some(c) => bad.push(format!(
+                        "card sale {} ({}) but authorization {} is approved={} for {}",
+                        s.sale_no, s.total, c.request_id, c.approved, c.amount
+                    )),
+                    None => bad.push(format!(
+                        "card sale {} claims {}, which the card network never saw",
+                        s.sale_no, a.request_id
+                    )),
+                }
+            }
+            other => bad.push(format!("sale {} has tender {other:?}", s.sale_no)),
+        }
+    }
+    for (id, n) in &sales_of_payment {
+        if *n > 1 {
+            bad.push(format!("payment {id} is {n} sales: sold twice"));
+        }
+    }
+
+    // The wallet's books: balances are the sum of their moves; per payment at most one charge,
+    // and the shopper is out of pocket only for a payment that succeeded.
+    let mut sums: BTreeMap<&str, Decimal> = BTreeMap::new();
+    let mut charges: BTreeMap<&str, (usize, Decimal)> = BTreeMap::new();
+    for m in &books.moves {
+        *sums.entry(&m.shopper).or_default() += m.amount;
+        if m.kind == "opening" || m.kind == "adjustment" {
+            continue;
+        }
+        if !payments.contains_key(m.reference.as_str()) {
+            bad.push(format!(
+                "a {} move references {}, which is no payment",
+                m.kind, m.reference
+            ));
+        }
+        let e = charges.entry(&m.reference).or_default();
+        if m.kind == "charge" {
+            e.0 += 1;
+        }
+        e.1 += m.amount;
+    }
+    for (shopper, balance) in &books.balances {
+        let sum = sums.get(shopper.as_str()).copied().unwrap_or_default();
+        if *balance != sum {
+            bad.push(format!(
+                "shopper {shopper}: balance {balance} but moves sum to {sum}"
+            ));
+        }
+    }
+    for p in &books.payments {
+        let (n, net) = charges.get(p.id.as_str()).copied().unwrap_or_default();
+        if n > 1 {
+            bad.push(format!("payment {} charged the shopper {n} times", p.id));
+        }
+        let succeeded = p.stage == "TRADE_SUCCESS";
+        if succeeded && (n != 1 || net >= Decimal::ZERO) {
+            bad.push(format!(
+                "payment {} succeeded with {n} charge(s) netting {net}",
+                p.id
+            ));
+        }
+        if !succeeded && !net.is_zero() {
+            bad.push(format!("payment {} is {} but moved {net}", p.id, p.stage));
+        }
+    }
+
+    if settled {
+        for a in books.attempts.iter().filter(|a| a.state == "pending") {
+            bad.push(format!(
+                "attempt {} ({}) is still open",
+                a.request_id, a.mode
+            ));
+        }
+        for p in &books.payments {
+            if p.stage != "TRADE_SUCCESS" && p.stage != "TRADE_CLOSED" {
+                bad.push(format!("payment {} is still open ({})", p.id, p.stage));
+            }
+            if p.stage == "TRADE_SUCCESS" && !sales_of_payment.contains_key(p.id.as_str()) {
+                bad.push(format!("the wallet took {} but no sale has it", p.id));
+            }
+        }
+        let states: BTreeMap<&str, &str> = books
+            .attempts
+            .iter()
+            .map(|a| (a.request_id.as_str(), a.state.as_str()))
+            .collect();
+        for c in books.cards.iter().filter(|c| c.approved) {
+            if sales_of_payment.contains_key(c.request_id.as_str()) {
+                continue;
+            }
+            match states.get(c.request_id.as_str()) {
+                Some(&"needs_manual") => counts.cards_flagged += 1,
+                state => bad.push(format!(
+                    "card authorization {} approved, no sale, attempt {state:?}",
+                    c.request_id
+                )),
+            }
+        }
+    }
+    (bad, counts)
+}
