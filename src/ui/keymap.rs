@@ -302,7 +302,7 @@ pub const GLOBAL: &[Binding] = &[
 pub const PHONE_OPEN: &[Binding] = &[bind!(
     K::Tab,
     "Tab",
-    "keys to phone / counter",
+    "switch keys",
     UiAction::SwitchFocus,
     Legend
 )];
@@ -327,14 +327,14 @@ pub const PHONE: &[Binding] = &[
     bind!(
         K::Char('p'),
         "p",
-        "present to scanner",
+        "present code",
         ph(P::PresentCode),
         Legend
     ),
     bind!(
         K::Char('s'),
         "s",
-        "scan counter QR",
+        "scan the QR",
         ph(P::ScanCounterQr),
         Legend
     ),
@@ -365,7 +365,7 @@ pub const PHONE: &[Binding] = &[
     bind!(
         K::Esc,
         "Esc",
-        "back to counter",
+        "to counter",
         UiAction::Phone(PhoneKey::Leave),
         Legend
     ),

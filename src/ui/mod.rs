@@ -59,8 +59,9 @@ impl Panes {
     }
 }
 
-/// Width of the phone pane.
-pub const PHONE_WIDTH: u16 = 34;
+/// Width of the phone pane: 33 columns inside, what a payment code's QR needs (16–24 digits in
+/// byte mode is a version-2 code at level L: 25 modules plus the quiet zone).
+pub const PHONE_WIDTH: u16 = 35;
 
 /// Everything a frame is drawn from, borrowed for the duration of one draw.
 pub struct CounterView<'a> {
