@@ -175,6 +175,20 @@ fn handle(c: &mut Criterion) {
     assert_eq!(check.basket.lines().len(), LINES - 1);
 }
 
+fn view_of<'a>(
+    rt: &'a Runtime<ManualClock>,
+    config: &'a Config,
+    panes: &'a qrtill::ui::Panes,
+) -> CounterView<'a> {
+    CounterView {
+        checkout: &rt.checkout,
+        config,
+        now: rt.now(),
+        network: Some(rt.network()),
+        panes,
+    }
+}
+
 /// The wallet-QR pay screen (QR first), redrawn as the loop redraws it every countdown
 /// second. `kept_state`: the loop's `Panes` (and its QR cache) kept across frames, as the loop
 /// does. `fresh_state`: a new `Panes` per frame, so the QR matrix is encoded on every redraw,
@@ -190,13 +204,7 @@ fn pay_screen(c: &mut Criterion) {
         "on the pay screen"
     );
     let kept = qrtill::ui::Panes::default();
-    let view = |panes| CounterView {
-        checkout: &rt.checkout,
-        config: &config,
-        now: rt.now(),
-        network: Some(rt.network()),
-        panes,
-    };
+    let view = |panes| view_of(&rt, &config, panes);
     let mut group = c.benchmark_group("pay_screen");
     for (w, h) in [(80u16, 24u16), (120, 40)] {
         let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("a test terminal");
@@ -216,7 +224,7 @@ fn pay_screen(c: &mut Criterion) {
             b.iter(|| {
                 let fresh = qrtill::ui::Panes::default();
                 terminal
-                    .draw(|f| f.render_widget(black_box(&view(&fresh)), f.area()))
+                    .draw(|f| f.render_widget(black_box(&view_of(&rt, &config, &fresh)), f.area()))
                     .expect("draw into a TestBackend");
             })
         });
