@@ -5,6 +5,9 @@
 //!   widget alone into a fresh buffer.
 //! - `handle/…`: one `Checkout::handle` of a scan's Enter (lookup, add or bump a line, totals).
 //!
+//! - `pay_screen/…`: the wallet-QR pay screen redrawn with the loop's UI state kept (the QR
+//!   matrix cached) and with fresh state per frame (encoded every redraw, as before the cache).
+//!
 //! Run: `cargo bench --bench render`.
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
@@ -86,6 +89,10 @@ fn render(c: &mut Criterion) {
     let mut group = c.benchmark_group("render");
 
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("a test terminal");
+    // Drawn once outside the timing too, so the check below holds when a filter skips it.
+    terminal
+        .draw(|f| f.render_widget(&view, f.area()))
+        .expect("draw into a TestBackend");
     group.bench_function("basket_50_lines_120x40_frame", |b| {
         b.iter(|| {
             terminal
@@ -168,5 +175,62 @@ fn handle(c: &mut Criterion) {
     assert_eq!(check.basket.lines().len(), LINES - 1);
 }
 
-criterion_group!(benches, render, handle);
+fn view_of<'a>(
+    rt: &'a Runtime<ManualClock>,
+    config: &'a Config,
+    panes: &'a qrtill::ui::Panes,
+) -> CounterView<'a> {
+    CounterView {
+        checkout: &rt.checkout,
+        config,
+        now: rt.now(),
+        network: Some(rt.network()),
+        panes,
+    }
+}
+
+/// The wallet-QR pay screen (QR first), redrawn as the loop redraws it every countdown
+/// second. `kept_state`: the loop's `Panes` (and its QR cache) kept across frames, as the loop
+/// does. `fresh_state`: a new `Panes` per frame, so the QR matrix is encoded on every redraw,
+/// which is what every frame did before the cache (the "before" figure).
+fn pay_screen(c: &mut Criterion) {
+    let config = Config::default();
+    let mut rt = harness::demo_runtime().expect("a demo runtime");
+    scan(&mut rt, "2000000000138");
+    scan(&mut rt, "2000000002606");
+    rt.dispatch(Action::PayWalletQr);
+    assert!(
+        matches!(rt.checkout.screen, qrtill::checkout::Screen::Pay(_)),
+        "on the pay screen"
+    );
+    let kept = qrtill::ui::Panes::default();
+    let view = |panes| view_of(&rt, &config, panes);
+    let mut group = c.benchmark_group("pay_screen");
+    for (w, h) in [(80u16, 24u16), (120, 40)] {
+        let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("a test terminal");
+        terminal
+            .draw(|f| f.render_widget(&view(&kept), f.area()))
+            .expect("draw into a TestBackend");
+        let screen = terminal.backend().to_string();
+        assert!(screen.contains("█"), "the frame shows the QR:\n{screen}");
+        group.bench_function(format!("wallet_qr_{w}x{h}_kept_state"), |b| {
+            b.iter(|| {
+                terminal
+                    .draw(|f| f.render_widget(black_box(&view(&kept)), f.area()))
+                    .expect("draw into a TestBackend");
+            })
+        });
+        group.bench_function(format!("wallet_qr_{w}x{h}_fresh_state"), |b| {
+            b.iter(|| {
+                let fresh = qrtill::ui::Panes::default();
+                terminal
+                    .draw(|f| f.render_widget(black_box(&view_of(&rt, &config, &fresh)), f.area()))
+                    .expect("draw into a TestBackend");
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, render, handle, pay_screen);
 criterion_main!(benches);

@@ -226,6 +226,7 @@ fn shopper_phone_pane_and_trace_pane() {
         trace: true,
         shopper: 0,
         phone_message: Some("Scanned the counter's QR".into()),
+        ..Default::default()
     };
     let screen = render_with(&rt, 120, 40, &panes);
     assert!(screen.contains("Li Na"), "{screen}");

@@ -44,12 +44,53 @@ pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
     }
     tracing::info!(data = %setup.data_dir.display(), "counter open");
 
+    run_terminal(&mut runtime, config)
+}
+
+/// The counter in the real terminal until Ctrl-Q or a stop signal, then the terminal restored.
+/// A stop signal (SIGTERM, SIGHUP, SIGINT) exits with 128 + its number, as a shell reports a
+/// process the signal ended (143 for SIGTERM, 129 for SIGHUP); an open payment is left as
+/// journaled, for the next start or `qrtill reconcile` to resolve.
+fn run_terminal(
+    runtime: &mut crate::runtime::Runtime<SystemClock>,
+    config: &crate::config::Config,
+) -> Outcome {
+    use crate::ui::app::{self, Exit};
+    use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+    use ratatui::crossterm::execute;
+    // Signals first: one that arrives from here on ends the loop instead of the process.
+    let mut events = match crate::ui::events::TerminalEvents::start() {
+        Ok(e) => e,
+        Err(e) => return Outcome::fail(1, format!("qrtill: cannot watch input and signals: {e}")),
+    };
+    let mut panes = crate::ui::Panes {
+        no_color: crate::ui::Panes::no_color_from(std::env::var_os("NO_COLOR").as_deref()),
+        ..Default::default()
+    };
     // ratatui::init installs a panic hook that restores the terminal before the panic message.
     let mut terminal = ratatui::init();
-    let result = crate::ui::app::run(&mut terminal, &mut runtime, config);
-    ratatui::restore();
+    // A paste arrives as one event (not as keys), so the loop can refuse it whole.
+    if let Err(e) = execute!(std::io::stdout(), EnableBracketedPaste) {
+        tracing::warn!(error = %e, "bracketed paste not enabled");
+    }
+    let result = app::run(&mut terminal, runtime, config, &mut events, &mut panes);
+    // After SIGHUP the terminal may be gone: a failed restore is logged, never a panic.
+    if let Err(e) = execute!(std::io::stdout(), DisableBracketedPaste) {
+        tracing::warn!(error = %e, "bracketed paste not disabled");
+    }
+    if let Err(e) = ratatui::try_restore() {
+        tracing::warn!(error = %e, "terminal not restored");
+    }
     match result {
-        Ok(()) => Outcome::ok(String::new()),
+        Ok(Exit::Quit | Exit::Closed) => Outcome::ok(String::new()),
+        Ok(Exit::Signal(n)) => {
+            tracing::info!(signal = n, "counter closed by a signal");
+            Outcome {
+                stdout: Vec::new(),
+                stderr: None,
+                code: 128 + n,
+            }
+        }
         Err(e) => Outcome::fail(1, format!("qrtill: terminal error: {e}")),
     }
 }

@@ -109,8 +109,14 @@ fn totals_panel(view: &CounterView, totals: &Totals, area: Rect, buf: &mut Buffe
         Style::new().fg(Color::DarkGray),
     )));
     text.push(Line::default());
-    for key in strings::PAY_KEYS {
-        text.push(Line::from(key));
+    for (key, what) in super::keymap::pay_keys() {
+        let mut what = what.chars();
+        let first = what.next().map(|c| c.to_uppercase().collect::<String>());
+        text.push(Line::from(format!(
+            "[{key}] {}{}",
+            first.unwrap_or_default(),
+            what.as_str()
+        )));
     }
     Paragraph::new(text).render(inner, buf);
 }

@@ -29,6 +29,11 @@ pub fn header(view: &CounterView, area: Rect, buf: &mut Buffer) {
 
 pub fn status_line(view: &CounterView, area: Rect, buf: &mut Buffer) {
     let checkout = view.checkout;
+    if let Some(n) = &view.panes.notice {
+        let style = Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD);
+        Line::from(Span::styled(format!(" {n}"), style)).render(area, buf);
+        return;
+    }
     let line = match (&checkout.screen, &checkout.notice) {
         (Screen::ConfirmClear, _) => Line::from(Span::styled(
             strings::CONFIRM_CLEAR,

@@ -1,18 +1,24 @@
-//! Help: every key of the current screen, drawn from the keymap table itself.
+//! Help: every key of the current screen, the keys that work everywhere and the shopper
+//! phone's keys, all drawn from the keymap tables themselves.
 
-use super::keymap::{GLOBAL, InputMode, table};
+use super::keymap::{self, Binding, GLOBAL, InputMode, PHONE, PHONE_OPEN, help_rows, table};
 use super::{CounterView, strings};
+use crate::checkout::Action;
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
 pub fn render(view: &CounterView, area: Rect, buf: &mut Buffer) {
     let mode = InputMode::of(view.checkout);
-    let bindings: Vec<_> = table(mode).iter().chain(GLOBAL.iter()).collect();
-    let height = (bindings.len() as u16 + 4).min(area.height);
-    let width = 56.min(area.width);
+    let screen = merged(help_rows(table(mode)));
+    let anywhere = merged(help_rows(GLOBAL).chain(help_rows(PHONE_OPEN)));
+    let phone = merged(help_rows(PHONE));
+    let right_rows = anywhere.len() + phone.len() + 1;
+    let rows = screen.len().max(right_rows) as u16;
+    let height = (rows + 3).min(area.height);
+    let width = 78.min(area.width);
     let popup = Rect::new(
         area.x + (area.width - width) / 2,
         area.y + (area.height - height) / 2,
@@ -24,18 +30,60 @@ pub fn render(view: &CounterView, area: Rect, buf: &mut Buffer) {
         .borders(Borders::ALL)
         .title(strings::HELP_TITLE)
         .border_style(Style::new().fg(Color::Cyan));
-    let mut lines = vec![Line::from(Span::styled(
-        "Digits typed fast then Enter are a barcode scan.",
-        Style::new().fg(Color::DarkGray),
-    ))];
-    for b in bindings {
-        lines.push(Line::from(vec![
-            Span::styled(
-                format!("{:>8}  ", b.label),
-                Style::new().add_modifier(Modifier::BOLD),
-            ),
-            Span::raw(b.help),
-        ]));
+    let inner = block.inner(popup);
+    block.render(popup, buf);
+    let dim = Style::new().fg(Color::DarkGray);
+    let [hint, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
+    let enter = keymap::label_in(
+        table(InputMode::Basket),
+        &keymap::UiAction::Checkout(Action::Enter),
+    );
+    Line::from(Span::styled(
+        format!("Digits typed fast then {enter} are a barcode scan."),
+        dim,
+    ))
+    .render(hint, buf);
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);
+    Paragraph::new(screen.iter().map(row).collect::<Vec<_>>()).render(left, buf);
+    let mut lines: Vec<Line> = anywhere.iter().map(row).collect();
+    lines.push(Line::from(Span::styled(
+        format!(
+            "Shopper phone ({} gives it the keys):",
+            keymap::label_in(PHONE_OPEN, &keymap::UiAction::SwitchFocus)
+        ),
+        dim,
+    )));
+    lines.extend(phone.iter().map(row));
+    Paragraph::new(lines).render(right, buf);
+}
+
+/// One help row per thing a key does: rows with the same action and wording share a line
+/// ("?, F1  help").
+fn merged<'a>(rows: impl Iterator<Item = &'a Binding>) -> Vec<(String, &'static str)> {
+    let mut out: Vec<(String, &'static str, keymap::UiAction)> = Vec::new();
+    for b in rows {
+        let action = (b.action)();
+        match out
+            .iter_mut()
+            .find(|(_, help, a)| *help == b.help && *a == action)
+        {
+            Some((labels, _, _)) => {
+                labels.push_str(", ");
+                labels.push_str(b.label);
+            }
+            None => out.push((b.label.to_string(), b.help, action)),
+        }
     }
-    Paragraph::new(lines).block(block).render(popup, buf);
+    out.into_iter().map(|(l, h, _)| (l, h)).collect()
+}
+
+fn row((label, help): &(String, &'static str)) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(
+            format!("{label:>6}  "),
+            Style::new().add_modifier(Modifier::BOLD),
+        ),
+        Span::raw(*help),
+    ])
 }

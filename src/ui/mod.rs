@@ -5,6 +5,7 @@ pub mod app;
 mod basket_view;
 mod cash_view;
 mod chrome;
+pub mod events;
 mod help_view;
 pub mod keymap;
 mod pay_view;
@@ -28,7 +29,9 @@ use ratatui::widgets::Widget;
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
 
-/// The optional panes: the shopper's phone and the protocol trace. Pure UI state.
+/// The UI state the loop keeps between frames: the optional panes (the shopper's phone and the
+/// protocol trace), the shell's own message, the colour choice and the QR caches. Pure UI
+/// state: nothing here is part of the sale.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Panes {
     pub phone: bool,
@@ -39,10 +42,26 @@ pub struct Panes {
     pub shopper: usize,
     /// What the last phone action did.
     pub phone_message: Option<String>,
+    /// A message from the shell itself (a refused paste), until the next key.
+    pub notice: Option<String>,
+    /// `NO_COLOR` is set: draw without colours (the QR code keeps black on white).
+    pub no_color: bool,
+    /// The counter's QR code, encoded once per payload.
+    pub qr: qr_code::QrCache,
+    /// The phone pane's payment code, encoded once per code.
+    pub phone_qr: qr_code::QrCache,
 }
 
-/// Width of the phone pane.
-pub const PHONE_WIDTH: u16 = 34;
+impl Panes {
+    /// Whether `NO_COLOR` asks for no colours: set and not empty (no-color.org).
+    pub fn no_color_from(value: Option<&std::ffi::OsStr>) -> bool {
+        value.is_some_and(|v| !v.is_empty())
+    }
+}
+
+/// Width of the phone pane: 33 columns inside, what a payment code's QR needs (16–24 digits in
+/// byte mode is a version-2 code at level L: 25 modules plus the quiet zone).
+pub const PHONE_WIDTH: u16 = 35;
 
 /// Everything a frame is drawn from, borrowed for the duration of one draw.
 pub struct CounterView<'a> {
@@ -56,9 +75,41 @@ pub struct CounterView<'a> {
 
 impl Widget for &CounterView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
+        let codes = self.render_all(area, buf);
+        if self.panes.no_color {
+            no_color(area, &codes, buf);
+        }
+    }
+}
+
+/// Takes every colour out of `area` except the QR codes at `codes`: bold, reverse and the
+/// other modifiers stay, so emphasis survives. A QR code is an image a camera must read, not
+/// decoration, so it keeps its explicit black on white; drawn in the terminal's own colours it
+/// would come out inverted on a dark theme and not scan (tests/qr_scan.rs shows that).
+fn no_color(area: Rect, codes: &[Rect], buf: &mut Buffer) {
+    for y in area.top()..area.bottom() {
+        for x in area.left()..area.right() {
+            if codes
+                .iter()
+                .any(|c| c.contains(ratatui::layout::Position { x, y }))
+            {
+                continue;
+            }
+            if let Some(cell) = buf.cell_mut((x, y)) {
+                cell.fg = ratatui::style::Color::Reset;
+                cell.bg = ratatui::style::Color::Reset;
+                cell.underline_color = ratatui::style::Color::Reset;
+            }
+        }
+    }
+}
+
+impl CounterView<'_> {
+    /// Draws the frame; returns where QR codes were drawn.
+    fn render_all(&self, area: Rect, buf: &mut Buffer) -> Vec<Rect> {
         if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
             chrome::enlarge_hint(area, buf);
-            return;
+            return vec![];
         }
         if let Screen::Pay(pay) = &self.checkout.screen
             && pay.mode == PayMode::WalletQr
@@ -66,9 +117,11 @@ impl Widget for &CounterView<'_> {
             // QR first: the code needs every row an 80×24 terminal has. Open panes take their
             // room from the QR side; they never cover the code.
             let (main, _, _) = self.pane_rects(area);
-            pay_view::render_qr_first(self, pay, main, buf);
-            self.render_panes(area, buf);
-            return;
+            let mut codes: Vec<Rect> = pay_view::render_qr_first(self, pay, main, buf)
+                .into_iter()
+                .collect();
+            codes.extend(self.render_panes(area, buf));
+            return codes;
         }
         let [header, body, status, legend] = Layout::vertical([
             Constraint::Length(1),
@@ -93,14 +146,14 @@ impl Widget for &CounterView<'_> {
         }
         chrome::status_line(self, status, buf);
         chrome::legend(self, legend, buf);
-        self.render_panes(body, buf);
+        let codes = self.render_panes(body, buf);
         if self.checkout.help_open {
             help_view::render(self, body, buf);
+            return vec![];
         }
+        codes.into_iter().collect()
     }
-}
 
-impl CounterView<'_> {
     /// Splits `area` into what is left for the screen, the phone pane on the right and the
     /// trace along the bottom (each `None` when closed or without room).
     fn pane_rects(&self, area: Rect) -> (Rect, Option<Rect>, Option<Rect>) {
@@ -128,13 +181,29 @@ impl CounterView<'_> {
     }
 
     /// The phone pane on the right, the trace along the bottom, over whatever is below.
-    fn render_panes(&self, area: Rect, buf: &mut Buffer) {
+    /// Returns where the phone drew its payment code, if it did.
+    fn render_panes(&self, area: Rect, buf: &mut Buffer) -> Option<Rect> {
         let (_, phone, trace) = self.pane_rects(area);
-        if let Some(r) = phone {
-            phone_view::render(self, r, buf);
-        }
         if let Some(r) = trace {
             trace_view::render(self, r, buf);
         }
+        phone.and_then(|r| phone_view::render(self, r, buf))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Panes;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn no_color_means_set_and_not_empty() {
+        assert!(!Panes::no_color_from(None));
+        assert!(!Panes::no_color_from(Some(OsStr::new(""))));
+        assert!(Panes::no_color_from(Some(OsStr::new("1"))));
+        assert!(
+            Panes::no_color_from(Some(OsStr::new("0"))),
+            "any value, even 0"
+        );
     }
 }

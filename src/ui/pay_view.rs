@@ -2,8 +2,10 @@
 //! is no room for anything above or below it), with the amount in large type, the countdown,
 //! the live status and the keys beside it. The other modes keep the usual frame.
 
-use super::qr_code::{self, QrFit};
+use super::keymap::{self, InputMode, Show, UiAction};
+use super::qr_code::QrFit;
 use super::{CounterView, strings};
+use crate::checkout::Action;
 use crate::checkout::payment::{PayMode, PayState, PayStatus};
 use crate::clock::Timestamp;
 use crate::money::fx::convert;
@@ -19,18 +21,31 @@ use tui_big_text::{BigText, PixelSize};
 /// Wallet currencies shown as indicative amounts before the wallet is known.
 const INDICATIVE: [Currency; 3] = [Currency::CNY, Currency::HKD, Currency::KRW];
 
-/// The QR-first layout of the wallet QR mode; it draws the whole frame.
-pub fn render_qr_first(view: &CounterView, pay: &PayState, area: Rect, buf: &mut Buffer) {
+/// The QR-first layout of the wallet QR mode; it draws the whole frame and returns where the
+/// code was drawn. The code is drawn only while the attempt can still be paid: once it is
+/// cancelled, expired, declined or being cancelled, a "code closed" notice takes its place, so
+/// no shopper can scan a dead code.
+pub fn render_qr_first(
+    view: &CounterView,
+    pay: &PayState,
+    area: Rect,
+    buf: &mut Buffer,
+) -> Option<Rect> {
     let payload = pay.attempt.as_ref().and_then(|a| a.qr_payload.as_deref());
-    let fit = payload.map(|p| qr_code::fit(p, area_for_qr(area)));
+    let fit = payload.map(|p| view.panes.qr.fit(p, area_for_qr(area)));
     let qr_w = match &fit {
         Some(QrFit::Fits(w)) => w.size().0,
         _ => 0,
     };
     let [left, right] =
         Layout::horizontal([Constraint::Length(qr_w), Constraint::Min(20)]).areas(area);
+    let mut drawn = None;
     match fit {
-        Some(QrFit::Fits(widget)) => (&widget).render(left, buf),
+        Some(QrFit::Fits(widget)) if code_open(&pay.status) => {
+            drawn = widget.placement(left, buf);
+            (&widget).render(left, buf);
+        }
+        Some(QrFit::Fits(_)) => code_closed(&pay.status, left, buf),
         Some(QrFit::TooSmall { needed_w, needed_h }) => {
             let text = format!(
                 "{} to show the QR code: it needs {needed_w}×{needed_h} plus the amount beside it (now {}×{}).",
@@ -39,12 +54,12 @@ pub fn render_qr_first(view: &CounterView, pay: &PayState, area: Rect, buf: &mut
                 area.height
             );
             super::chrome::warning_text(text, right, buf);
-            return;
+            return None;
         }
         Some(QrFit::TooLong) => {
             Line::from("The QR payload is too long for any QR code: check the merchant config.")
                 .render(right, buf);
-            return;
+            return None;
         }
         None => {}
     }
@@ -54,6 +69,44 @@ pub fn render_qr_first(view: &CounterView, pay: &PayState, area: Rect, buf: &mut
         right.inner(ratatui::layout::Margin::new(1, 0)),
         buf,
     );
+    drawn
+}
+
+/// Whether the counter's QR may still be scanned and paid.
+fn code_open(status: &PayStatus) -> bool {
+    status.is_live()
+}
+
+/// Where the code was: a framed notice of the same size, no modules at all.
+fn code_closed(status: &PayStatus, area: Rect, buf: &mut Buffer) {
+    let why = match status {
+        PayStatus::Cancelled { why, .. } | PayStatus::Cancelling { why } => why.clone(),
+        PayStatus::Declined { code, .. } => format!("declined {code}"),
+        PayStatus::NeedsManual { .. } => "needs manual resolution".to_string(),
+        _ => "no longer valid".to_string(),
+    };
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(Style::new().fg(Color::DarkGray));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let [_, middle, _] = Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(4),
+        Constraint::Fill(1),
+    ])
+    .areas(inner);
+    Paragraph::new(vec![
+        Line::from(Span::styled(
+            strings::QR_CLOSED,
+            Style::new().add_modifier(Modifier::BOLD),
+        )),
+        Line::from(format!("({why})")),
+        Line::from(strings::QR_CLOSED_HINT),
+    ])
+    .alignment(ratatui::layout::Alignment::Center)
+    .wrap(Wrap { trim: true })
+    .render(middle, buf);
 }
 
 /// The part of the screen the QR code may use: everything but a 30-column side panel.
@@ -130,6 +183,12 @@ fn side_panel(view: &CounterView, pay: &PayState, area: Rect, buf: &mut Buffer) 
             Style::new().fg(Color::Yellow),
         )));
     }
+    if let Some(n) = &view.panes.notice {
+        lines.push(Line::from(Span::styled(
+            n.clone(),
+            Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+        )));
+    }
     if let Some(a) = &pay.attempt {
         lines.push(Line::from(Span::styled(
             format!("Request {}", a.request_id),
@@ -137,7 +196,7 @@ fn side_panel(view: &CounterView, pay: &PayState, area: Rect, buf: &mut Buffer) 
         )));
     }
     lines.push(Line::default());
-    lines.push(keys(pay));
+    lines.push(keys(view));
     Paragraph::new(lines)
         .wrap(Wrap { trim: true })
         .render(rest, buf);
@@ -241,31 +300,42 @@ fn guidance(pay: &PayState) -> Vec<Line<'static>> {
                 ))
             })
             .collect(),
-        PayStatus::ShopperConfirming => vec![Line::from(
-            "The wallet asked the shopper to confirm (password or tap): wait, or Esc to cancel.",
-        )],
+        PayStatus::ShopperConfirming => vec![Line::from(format!(
+            "The wallet asked the shopper to confirm (password or tap): wait, or {} to cancel.",
+            keymap::label_in(
+                keymap::table(InputMode::PayLive),
+                &UiAction::Checkout(Action::Back)
+            )
+        ))],
         PayStatus::Declined { advice, .. } => vec![Line::from(advice.clone())],
-        PayStatus::Cancelled { .. } => vec![Line::from(
-            "Enter for a new attempt (a fresh code), Esc for another method.",
-        )],
+        PayStatus::Cancelled { .. } => {
+            let closed = keymap::table(InputMode::PayClosed);
+            vec![Line::from(format!(
+                "{} for a new attempt (a fresh code), {} for another method.",
+                keymap::label_in(closed, &UiAction::Checkout(Action::Enter)),
+                keymap::label_in(closed, &UiAction::Checkout(Action::Back))
+            ))]
+        }
         PayStatus::NeedsManual { why } => vec![Line::from(why.clone())],
         _ => vec![],
     }
 }
 
-fn keys(pay: &PayState) -> Line<'static> {
+/// The pay screen's keys, from the keymap rows of its current mode, plus the phone pane.
+fn keys(view: &CounterView) -> Line<'static> {
     let k = Style::new().fg(Color::Black).bg(Color::Gray);
-    let pairs: &[(&str, &str)] = if pay.status.is_final() {
-        &[("Enter", " try again  "), ("Esc", " other method")]
-    } else if pay.status.is_live() {
-        &[("Esc", " cancel the payment  "), ("F10", " phone")]
-    } else {
-        &[("Esc", " back  "), ("F10", " phone")]
-    };
+    let mode = InputMode::of(view.checkout);
+    let rows = keymap::table(mode)
+        .iter()
+        .filter(|b| b.show == Show::Legend)
+        .chain(keymap::global(&UiAction::TogglePhone));
     Line::from(
-        pairs
-            .iter()
-            .flat_map(|(key, what)| [Span::styled(*key, k), Span::raw(*what)])
-            .collect::<Vec<_>>(),
+        rows.flat_map(|b| {
+            [
+                Span::styled(b.label, k),
+                Span::raw(format!(" {}  ", b.help)),
+            ]
+        })
+        .collect::<Vec<_>>(),
     )
 }

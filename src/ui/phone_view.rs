@@ -2,36 +2,22 @@
 //! selected shopper's wallet app shows, drawn from the simulated wallet's own state.
 
 use super::CounterView;
-use super::qr_code::{self, QrFit};
+use super::keymap::{self, PHONE, PHONE_OPEN, UiAction, help_rows, phone_label};
+use super::qr_code::QrFit;
 use crate::network::PhoneScreen;
+use crate::runtime::PhoneAction;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
-/// The phone's keys, shown in the pane (they apply while the pane has the focus).
-pub const PHONE_KEYS: &[(&str, &str)] = &[
-    ("←→", "shopper"),
-    ("c", "show code"),
-    ("p", "present to scanner"),
-    ("s", "scan counter QR"),
-    ("t", "tap reader"),
-    ("y", "enter password"),
-    ("n", "refuse"),
-    ("x", "cancel on phone"),
-    ("b", "low balance"),
-    ("o", "offline on/off"),
-    ("Tab", "back to counter"),
-];
-
-pub fn render(view: &CounterView, area: Rect, buf: &mut Buffer) {
-    let Some(network) = view.network else {
-        return;
-    };
+/// Draws the pane; returns where it drew the shopper's payment code, if it did.
+pub fn render(view: &CounterView, area: Rect, buf: &mut Buffer) -> Option<Rect> {
+    let network = view.network?;
     let shoppers = network.shoppers();
     if shoppers.is_empty() {
-        return;
+        return None;
     }
     let idx = view.panes.shopper % shoppers.len();
     let shopper = &shoppers[idx];
@@ -40,9 +26,12 @@ pub fn render(view: &CounterView, area: Rect, buf: &mut Buffer) {
     let block = Block::new()
         .borders(Borders::ALL)
         .title(if focus {
-            " Shopper phone (keys go here) "
+            " Shopper phone (keys go here) ".to_string()
         } else {
-            " Shopper phone (Tab to use) "
+            format!(
+                " Shopper phone ({} to use) ",
+                keymap::label_in(PHONE_OPEN, &UiAction::SwitchFocus)
+            )
         })
         .border_style(if focus {
             Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD)
@@ -75,8 +64,9 @@ pub fn render(view: &CounterView, area: Rect, buf: &mut Buffer) {
         )));
     }
     let screen = network.phone_screen(&shopper.id, view.now).ok();
+    let keys: Vec<_> = help_rows(PHONE).chain(help_rows(PHONE_OPEN)).collect();
     let keys_h = if focus {
-        PHONE_KEYS.len().div_ceil(2) as u16
+        keys.len().div_ceil(2) as u16
     } else {
         0
     };
@@ -89,17 +79,20 @@ pub fn render(view: &CounterView, area: Rect, buf: &mut Buffer) {
     Paragraph::new(head)
         .wrap(Wrap { trim: true })
         .render(top, buf);
-    screen_body(view, screen.as_ref(), middle, buf);
+    let code = screen_body(view, screen.as_ref(), middle, buf);
     if focus {
-        let lines: Vec<Line> = PHONE_KEYS
+        let lines: Vec<Line> = keys
             .chunks(2)
             .map(|pair| {
                 Line::from(
                     pair.iter()
-                        .flat_map(|(k, what)| {
+                        .flat_map(|b| {
                             [
-                                Span::styled(*k, Style::new().fg(Color::Black).bg(Color::Gray)),
-                                Span::raw(format!(" {what}  ")),
+                                Span::styled(
+                                    b.label,
+                                    Style::new().fg(Color::Black).bg(Color::Gray),
+                                ),
+                                Span::raw(format!(" {}  ", b.help)),
                             ]
                         })
                         .collect::<Vec<_>>(),
@@ -108,16 +101,26 @@ pub fn render(view: &CounterView, area: Rect, buf: &mut Buffer) {
             .collect();
         Paragraph::new(lines).render(bottom, buf);
     }
+    code
 }
 
-fn screen_body(view: &CounterView, screen: Option<&PhoneScreen>, area: Rect, buf: &mut Buffer) {
+fn screen_body(
+    view: &CounterView,
+    screen: Option<&PhoneScreen>,
+    area: Rect,
+    buf: &mut Buffer,
+) -> Option<Rect> {
     let bold = Style::new().add_modifier(Modifier::BOLD);
     let lines: Vec<Line> = match screen {
         None => vec![Line::from("(no phone)")],
         Some(PhoneScreen::Home { brand, balance }) => vec![
             Line::from(Span::styled(format!("{brand} home"), bold)),
             Line::from(format!("Balance {}", balance.with_code())),
-            Line::from("c shows a payment code; s scans the counter's QR."),
+            Line::from(format!(
+                "{} shows a payment code; {} scans the counter's QR.",
+                phone_label(PhoneAction::ShowCode),
+                phone_label(PhoneAction::ScanCounterQr)
+            )),
         ],
         Some(PhoneScreen::ShowCode {
             code,
@@ -135,10 +138,11 @@ fn screen_body(view: &CounterView, screen: Option<&PhoneScreen>, area: Rect, buf
                 )),
             ])
             .render(text, buf);
-            if let QrFit::Fits(widget) = qr_code::fit(code, qr) {
+            if let QrFit::Fits(widget) = view.panes.phone_qr.fit(code, qr) {
                 (&widget).render(qr, buf);
+                return widget.placement(qr, buf);
             }
-            return;
+            return None;
         }
         Some(PhoneScreen::Confirm {
             merchant_amount,
@@ -160,11 +164,16 @@ fn screen_body(view: &CounterView, screen: Option<&PhoneScreen>, area: Rect, buf
                     p.savings.with_code()
                 )));
             }
-            l.push(Line::from(if *needs_password {
-                "Enter the password: y, or n to refuse"
-            } else {
-                "Confirm: y, or n to refuse"
-            }));
+            l.push(Line::from(format!(
+                "{}: {}, or {} to refuse",
+                if *needs_password {
+                    "Enter the password"
+                } else {
+                    "Confirm"
+                },
+                phone_label(PhoneAction::EnterPassword),
+                phone_label(PhoneAction::RefusePassword)
+            )));
             l
         }
         Some(PhoneScreen::Paid {
@@ -187,11 +196,15 @@ fn screen_body(view: &CounterView, screen: Option<&PhoneScreen>, area: Rect, buf
             Line::from(message.clone()),
         ],
         Some(PhoneScreen::Offline) => vec![Line::from(Span::styled(
-            "No network (o to go back online)",
+            format!(
+                "No network ({} to go back online)",
+                phone_label(PhoneAction::ToggleOffline)
+            ),
             bold.fg(Color::Red),
         ))],
     };
     Paragraph::new(lines)
         .wrap(Wrap { trim: true })
         .render(area, buf);
+    None
 }

@@ -22,11 +22,13 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
 use ratatui::widgets::Widget;
+use std::cell::RefCell;
+use std::rc::Rc;
 
 /// A QR symbol ready to draw; it centres itself in the area it is given.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QrCodeWidget {
-    symbol: QrSymbol,
+    symbol: Rc<QrSymbol>,
     /// Drawn with a 3-module bottom quiet zone instead of 4, to win the one row an 80×24
     /// terminal lacks for a version-6 code. The other three sides keep the full 4 modules;
     /// phone scanners and `rqrr` read it (tests/qr_scan.rs proves the latter).
@@ -47,9 +49,32 @@ pub enum QrFit {
 /// Picks the highest error-correction level (M, then L) whose symbol fits `area` whole; as a
 /// last resort before giving up, level L with the bottom quiet zone one module short.
 pub fn fit(payload: &str, area: Rect) -> QrFit {
+    fit_symbols(&Symbols::new(payload), area)
+}
+
+/// The payload's symbols at the two levels `fit` tries (`None`: too long at that level).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Symbols {
+    payload: String,
+    m: Option<Rc<QrSymbol>>,
+    l: Option<Rc<QrSymbol>>,
+}
+
+impl Symbols {
+    fn new(payload: &str) -> Self {
+        let at = |ec| QrSymbol::new(payload, ec).ok().map(Rc::new);
+        Self {
+            payload: payload.to_string(),
+            m: at(EcLevel::M),
+            l: at(EcLevel::L),
+        }
+    }
+}
+
+fn fit_symbols(symbols: &Symbols, area: Rect) -> QrFit {
     let mut smallest = None;
-    for (ec, tight) in [(EcLevel::M, false), (EcLevel::L, false), (EcLevel::L, true)] {
-        let Ok(symbol) = QrSymbol::new(payload, ec) else {
+    for (symbol, tight) in [(&symbols.m, false), (&symbols.l, false), (&symbols.l, true)] {
+        let Some(symbol) = symbol.clone() else {
             continue;
         };
         let widget = QrCodeWidget { symbol, tight };
@@ -65,6 +90,37 @@ pub fn fit(payload: &str, area: Rect) -> QrFit {
     }
 }
 
+/// The symbols of the last payload fitted, so redrawing the same code (every countdown second,
+/// every resize) does not encode it again: encoding is the costly part of a frame.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QrCache {
+    last: RefCell<Option<Symbols>>,
+}
+
+impl QrCache {
+    /// `fit(payload, area)`, encoding `payload` only when it differs from the last one.
+    pub fn fit(&self, payload: &str, area: Rect) -> QrFit {
+        let mut last = self.last.borrow_mut();
+        match last.as_ref() {
+            Some(s) if s.payload == payload => fit_symbols(s, area),
+            _ => {
+                let symbols = Symbols::new(payload);
+                let fitted = fit_symbols(&symbols, area);
+                *last = Some(symbols);
+                fitted
+            }
+        }
+    }
+
+    /// Whether `payload` is the one cached (for tests of the cache itself).
+    pub fn holds(&self, payload: &str) -> bool {
+        self.last
+            .borrow()
+            .as_ref()
+            .is_some_and(|s| s.payload == payload)
+    }
+}
+
 /// Cells (columns, rows) the payload needs at `ec`, quiet zone included.
 pub fn cells_needed(payload: &str, ec: EcLevel) -> Option<(u16, u16)> {
     QrSymbol::new(payload, ec).ok().map(|s| s.cells())
@@ -73,7 +129,7 @@ pub fn cells_needed(payload: &str, ec: EcLevel) -> Option<(u16, u16)> {
 impl QrCodeWidget {
     pub fn new(symbol: QrSymbol) -> Self {
         Self {
-            symbol,
+            symbol: Rc::new(symbol),
             tight: false,
         }
     }
@@ -104,15 +160,30 @@ impl QrCodeWidget {
     }
 }
 
-impl Widget for &QrCodeWidget {
-    fn render(self, area: Rect, buf: &mut Buffer) {
+impl QrCodeWidget {
+    /// Where the code lands when drawn into `area` of `buf` (centred), or `None` when it does
+    /// not fit whole there (it is then not drawn at all).
+    pub fn placement(&self, area: Rect, buf: &Buffer) -> Option<Rect> {
         let (w, h) = self.size();
         let area = area.intersection(buf.area);
         if w > area.width || h > area.height {
-            return; // never draw a cropped code; `fit` tells the caller to ask for more room
+            return None; // never draw a cropped code; `fit` tells the caller to ask for more room
         }
-        let x0 = area.x + (area.width - w) / 2;
-        let y0 = area.y + (area.height - h) / 2;
+        Some(Rect::new(
+            area.x + (area.width - w) / 2,
+            area.y + (area.height - h) / 2,
+            w,
+            h,
+        ))
+    }
+}
+
+impl Widget for &QrCodeWidget {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let Some(at) = self.placement(area, buf) else {
+            return;
+        };
+        let (x0, y0, w, h) = (at.x, at.y, at.width, at.height);
         let style = QrCodeWidget::style();
         for row in 0..h {
             for col in 0..w {
@@ -279,6 +350,33 @@ mod tests {
         let mut small = Buffer::empty(Rect::new(0, 0, 20, 10));
         (&w).render(Rect::new(0, 0, 20, 10), &mut small);
         assert_eq!(small, Buffer::empty(Rect::new(0, 0, 20, 10)));
+    }
+
+    #[test]
+    fn the_cache_encodes_once_per_payload_and_fits_like_fit() {
+        let cache = QrCache::default();
+        let p = "x".repeat(100);
+        for area in [
+            Rect::new(0, 0, 80, 24),
+            Rect::new(0, 0, 120, 40),
+            Rect::new(0, 0, 30, 10),
+        ] {
+            assert_eq!(cache.fit(&p, area), fit(&p, area), "{area:?}");
+        }
+        assert!(cache.holds(&p));
+        let QrFit::Fits(a) = cache.fit(&p, Rect::new(0, 0, 80, 24)) else {
+            panic!("fits")
+        };
+        let QrFit::Fits(b) = cache.fit(&p, Rect::new(0, 0, 80, 24)) else {
+            panic!("fits")
+        };
+        // The same encoded matrix, not an equal copy: nothing was encoded again.
+        assert!(Rc::ptr_eq(&a.symbol, &b.symbol));
+        assert_eq!(
+            cache.fit("HELLO", Rect::new(0, 0, 80, 24)),
+            fit("HELLO", Rect::new(0, 0, 80, 24))
+        );
+        assert!(cache.holds("HELLO") && !cache.holds(&p));
     }
 
     #[test]

@@ -7,13 +7,6 @@ pub const TOTAL: &str = "TOTAL";
 pub const SUBTOTAL: &str = "Subtotal";
 pub const TAX: &str = "Tax";
 pub const PAY_OPTIONS_TITLE: &str = " Payment ";
-pub const PAY_KEYS: [&str; 5] = [
-    "[F5] Wallet QR (shopper scans)",
-    "[F6] Scan payment code",
-    "[F7] Tap",
-    "[F8] Card tap",
-    "[F9] Cash",
-];
 pub const SEARCH_TITLE: &str = " Search by name ";
 pub const SEARCH_HINT: &str = "Type part of a name; matches narrow as you type";
 pub const SEARCH_NONE: &str = "No item matches";
@@ -30,3 +23,5 @@ pub const PRINTED: &str = "Receipt printed · Enter for the next customer";
 pub const NOT_PRINTED: &str = "Receipt not printed";
 pub const HELP_TITLE: &str = " Help — any key closes ";
 pub const ENLARGE: &str = "Enlarge the terminal";
+pub const QR_CLOSED: &str = "QR code closed";
+pub const QR_CLOSED_HINT: &str = "This code can no longer be paid.";

@@ -2,6 +2,8 @@
 //! received, with the time, the request id and the status, newest at the bottom.
 
 use super::CounterView;
+use super::keymap::{self, UiAction};
+use crate::checkout::Action;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
@@ -12,7 +14,10 @@ pub fn render(view: &CounterView, area: Rect, buf: &mut Buffer) {
     Clear.render(area, buf);
     let block = Block::new()
         .borders(Borders::ALL)
-        .title(" Protocol trace (Ctrl-T hides) ")
+        .title(format!(
+            " Protocol trace ({} hides) ",
+            keymap::global(&UiAction::ToggleTrace).map_or("?", |b| b.label)
+        ))
         .border_style(Style::new().fg(Color::Blue));
     let inner = block.inner(area);
     block.render(area, buf);
@@ -40,8 +45,11 @@ pub fn render(view: &CounterView, area: Rect, buf: &mut Buffer) {
         })
         .collect();
     if lines.is_empty() {
+        let basket = keymap::table(keymap::InputMode::Basket);
+        let first = keymap::label_in(basket, &UiAction::Checkout(Action::PayWalletQr));
+        let last = keymap::label_in(basket, &UiAction::Checkout(Action::PayCard));
         Line::from(Span::styled(
-            "No payment requests yet: F5–F8 start one.",
+            format!("No payment requests yet: {first}–{last} start one."),
             Style::new().fg(Color::DarkGray),
         ))
         .render(inner, buf);
