@@ -33,7 +33,7 @@ const LINES: usize = 50;
 /// The demo catalogue (48 items) plus a few generated ones, so a basket can hold 50 lines.
 fn catalog(config: &Config) -> Catalog {
     let demo = harness::demo_catalog(config).expect("the embedded demo catalogue loads");
-    let mut items = demo.items().to_vec();
+    let mut items: Vec<Item> = demo.iter().collect();
     let mut n = 0u64;
     while items.len() < LINES + 1 {
         n += 1;
@@ -65,7 +65,7 @@ fn counter(config: &Config, lines: usize) -> Runtime<ManualClock> {
         Box::new(ScreenPrinter::default()),
     )
     .expect("a demo runtime");
-    for (i, item) in catalog.items().iter().take(lines).enumerate() {
+    for (i, item) in catalog.iter().take(lines).enumerate() {
         scan(&mut rt, &item.barcode);
         if i % 3 == 0 {
             scan(&mut rt, &item.barcode);
@@ -138,8 +138,12 @@ fn handle(c: &mut Criterion) {
     let rt = counter(&config, LINES - 1);
     let settings = rt.checkout.settings().clone();
     let catalog = Arc::new(catalog(&config));
-    let new_item = catalog.items()[LINES - 1].barcode.clone();
-    let in_basket = catalog.items()[7].barcode.clone();
+    let barcode_of = |i| match catalog.get(i) {
+        Some(item) => item.barcode,
+        None => panic!("the bench catalogue has no item {i}"),
+    };
+    let new_item = barcode_of(LINES - 1);
+    let in_basket = barcode_of(7);
     let now = rt.now();
     // A checkout with the 49-line basket and `code` typed, ready for the scanner's Enter.
     let ready = |code: &str| {

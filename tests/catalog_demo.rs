@@ -36,7 +36,7 @@ fn the_independent_check_digit_agrees_with_published_codes() {
 fn the_demo_catalogue_loads_with_at_least_40_items_all_with_valid_barcodes() {
     let c = catalog::demo(&us_codes(), Currency::USD).unwrap();
     assert!(c.len() >= 40, "only {} items", c.len());
-    for item in c.items() {
+    for item in c.iter() {
         assert!(gs1_valid(&item.barcode), "{} {}", item.barcode, item.name);
         assert_eq!(c.lookup(&item.barcode).unwrap(), item);
         assert_eq!(item.price.currency(), Currency::USD);
@@ -51,23 +51,16 @@ fn the_demo_catalogue_loads_with_at_least_40_items_all_with_valid_barcodes() {
 #[test]
 fn the_demo_catalogue_has_upc_a_codes_long_names_and_every_tax_category() {
     let c = catalog::demo(&us_codes(), Currency::USD).unwrap();
-    let upc_a: Vec<&str> = c
-        .items()
+    let upc_a: Vec<String> = c
         .iter()
         .filter(|i| i.barcode.len() == 12)
-        .map(|i| i.barcode.as_str())
+        .map(|i| i.barcode)
         .collect();
     assert!(upc_a.len() >= 3, "{upc_a:?}");
     // A UPC-A item is found by its EAN-13 form too.
     assert!(c.lookup(&format!("0{}", upc_a[0])).is_ok());
-    assert!(
-        c.items()
-            .iter()
-            .filter(|i| i.name.chars().count() > 30)
-            .count()
-            >= 3
-    );
-    let used: BTreeSet<String> = c.items().iter().map(|i| i.tax_category.clone()).collect();
+    assert!(c.iter().filter(|i| i.name.chars().count() > 30).count() >= 3);
+    let used: BTreeSet<String> = c.iter().map(|i| i.tax_category).collect();
     assert_eq!(used, us_codes());
 }
 

@@ -6,12 +6,13 @@
 //! with a sign, any problem at all) answers `None`, and the caller loads the whole file
 //! through the `csv` crate instead, so reports are word for word the same.
 
+use super::by_gtin::GtinIndex;
 use super::gtin;
-use super::index::{Catalog, SearchIndex, index_gtins};
-use super::item::Item;
-use super::load::FIELDS;
+use super::index::{Catalog, SearchIndex};
+use super::item::FIELDS;
 use super::par::join;
 use super::search::NameChunk;
+use super::store::ItemStore;
 use crate::money::{Currency, Decimal, Money};
 use std::collections::BTreeSet;
 
@@ -47,22 +48,24 @@ pub(super) fn load(
         || rows(low, low_rows + high_rows, slots, tax_codes, currency),
     );
     let (low, high) = (low?, high?);
-    let (mut items, mut values) = (low.items, low.values);
+    let mut items = low.items;
     let chunks = vec![low.names, high.names];
-    // The barcode map and the name index do not depend on each other.
+    // The barcode index and the name index do not depend on each other.
     let ((indexed, items), search) = join(
         || {
-            items.extend(high.items);
-            values.extend(high.values);
-            (index_gtins(values.iter().copied()), items)
+            let appended = items.append(high.items);
+            let indexed = appended.ok().map(|()| {
+                GtinIndex::build(items.len(), |i| items.gtin_value(i).unwrap_or_default())
+            });
+            (indexed, items)
         },
         || SearchIndex::from_chunks(chunks),
     );
-    let (map, dups) = indexed.ok()?;
+    let (by_gtin, dups) = indexed?.ok()?;
     if !dups.is_empty() {
         return None;
     }
-    Some(Catalog::from_indexes(items, map, search))
+    Some(Catalog::from_indexes(items, by_gtin, search))
 }
 
 /// For each field position in a line, which of barcode, name, price, tax it holds; `None`
@@ -98,10 +101,9 @@ fn rows_in(text: &[u8]) -> usize {
     estimate + estimate / 10 + 16
 }
 
-/// Good items of one run of rows, with their GTIN values and names for the search index.
+/// Good items of one run of rows, with their names for the search index.
 struct Rows {
-    items: Vec<Item>,
-    values: Vec<u64>,
+    items: ItemStore,
     names: NameChunk,
 }
 
@@ -118,8 +120,8 @@ fn rows(
     }
     let text = text.strip_suffix(b"\n").unwrap_or(text);
     let mut out = Rows {
-        items: Vec::with_capacity(capacity),
-        values: Vec::with_capacity(capacity),
+        // Names take about a third of a plain row.
+        items: ItemStore::with_capacity(currency, capacity, text.len() / 2),
         names: NameChunk::with_capacity(capacity),
     };
     if text.is_empty() {
@@ -145,16 +147,9 @@ fn rows(
         let [barcode, name, price, tax] = fields;
         let g = gtin::parse(barcode).ok()?;
         let price = plain_price(price, currency)?;
-        let tax_category = tax_codes.get(tax)?.clone();
-        out.values.push(g.value);
+        let tax_category = tax_codes.get(tax)?;
         out.names.push(name);
-        out.items.push(Item {
-            barcode: barcode.to_string(),
-            gtin: gtin::key_of(barcode, g),
-            name: name.to_string(),
-            price,
-            tax_category,
-        });
+        out.items.push(barcode, g, name, price, tax_category).ok()?;
     }
     out.names.sort();
     Some(out)
@@ -237,10 +232,15 @@ mod tests {
             Ok(c) => c,
             Err(e) => panic!("{e}"),
         };
-        assert_eq!(fast.items(), careful.items());
-        assert_eq!(fast.items()[1].gtin, "0036000291452");
+        let fast_items: Vec<_> = fast.iter().collect();
+        assert_eq!(fast_items, careful.iter().collect::<Vec<_>>());
+        assert_eq!(fast_items.len(), 3);
+        assert_eq!(fast_items[1].gtin, "0036000291452");
         assert_eq!(fast.search("cr", 5)[0].name, "Crème brûlée");
-        assert_eq!(fast.lookup("0036000291452").map(|i| &i.name[..]), Ok("Gum"));
+        assert_eq!(
+            fast.lookup("0036000291452").map(|i| i.name),
+            Ok("Gum".to_string())
+        );
     }
 
     #[test]

@@ -106,22 +106,6 @@ pub fn parse(code: &str) -> Result<Gtin, GtinError> {
     Ok(Gtin { value, digits })
 }
 
-/// The normalised key of `code`, a barcode [`parse`] accepted as `g`, taken from its own
-/// digits: the same text as [`Gtin::key`] without rebuilding it from the number.
-pub(crate) fn key_of(code: &str, g: Gtin) -> String {
-    let code = code.trim();
-    let digits = usize::from(g.digits);
-    match code.len().checked_sub(digits) {
-        Some(extra) => code.get(extra..).map_or_else(|| g.key(), String::from),
-        None => {
-            let mut key = String::with_capacity(digits);
-            key.extend(std::iter::repeat_n('0', digits - code.len()));
-            key.push_str(code);
-            key
-        }
-    }
-}
-
 /// Validates `code` and returns the normalised key (see [`Gtin::key`]).
 pub fn normalise(code: &str) -> Result<String, GtinError> {
     parse(code).map(Gtin::key)
@@ -167,18 +151,7 @@ mod tests {
     }
 
     #[test]
-    fn a_key_taken_from_the_digits_is_the_key_built_from_the_number() {
-        for code in [
-            "4006381333931",
-            "036000291452",
-            "96385074",
-            "10614141000415",
-            "00036000291452",
-            " 036000291452 ",
-        ] {
-            let g = parse(code).unwrap();
-            assert_eq!(key_of(code, g), g.key(), "{code}");
-        }
+    fn a_letter_is_reported_whole_even_when_it_is_not_ascii() {
         assert!(matches!(
             parse("40063813339é1"),
             Err(GtinError::NotDigits { found: 'é', .. })

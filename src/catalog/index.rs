@@ -1,34 +1,11 @@
-//! The catalogue index: O(1) barcode lookup by normalised GTIN and a name search index.
+//! The catalogue: packed items, O(1) barcode lookup by GTIN value and a name search index.
 
+use super::by_gtin::GtinIndex;
 use super::gtin::{self, GtinError};
 use super::item::Item;
 pub(crate) use super::search::SearchIndex;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
-/// Multiplicative hash for GTIN numbers: keys are already unique integers, so SipHash's
-/// DoS resistance buys nothing and costs a third of the load time on 1M items.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct GtinHasher(u64);
-
-impl Hasher for GtinHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-
-    fn write_u64(&mut self, v: u64) {
-        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0 ^ (self.0 >> 29)
-    }
-}
-
-/// GTIN value -> index into the item list.
-pub(crate) type GtinMap = HashMap<u64, u32, BuildHasherDefault<GtinHasher>>;
+use super::store::ItemStore;
+use crate::money::Currency;
 
 /// Two items in a list share one product code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -61,10 +38,13 @@ pub enum LookupError {
 }
 
 /// A loaded catalogue: items in file order, a barcode index and a name search index.
+///
+/// Items are stored packed; [`Catalog::lookup`], [`Catalog::search`] and [`Catalog::iter`]
+/// hand out owned [`Item`]s built on the way out.
 #[derive(Debug)]
 pub struct Catalog {
-    items: Vec<Item>,
-    by_gtin: GtinMap,
+    items: ItemStore,
+    by_gtin: GtinIndex,
     search: SearchIndex,
 }
 
@@ -73,16 +53,20 @@ impl Catalog {
     ///
     /// Loaders report problems with file and line; this is for items built in code.
     pub fn from_items(items: Vec<Item>) -> Result<Self, DuplicateBarcode> {
-        let mut values = Vec::with_capacity(items.len());
+        let currency = items.first().map_or(Currency::USD, |i| i.price.currency());
+        let mut store = ItemStore::with_capacity(currency, items.len(), 0);
         for (index, item) in items.iter().enumerate() {
             let g = gtin::parse(&item.barcode).map_err(|error| DuplicateBarcode::Invalid {
                 index,
                 name: item.name.clone(),
                 error,
             })?;
-            values.push(g.value);
+            store
+                .push(&item.barcode, g, &item.name, item.price, &item.tax_category)
+                .map_err(|_| DuplicateBarcode::TooMany)?;
         }
-        let (by_gtin, dups) = index_gtins(values.into_iter())?;
+        let (by_gtin, dups) =
+            GtinIndex::build(store.len(), |i| store.gtin_value(i).unwrap_or_default())?;
         if let Some(&(first, second)) = dups.first() {
             return Err(DuplicateBarcode::Same {
                 first,
@@ -90,17 +74,17 @@ impl Catalog {
                 gtin: items[second].gtin.clone(),
             });
         }
-        Ok(Self::from_parts(items, by_gtin))
-    }
-
-    /// Builds from items whose GTINs are already indexed (and known unique) by a loader.
-    pub(crate) fn from_parts(items: Vec<Item>, by_gtin: GtinMap) -> Self {
-        let search = SearchIndex::of_items(&items);
-        Self::from_indexes(items, by_gtin, search)
+        let search = SearchIndex::build((0..store.len()).map(|i| store.name(i)), store.len());
+        Ok(Self::from_indexes(store, by_gtin, search))
     }
 
     /// Assembles a catalogue from indexes already built over `items`.
-    pub(crate) fn from_indexes(items: Vec<Item>, by_gtin: GtinMap, search: SearchIndex) -> Self {
+    pub(crate) fn from_indexes(
+        mut items: ItemStore,
+        by_gtin: GtinIndex,
+        search: SearchIndex,
+    ) -> Self {
+        items.shrink_to_fit();
         Self {
             items,
             by_gtin,
@@ -109,7 +93,7 @@ impl Catalog {
     }
 
     /// Finds the item for a scanned or keyed code; UPC-A and EAN-13 forms both match.
-    pub fn lookup(&self, scanned: &str) -> Result<&Item, LookupError> {
+    pub fn lookup(&self, scanned: &str) -> Result<Item, LookupError> {
         let g = gtin::parse(scanned).map_err(|e| match e {
             GtinError::BadCheckDigit { code, expected, .. } => {
                 LookupError::BadCheckDigit { code, expected }
@@ -117,8 +101,8 @@ impl Catalog {
             other => LookupError::NotABarcode(other),
         })?;
         self.by_gtin
-            .get(&g.value)
-            .and_then(|&i| self.items.get(i as usize))
+            .find(g.value, |i| self.items.gtin_value(i))
+            .and_then(|i| self.items.get(i))
             .ok_or_else(|| LookupError::NotInCatalogue {
                 code: scanned.trim().to_string(),
             })
@@ -127,9 +111,9 @@ impl Catalog {
     /// Items whose name contains every word of `query` (case-insensitive), best first:
     /// names that start with the query, then names where each word starts a word, then
     /// other matches; ties by name. At most `limit` items.
-    pub fn search(&self, query: &str, limit: usize) -> Vec<&Item> {
+    pub fn search(&self, query: &str, limit: usize) -> Vec<Item> {
         self.search
-            .search(query, limit)
+            .search(query, limit, |id| self.items.name(id as usize))
             .into_iter()
             .filter_map(|i| self.items.get(i as usize))
             .collect()
@@ -140,31 +124,48 @@ impl Catalog {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.items.len() == 0
+    }
+
+    /// What the catalogue holds on the heap, in bytes, part by part.
+    pub fn heap_bytes(&self) -> HeapBytes {
+        let (search_order, postings) = self.search.heap_bytes();
+        HeapBytes {
+            items: self.items.heap_bytes(),
+            barcode_index: self.by_gtin.heap_bytes(),
+            search_order,
+            postings,
+        }
+    }
+
+    /// Item `index` in catalogue (file) order.
+    pub fn get(&self, index: usize) -> Option<Item> {
+        self.items.get(index)
     }
 
     /// All items in catalogue (file) order.
-    pub fn items(&self) -> &[Item] {
-        &self.items
+    pub fn iter(&self) -> impl Iterator<Item = Item> + '_ {
+        (0..self.len()).filter_map(|i| self.items.get(i))
     }
 }
 
-/// Indexes GTIN values; returns the map and every (first, duplicate) index pair.
-pub(crate) fn index_gtins(
-    values: impl ExactSizeIterator<Item = u64>,
-) -> Result<(GtinMap, Vec<(usize, usize)>), DuplicateBarcode> {
-    let mut map = GtinMap::with_capacity_and_hasher(values.len(), Default::default());
-    let mut dups = Vec::new();
-    for (i, v) in values.enumerate() {
-        let idx = u32::try_from(i).map_err(|_| DuplicateBarcode::TooMany)?;
-        match map.entry(v) {
-            std::collections::hash_map::Entry::Occupied(e) => dups.push((*e.get() as usize, i)),
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(idx);
-            }
-        }
+/// Heap bytes of a [`Catalog`], part by part (see [`Catalog::heap_bytes`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeapBytes {
+    /// Packed item records and the names.
+    pub items: usize,
+    /// The barcode hash table.
+    pub barcode_index: usize,
+    /// The name order and per-name symbol masks of the search index.
+    pub search_order: usize,
+    /// The search index's posting lists.
+    pub postings: usize,
+}
+
+impl HeapBytes {
+    pub fn total(&self) -> usize {
+        self.items + self.barcode_index + self.search_order + self.postings
     }
-    Ok((map, dups))
 }
 
 #[cfg(test)]
@@ -185,6 +186,7 @@ mod tests {
     #[test]
     fn a_scan_tells_the_cashier_what_went_wrong() {
         let c = Catalog::from_items(vec![item("036000291452", "Bottled water 500ml")]).unwrap();
+        assert_eq!(c.get(0), Some(item("036000291452", "Bottled water 500ml")));
         assert_eq!(
             c.lookup("0036000291452").unwrap().name,
             "Bottled water 500ml"

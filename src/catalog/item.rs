@@ -3,8 +3,14 @@
 use crate::money::Money;
 use serde::{Deserialize, Serialize};
 
+/// The fields of an item as catalogue files name them: TOML keys and CSV header columns.
+pub(super) const FIELDS: [&str; 4] = ["barcode", "name", "price", "tax"];
+
 /// A sellable product. Loaders guarantee `gtin` is a valid, normalised key for `barcode`,
 /// `price` is in the store currency and not negative, and `tax_category` is a known code.
+///
+/// A catalogue keeps its items packed (see `catalog::store`) and builds an `Item` for each
+/// one it hands out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Item {
     /// The barcode as written in the catalogue (UPC-A, EAN-13, ...).

@@ -4,9 +4,11 @@
 //! prices are read from their source text (exact decimals, never through f64) and one bad
 //! item does not hide the next.
 
+use super::by_gtin::GtinIndex;
 use super::gtin::{self, Gtin, GtinError};
-use super::index::{self, Catalog};
-use super::item::Item;
+use super::index::{Catalog, SearchIndex};
+use super::item::FIELDS;
+use super::store::ItemStore;
 use crate::money::{Currency, Decimal, Money, minor_units};
 use std::collections::BTreeSet;
 use std::fmt;
@@ -43,8 +45,6 @@ impl fmt::Display for CatalogError {
         Ok(())
     }
 }
-
-pub(super) const FIELDS: [&str; 4] = ["barcode", "name", "price", "tax"];
 
 /// Loads a `.toml` or `.csv` catalogue file and indexes it.
 pub fn catalog_from_file(
@@ -200,7 +200,7 @@ pub fn catalog_from_csv_bytes(
     let mut check = Checker::new(file, tax_codes, currency);
     // One row per line is the common case; reserving avoids regrowing 1M-item vectors.
     let rows_hint = bytes.iter().filter(|&&b| b == b'\n').count();
-    check.items.reserve(rows_hint);
+    check.items = ItemStore::with_capacity(currency, rows_hint, 0);
     check.rows.reserve(rows_hint);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -343,7 +343,7 @@ struct Checker<'a> {
     tax_codes: &'a BTreeSet<String>,
     currency: Currency,
     problems: Vec<Problem>,
-    items: Vec<Item>,
+    items: ItemStore,
     /// Every row with a valid barcode, good or not, so duplicates are found among all rows:
     /// (GTIN value, line, index into `items` if the row became an item).
     rows: Vec<(Gtin, usize, Option<usize>)>,
@@ -356,7 +356,7 @@ impl<'a> Checker<'a> {
             tax_codes,
             currency,
             problems: Vec::new(),
-            items: Vec::new(),
+            items: ItemStore::with_capacity(currency, 0, 0),
             rows: Vec::new(),
         }
     }
@@ -369,7 +369,7 @@ impl<'a> Checker<'a> {
         let before = self.problems.len();
         let mut missing = Vec::new();
         let barcode = match raw.barcode {
-            Some((text, at)) => self.barcode(text, at).map(|g| (text.to_string(), g)),
+            Some((text, at)) => self.barcode(text, at).map(|g| (text, g)),
             None => {
                 missing.push("barcode");
                 None
@@ -380,7 +380,7 @@ impl<'a> Checker<'a> {
                 self.problem(at, "name is empty: give the item a name".into());
                 None
             }
-            Some((text, _)) => Some(text.to_string()),
+            Some((text, _)) => Some(text),
             None => {
                 missing.push("name");
                 None
@@ -416,14 +416,11 @@ impl<'a> Checker<'a> {
         if let (Some(name), Some(price), Some(tax_category)) = (name, price, tax)
             && self.problems.len() == before
         {
-            item_index = Some(self.items.len());
-            self.items.push(Item {
-                barcode,
-                gtin: g.key(),
-                name,
-                price,
-                tax_category,
-            });
+            let index = self.items.len();
+            match self.items.push(barcode, g, name, price, tax_category) {
+                Ok(()) => item_index = Some(index),
+                Err(e) => self.problem(line, e.to_string()),
+            }
         }
         self.rows.push((g, line, item_index));
     }
@@ -483,10 +480,10 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn tax(&mut self, code: &str, line: usize) -> Option<String> {
+    fn tax(&mut self, code: &str, line: usize) -> Option<&'a str> {
         let code = code.trim();
         if let Some(known) = self.tax_codes.get(code) {
-            return Some(known.clone());
+            return Some(known);
         }
         let known: Vec<&str> = self.tax_codes.iter().map(String::as_str).collect();
         self.problem(
@@ -510,22 +507,13 @@ impl<'a> Checker<'a> {
     /// Checks barcodes for duplicates and builds the catalogue, or reports every problem.
     fn finish(mut self) -> Result<Catalog, CatalogError> {
         // The name index does not depend on the barcodes: build both at once.
-        let (indexed, search) = std::thread::scope(|scope| {
-            let items = &self.items;
-            let search = std::thread::Builder::new()
-                .name("catalog-search-index".into())
-                .spawn_scoped(scope, || index::SearchIndex::of_items(items));
-            let indexed = index::index_gtins(self.rows.iter().map(|r| r.0.value));
-            let search = match search {
-                Ok(handle) => handle
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                // No thread to be had: build it here.
-                Err(_) => index::SearchIndex::of_items(items),
-            };
-            (indexed, search)
-        });
-        let (map, dups) = match indexed {
+        let items = &self.items;
+        let rows = &self.rows;
+        let (search, indexed) = super::par::join(
+            || SearchIndex::build((0..items.len()).map(|i| items.name(i)), items.len()),
+            || GtinIndex::build(rows.len(), |i| rows.get(i).map_or(0, |r| r.0.value)),
+        );
+        let (by_gtin, dups) = match indexed {
             Ok(v) => v,
             Err(e) => {
                 self.problem(0, e.to_string());
@@ -536,8 +524,7 @@ impl<'a> Checker<'a> {
             let (_, first_line, first_item) = self.rows[first];
             let (gtin, line, _) = self.rows[second];
             let name = first_item
-                .and_then(|i| self.items.get(i))
-                .map(|it| format!(" ({})", it.name))
+                .map(|i| format!(" ({})", self.items.name(i)))
                 .unwrap_or_default();
             self.problem(
                 line,
@@ -551,7 +538,7 @@ impl<'a> Checker<'a> {
         if !self.problems.is_empty() {
             return Err(self.into_error());
         }
-        Ok(Catalog::from_indexes(self.items, map, search))
+        Ok(Catalog::from_indexes(self.items, by_gtin, search))
     }
 }
 
@@ -609,8 +596,8 @@ mod tests {
             Currency::USD,
         )
         .unwrap();
-        assert_eq!(c.items()[0].price.plain(), "1.10");
-        assert_eq!(c.items()[1].price.plain(), "2.00");
+        assert_eq!(c.get(0).unwrap().price.plain(), "1.10");
+        assert_eq!(c.get(1).unwrap().price.plain(), "2.00");
     }
 
     #[test]
@@ -649,7 +636,7 @@ mod tests {
     #[test]
     fn csv_columns_may_come_in_any_order_but_must_all_be_there() {
         let c = csv("name,tax,price,barcode\nGum,general,1.99,4006381333931\n").unwrap();
-        assert_eq!(c.items()[0].name, "Gum");
+        assert_eq!(c.get(0).unwrap().name, "Gum");
         let err = csv("barcode,name,cost\n").unwrap_err().to_string();
         assert_eq!(
             err,

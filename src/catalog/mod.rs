@@ -1,18 +1,23 @@
 //! The catalogue: products, GTIN check digits, the loaders (TOML, CSV) and the lookup and
 //! search index.
 
+mod by_gtin;
 mod fast_csv;
 pub mod gtin;
 pub mod index;
 pub mod item;
 pub mod load;
 mod par;
+mod postings;
 mod search;
+mod store;
+mod trim;
 
 pub use gtin::{Gtin, GtinError};
-pub use index::{Catalog, DuplicateBarcode, LookupError};
+pub use index::{Catalog, DuplicateBarcode, HeapBytes, LookupError};
 pub use item::Item;
 pub use load::{CatalogError, Problem};
+pub use store::TooLarge;
 
 use crate::money::Currency;
 use std::collections::BTreeSet;
@@ -41,7 +46,10 @@ pub fn open(
     tax_codes: &BTreeSet<String>,
     currency: Currency,
 ) -> Result<Catalog, CatalogError> {
-    load::catalog_from_file(path, tax_codes, currency)
+    let loaded = load::catalog_from_file(path, tax_codes, currency);
+    // The file's bytes and the loaders' scratch space are freed by now.
+    trim::release_scratch();
+    loaded
 }
 
 #[cfg(test)]
@@ -59,8 +67,8 @@ mod tests {
     fn demo_catalogue_loads_and_finds_a_flat_white_by_scan_and_by_name() {
         let c = demo(&us_codes(), Currency::USD).unwrap();
         assert!(c.len() >= 40);
-        let first = &c.items()[0];
-        assert_eq!(c.lookup(&first.barcode).unwrap().name, first.name);
+        let first = c.get(0).unwrap();
+        assert_eq!(c.lookup(&first.barcode).unwrap(), first);
         assert_eq!(c.search("flat wh", 5)[0].name, "Flat white 12oz");
     }
 

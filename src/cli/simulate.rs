@@ -46,7 +46,6 @@ pub fn run(cli: &Cli, setup: &Setup, args: &SimulateArgs) -> Outcome {
         crate::clock::ManualClock::new(start),
     );
     rt.recover();
-    let items = catalog.items();
     let mut next = args.basket_seed;
     let mut committed = 0u64;
     if args.wallet {
@@ -61,8 +60,9 @@ pub fn run(cli: &Cli, setup: &Setup, args: &SimulateArgs) -> Outcome {
             next = next
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
-            let item = &items[(next >> 33) as usize % items.len()];
-            harness::scan(&mut rt, &item.barcode);
+            if let Some(item) = catalog.get((next >> 33) as usize % catalog.len()) {
+                harness::scan(&mut rt, &item.barcode);
+            }
         }
         rt.dispatch(Action::PayCash);
         rt.dispatch(Action::QuickTender(0));

@@ -49,11 +49,7 @@ impl Checkout {
         state.results = if state.query.trim().is_empty() {
             Vec::new()
         } else {
-            self.catalog
-                .search(&state.query, SEARCH_LIMIT)
-                .into_iter()
-                .cloned()
-                .collect()
+            self.catalog.search(&state.query, SEARCH_LIMIT)
         };
         state.selected = 0;
     }
