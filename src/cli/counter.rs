@@ -20,7 +20,7 @@ pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
     let printer: Box<dyn crate::runtime::ReceiptPrinter> =
         match setup.printer_target(cli.printer.as_deref()) {
             Ok(crate::printer::PrinterTarget::Screen) => Box::new(ScreenPrinter::default()),
-            Ok(target) => Box::new(crate::printer::Spool::new(target, config)),
+            Ok(target) => Box::new(super::spool::Spool::new(target, config)),
             Err(o) => return o,
         };
     let journal = match Journal::open(&setup.journal_path()) {

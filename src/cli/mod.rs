@@ -8,6 +8,7 @@ pub mod qr;
 pub mod receipt;
 pub mod reconcile;
 pub mod simulate;
+pub mod spool;
 
 use crate::config::{Config, data_dir};
 use std::io::Write;
@@ -124,8 +125,8 @@ impl Setup {
     }
 
     /// For the counter and the subcommands that write: the data directory made private and
-    /// taken for this process (released when it exits), and both databases checked before
-    /// anything opens them. Another qrtill using the directory, or a database that is damaged
+    /// taken for this process (released when it exits), and both databases checked (not yet
+    /// created) before anything opens them. Another qrtill using the directory, or a database that is damaged
     /// or not qrtill's, exits 2 at once.
     pub fn take_for_writing(&self) -> Result<crate::data_dir::DirLock, Outcome> {
         self.ensure_data_dir()?;
@@ -136,7 +137,7 @@ impl Setup {
             (self.network_path(), &counter::NETWORK_LEDGER_FILE),
         ];
         for (path, kind) in checks {
-            crate::data_dir::prepare(&path, kind)
+            crate::data_dir::check(&path, kind)
                 .map_err(|e| Outcome::fail(EXIT_BAD_INPUT, format!("qrtill: {e}")))?;
         }
         Ok(lock)

@@ -7,4 +7,4 @@ mod store_file;
 
 pub use lock::{DirLock, LOCK_FILE, LockError, lock};
 pub use private::{create_private_file, make_private};
-pub use store_file::{StoreFileError, StoreKind, has_tables, prepare};
+pub use store_file::{StoreFileError, StoreKind, check, has_tables, prepare};

@@ -64,7 +64,7 @@ const MAGIC: &[u8; 16] = b"SQLite format 3\0";
 /// Checks `path` (see the module comment); creates it empty with mode 0600 if it is missing,
 /// and marks a file without a mark as qrtill's. On error nothing was written to the file.
 pub fn prepare(path: &Path, kind: &StoreKind) -> Result<(), StoreFileError> {
-    let mark_needed = check(path, kind)?;
+    let mark_needed = is_unmarked(path, kind)?;
     super::create_private_file(path).map_err(|source| StoreFileError::Io {
         label: kind.label,
         path: path.to_path_buf(),
@@ -86,8 +86,13 @@ pub fn prepare(path: &Path, kind: &StoreKind) -> Result<(), StoreFileError> {
     Ok(())
 }
 
+/// Checks `path` without creating or writing anything (a missing file passes).
+pub fn check(path: &Path, kind: &StoreKind) -> Result<(), StoreFileError> {
+    is_unmarked(path, kind).map(|_| ())
+}
+
 /// `Ok(true)` when the file is usable and not yet marked as qrtill's.
-fn check(path: &Path, kind: &StoreKind) -> Result<bool, StoreFileError> {
+fn is_unmarked(path: &Path, kind: &StoreKind) -> Result<bool, StoreFileError> {
     let unusable = |problem: String| StoreFileError::Unusable {
         label: kind.label,
         path: path.to_path_buf(),
