@@ -7,6 +7,7 @@ pub mod checkout;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod data_dir;
 pub mod emv;
 pub mod harness;
 pub mod journal;

@@ -7,11 +7,29 @@ use qrtill::cli::args::{CatalogCommand, Cli, Command, QrCommand};
 use qrtill::cli::{Outcome, Setup};
 use std::process::ExitCode;
 
+/// The counter and the subcommands that write the journal or the ledger take the data
+/// directory for themselves; `receipt`, `qr` and `catalog` only read and run beside them.
+fn writes_data(command: &Option<Command>) -> bool {
+    matches!(
+        command,
+        None | Some(Command::Simulate(_)) | Some(Command::Reconcile { .. })
+    )
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let setup = match Setup::load(&cli) {
         Ok(s) => s,
         Err(outcome) => return outcome.emit(),
+    };
+    // Held until the process exits: one counter or writing subcommand per data directory.
+    let _data_lock = if writes_data(&cli.command) {
+        match setup.take_for_writing() {
+            Ok(lock) => Some(lock),
+            Err(outcome) => return outcome.emit(),
+        }
+    } else {
+        None
     };
     let outcome = match &cli.command {
         None => qrtill::cli::counter::run(&cli, &setup),

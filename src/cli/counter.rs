@@ -20,12 +20,12 @@ pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
     let printer: Box<dyn crate::runtime::ReceiptPrinter> =
         match setup.printer_target(cli.printer.as_deref()) {
             Ok(crate::printer::PrinterTarget::Screen) => Box::new(ScreenPrinter::default()),
-            Ok(target) => Box::new(crate::printer::Spool::new(target, config)),
+            Ok(target) => Box::new(super::spool::Spool::new(target, config)),
             Err(o) => return o,
         };
     let journal = match Journal::open(&setup.journal_path()) {
         Ok(j) => j,
-        Err(e) => return Outcome::fail(1, format!("qrtill: {e}")),
+        Err(e) => return super::journal_failure(e),
     };
     let network = match open_network(cli, setup) {
         Ok(n) => n,
@@ -106,8 +106,10 @@ pub fn load_catalog(cli: &Cli, setup: &Setup) -> Result<crate::catalog::Catalog,
     loaded.map_err(|e| Outcome::fail(EXIT_BAD_INPUT, format!("qrtill: bad catalogue\n{e}")))
 }
 
-/// Logs go to DATA/qrtill.log, never to the screen.
+/// Logs go to DATA/qrtill.log (0600), never to the screen.
 fn init_logging(setup: &Setup) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    // Created private first: the appender would create it 0644 and keeps an existing file's mode.
+    crate::data_dir::create_private_file(&setup.data_dir.join("qrtill.log")).ok()?;
     let appender = tracing_appender::rolling::never(&setup.data_dir, "qrtill.log");
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter = tracing_subscriber::EnvFilter::try_from_env("QRTILL_LOG")
@@ -119,6 +121,33 @@ fn init_logging(setup: &Setup) -> Option<tracing_appender::non_blocking::WorkerG
         .try_init()
         .ok()?;
     Some(guard)
+}
+
+/// How the data directory's checks know the network's ledger file.
+pub const NETWORK_LEDGER_FILE: crate::data_dir::StoreKind = crate::data_dir::StoreKind {
+    label: "network ledger",
+    // "QRTN": qrtill's network ledger.
+    application_id: 0x5152_544E,
+    supported: crate::network::ledger::SCHEMA_VERSION,
+    schema_version: ledger_version,
+};
+
+/// The ledger keeps its version in its `meta` table; a file killed while being created may
+/// have the tables without the row (version 0).
+fn ledger_version(conn: &rusqlite::Connection) -> rusqlite::Result<Option<i64>> {
+    use rusqlite::OptionalExtension;
+    if !crate::data_dir::has_tables(conn, &["meta", "payments", "shoppers"])? {
+        return Ok(None);
+    }
+    let text: Option<String> = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'schema_version'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    // An unparsable version cannot be one this build wrote: treat it as newer.
+    Ok(Some(text.map_or(0, |t| t.parse().unwrap_or(i64::MAX))))
 }
 
 /// The simulated payment network, its ledger in DATA/network.sqlite (it is another party, so it
@@ -133,7 +162,9 @@ pub fn open_network(cli: &Cli, setup: &Setup) -> Result<crate::network::Network,
     }
     .map_err(|e| bad(e.to_string()))?;
     let book = WalletBook::embedded().map_err(|e| bad(e.to_string()))?;
-    let ledger = LedgerStore::open(&setup.data_dir.join("network.sqlite"))
+    let path = setup.network_path();
+    crate::data_dir::prepare(&path, &NETWORK_LEDGER_FILE).map_err(|e| bad(e.to_string()))?;
+    let ledger = LedgerStore::open(&path)
         .map_err(|e| Outcome::fail(1, format!("qrtill: network ledger: {e}")))?;
     Network::open(ledger, book, fx, cli.seed)
         .map_err(|e| Outcome::fail(1, format!("qrtill: network: {e}")))

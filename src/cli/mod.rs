@@ -8,6 +8,7 @@ pub mod qr;
 pub mod receipt;
 pub mod reconcile;
 pub mod simulate;
+pub mod spool;
 
 use crate::config::{Config, data_dir};
 use std::io::Write;
@@ -16,6 +17,17 @@ use std::process::ExitCode;
 
 /// Exit code for bad input files (catalogue, config): the message says which file and line.
 pub const EXIT_BAD_INPUT: i32 = 2;
+
+/// A journal that cannot be opened: exit 2 when the file itself is refused (the message says
+/// what to do), 1 for other failures.
+pub fn journal_failure(e: crate::journal::JournalError) -> Outcome {
+    use crate::journal::JournalError;
+    let code = match e {
+        JournalError::File(_) | JournalError::TooNew { .. } => EXIT_BAD_INPUT,
+        _ => 1,
+    };
+    Outcome::fail(code, format!("qrtill: {e}"))
+}
 
 /// What a subcommand printed and how it exits.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,9 +87,9 @@ impl Setup {
         Ok(Setup { data_dir, config })
     }
 
-    /// Creates the data directory if needed.
+    /// Creates the data directory if needed (0700) and makes an existing one private.
     pub fn ensure_data_dir(&self) -> Result<(), Outcome> {
-        std::fs::create_dir_all(&self.data_dir).map_err(|e| {
+        crate::data_dir::make_private(&self.data_dir).map_err(|e| {
             Outcome::fail(
                 1,
                 format!(
@@ -106,5 +118,28 @@ impl Setup {
 
     pub fn journal_path(&self) -> PathBuf {
         self.data_dir.join("journal.sqlite")
+    }
+
+    pub fn network_path(&self) -> PathBuf {
+        self.data_dir.join("network.sqlite")
+    }
+
+    /// For the counter and the subcommands that write: the data directory made private and
+    /// taken for this process (released when it exits), and both databases checked (not yet
+    /// created) before anything opens them. Another qrtill using the directory, or a database that is damaged
+    /// or not qrtill's, exits 2 at once.
+    pub fn take_for_writing(&self) -> Result<crate::data_dir::DirLock, Outcome> {
+        self.ensure_data_dir()?;
+        let lock = crate::data_dir::lock(&self.data_dir)
+            .map_err(|e| Outcome::fail(EXIT_BAD_INPUT, format!("qrtill: {e}")))?;
+        let checks = [
+            (self.journal_path(), &crate::journal::JOURNAL_FILE),
+            (self.network_path(), &counter::NETWORK_LEDGER_FILE),
+        ];
+        for (path, kind) in checks {
+            crate::data_dir::check(&path, kind)
+                .map_err(|e| Outcome::fail(EXIT_BAD_INPUT, format!("qrtill: {e}")))?;
+        }
+        Ok(lock)
     }
 }

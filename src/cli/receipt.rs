@@ -32,7 +32,7 @@ pub fn run(setup: &Setup, args: &ReceiptArgs, printer_flag: Option<&str>) -> Out
     }
     let journal = match Journal::open(&path) {
         Ok(j) => j,
-        Err(e) => return Outcome::fail(1, format!("qrtill: {e}")),
+        Err(e) => return super::journal_failure(e),
     };
     let lane = &setup.config.store.lane_id;
     let found = if args.which == "last" {

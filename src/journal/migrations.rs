@@ -49,16 +49,36 @@ const MIGRATIONS: &[&str] = &[
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
 
-pub(super) fn migrate(conn: &mut Connection) -> Result<(), MigrationOrSql> {
-    let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    if current > LATEST {
-        return Err(MigrationOrSql::TooNew(current));
+/// The schema version of a journal file (older ones carry no application id), or `None` when
+/// the file holds no journal tables.
+pub(super) fn stored_version(conn: &Connection) -> rusqlite::Result<Option<i64>> {
+    if !crate::data_dir::has_tables(conn, &["sales"])? {
+        return Ok(None);
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+    conn.pragma_query_value(None, "user_version", |r| r.get(0))
+        .map(Some)
+}
+
+pub(super) fn migrate(conn: &mut Connection) -> Result<(), MigrationOrSql> {
+    let version =
+        |c: &Connection| c.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0));
+    // Up to date (the usual case): no write lock, so a reader beside a running counter is cheap.
+    if version(conn)? == LATEST {
+        return Ok(());
+    }
+    loop {
+        // Read the version inside the write lock: another process (a `receipt` beside a counter
+        // creating its journal) may have migrated since.
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let current = version(&tx)?;
+        if current > LATEST {
+            return Err(MigrationOrSql::TooNew(current));
+        }
+        let Some(sql) = MIGRATIONS.get(current as usize) else {
+            return Ok(());
+        };
         tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.pragma_update(None, "user_version", current + 1)?;
         tx.commit()?;
     }
-    Ok(())
 }

@@ -34,7 +34,19 @@ pub enum JournalError {
         found: i64,
         supported: i64,
     },
+    /// The file failed the checks before opening (not ours, damaged, newer); it was not touched.
+    #[error(transparent)]
+    File(#[from] crate::data_dir::StoreFileError),
 }
+
+/// How the data directory's checks know a journal file.
+pub const JOURNAL_FILE: crate::data_dir::StoreKind = crate::data_dir::StoreKind {
+    label: "journal",
+    // "QRTJ": qrtill's journal.
+    application_id: 0x5152_544A,
+    supported: migrations::LATEST,
+    schema_version: migrations::stored_version,
+};
 
 pub struct Journal {
     conn: Connection,
@@ -44,8 +56,10 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// Opens (creating if needed) the journal at `path` and brings its schema up to date.
+    /// Opens (creating if needed, mode 0600) the journal at `path` and brings its schema up to
+    /// date. A file that is not a qrtill journal, is damaged or is newer is refused untouched.
     pub fn open(path: &Path) -> Result<Self, JournalError> {
+        crate::data_dir::prepare(path, &JOURNAL_FILE)?;
         let conn = Connection::open(path).map_err(|source| JournalError::Sqlite {
             path: path.to_path_buf(),
             source,

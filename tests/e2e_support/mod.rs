@@ -348,3 +348,46 @@ fn require_tmux() {
         ),
     }
 }
+
+/// Rows of `table` in the SQLite file at `path`, read-only; 0 while the file or the table does
+/// not exist yet (a process just starting).
+pub fn count_rows(path: &Path, table: &str) -> u64 {
+    use rusqlite::{Connection, OpenFlags};
+    if !path.exists() {
+        return 0;
+    }
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    Connection::open_with_flags(path, flags)
+        .and_then(|c| {
+            c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| {
+                r.get::<_, i64>(0)
+            })
+        })
+        .map_or(0, |n| n.max(0) as u64)
+}
+
+/// SIGKILLs `child` as soon as `table` in the SQLite file at `path` holds at least `target`
+/// rows (at once when it already does). Timing kills by progress, not by the clock, lands them
+/// at comparable moments on an idle or a loaded machine. Panics if the child ends by itself,
+/// or if nothing reaches `target` within two minutes.
+pub fn kill_when_rows(child: &mut std::process::Child, path: &Path, table: &str, target: u64) {
+    let start = Instant::now();
+    while count_rows(path, table) < target {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("qrtill ended by itself ({status}) before {table} reached {target} rows");
+        }
+        if start.elapsed() > Duration::from_secs(120) {
+            panic!("{table} in {} never reached {target} rows", path.display());
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    if let Ok(Some(status)) = child.try_wait() {
+        panic!("qrtill ended by itself ({status}) before the kill; it should still be working");
+    }
+    if let Err(e) = child.kill() {
+        panic!("kill: {e}");
+    }
+    if let Err(e) = child.wait() {
+        panic!("wait: {e}");
+    }
+}

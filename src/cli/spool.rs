@@ -1,10 +1,13 @@
 //! The counter's receipt printer: renders a committed sale to ESC/POS and hands it to the print
 //! queue, then reports finished jobs to the runtime. Never blocks the sale.
+//!
+//! It joins the runtime, the configuration and the printer, so it lives with the command line
+//! that assembles them; `printer` itself knows none of them.
 
-use super::{JobHandle, PrintJob, PrintOutcome, PrintQueue, PrintTimeouts, PrinterTarget};
 use crate::checkout::CompletedSale;
 use crate::checkout::slip::receipt_for;
 use crate::config::Config;
+use crate::printer::{JobHandle, PrintJob, PrintOutcome, PrintQueue, PrintTimeouts, PrinterTarget};
 use crate::receipt::{EscPosOptions, PaperWidth, PrinterCharset, render_escpos};
 use crate::runtime::ReceiptPrinter;
 

@@ -1,0 +1,161 @@
+//! No full payment code or card number at rest: wallet payment-code sales at the real counter
+//! (tmux) and headless, then every byte of the data directory's files is scanned.
+//!
+//! A payment code is recognised by shape (a whole run of 16 to 24 digits that the counter's own
+//! classifier takes for a wallet code), so codes issued inside `simulate` are found too; card
+//! numbers are the network's test cards. Payment ids (28 digits and more) are not codes.
+
+mod e2e_support;
+
+use e2e_support::{Tmux, run_qrtill};
+use qrtill::emv::payment_code::classify;
+use qrtill::network::card::TEST_CARDS;
+use std::path::Path;
+
+/// Every leak in `bytes`, described.
+fn leaks(bytes: &[u8]) -> Vec<String> {
+    let mut found = Vec::new();
+    for run in bytes.split(|b| !b.is_ascii_digit()) {
+        if (16..=24).contains(&run.len()) {
+            let text = String::from_utf8_lossy(run);
+            if classify(&text).is_ok() {
+                found.push(format!("payment code {text}"));
+            }
+        }
+    }
+    for card in TEST_CARDS {
+        if bytes
+            .windows(card.pan.len())
+            .any(|w| w == card.pan.as_bytes())
+        {
+            found.push(format!("card number {}", card.pan));
+        }
+    }
+    found
+}
+
+/// Leaks in the files of `data` whose names start with one of `prefixes` (all files when empty).
+fn scan(data: &Path, prefixes: &[&str]) -> (usize, Vec<String>) {
+    let mut files = 0;
+    let mut found = Vec::new();
+    let entries = std::fs::read_dir(data).unwrap_or_else(|e| panic!("{e}"));
+    for entry in entries {
+        let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if !prefixes.is_empty() && !prefixes.iter().any(|p| name.starts_with(p)) {
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        files += 1;
+        found.extend(leaks(&bytes).into_iter().map(|l| format!("{name}: {l}")));
+    }
+    (files, found)
+}
+
+#[test]
+fn the_scanner_finds_a_code_and_a_card_number() {
+    let mut planted = b"x\"code\":\"281234567890123456\",pan=4111111111111111;".to_vec();
+    planted.extend_from_slice(b" id 2026113022002164373837397349");
+    let found = leaks(&planted);
+    assert_eq!(found.len(), 2, "{found:?}");
+}
+
+/// The position `(i/n)` of the shopper the phone shows (as in e2e_wallet.rs).
+fn shopper_position(screen: &str) -> Option<(usize, usize)> {
+    screen.split('(').skip(1).find_map(|after| {
+        let (i, rest) = after.split_once('/')?;
+        let (n, _) = rest.split_once(')')?;
+        Some((i.parse().ok()?, n.parse().ok()?))
+    })
+}
+
+/// Presses → on the phone until it shows `name`.
+fn pick_shopper(t: &Tmux, name: &str) {
+    let shown = format!("◀ {name}");
+    let screen = t.wait_until("the shopper phone", |s| shopper_position(s).is_some());
+    let Some((mut at, count)) = shopper_position(&screen) else {
+        unreachable!("wait_until returned a screen without the phone");
+    };
+    if screen.contains(&shown) {
+        return;
+    }
+    for _ in 1..count {
+        t.send_keys(&["Right"]);
+        let next = at % count + 1;
+        let screen = t.wait_until(&format!("shopper {next}/{count}"), |s| {
+            shopper_position(s) == Some((next, count))
+        });
+        if screen.contains(&shown) {
+            return;
+        }
+        at = next;
+    }
+    panic!("no shopper {name:?} among the {count} on the phone");
+}
+
+/// A payment-code sale at the counter (Kakao Pay, password on the phone, as in
+/// e2e_wallet.rs), then a clean quit; returns the session (its data dir).
+fn sell_by_payment_code() -> Tmux {
+    let t = Tmux::counter_recording_exit(&[], 120, 40);
+    t.scan("2000000000138");
+    t.wait_for("Added Flat white 12oz");
+    t.send_keys(&["F6"]);
+    t.wait_for("Code:");
+    t.send_keys(&["F10"]);
+    t.wait_for("Shopper phone (keys go here)");
+    pick_shopper(&t, "Kim Min-jun");
+    t.send_keys(&["p"]);
+    t.wait_for("Enter the password");
+    t.send_keys(&["F10"]);
+    t.wait_for("Shopper confirming");
+    t.send_keys(&["F10"]);
+    t.wait_for("Shopper phone (keys go here)");
+    t.send_keys(&["y"]);
+    t.wait_for("PAID · Sale 1");
+    t.send_keys(&["C-q"]);
+    assert_eq!(t.wait_exit_recorded(), 0, "Ctrl-Q quits cleanly");
+    t
+}
+
+#[test]
+fn no_full_code_or_card_number_in_the_journal_log_or_lock() {
+    let t = sell_by_payment_code();
+    let out = run_qrtill(t.data_dir(), &["simulate", "--wallet", "--sales", "20"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (files, found) = scan(
+        t.data_dir(),
+        &["journal.sqlite", "qrtill.log", "qrtill.lock"],
+    );
+    assert!(files >= 2, "journal and log scanned ({files} files)");
+    assert!(
+        found.is_empty(),
+        "full secrets at rest:\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+#[ignore = "fails until the network ledger keys codes by digest and masks PANs (the network branch)"]
+fn no_full_code_or_card_number_anywhere_in_the_data_dir() {
+    let t = sell_by_payment_code();
+    let out = run_qrtill(t.data_dir(), &["simulate", "--wallet", "--sales", "20"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (files, found) = scan(t.data_dir(), &[]);
+    assert!(files >= 4, "{files} files scanned");
+    assert!(
+        found.is_empty(),
+        "full secrets at rest:\n{}",
+        found.join("\n")
+    );
+}
