@@ -3,7 +3,7 @@
 //! have a process to kill in the middle of committing sales.
 
 use super::args::{Cli, SimulateArgs};
-use super::{Outcome, Setup};
+use super::{EXIT_BAD_INPUT, Outcome, Setup};
 use crate::checkout::{Action, Screen};
 use crate::harness;
 use crate::journal::Journal;
@@ -135,14 +135,17 @@ fn mixed_sales(
     use crate::harness::{MixedOutcome, MixedSale};
     use rand::{RngExt, SeedableRng};
     rt.advance(Duration::from_secs(60));
+    if catalog.is_empty() && args.sales > 0 {
+        return Outcome::fail(EXIT_BAD_INPUT, "qrtill: the catalogue has no items to sell");
+    }
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.basket_seed);
-    let items = catalog.items();
     // Per flow: sales paid, sales not paid.
     let mut tally: Vec<(&str, u64, u64)> = Vec::new();
     for i in 0..args.sales {
         let sale = MixedSale::pick(rt.network(), &mut rng);
         let basket: Vec<String> = (0..rng.random_range(1..=3usize))
-            .map(|_| items[rng.random_range(0..items.len())].barcode.clone())
+            .filter_map(|_| catalog.get(rng.random_range(0..catalog.len())))
+            .map(|item| item.barcode)
             .collect();
         let barcodes: Vec<&str> = basket.iter().map(String::as_str).collect();
         let paid = match harness::mixed_sale(rt, &sale, &barcodes) {

@@ -24,6 +24,7 @@ impl Journal {
         let journal = Self {
             conn,
             path: path.to_path_buf(),
+            failing_writes: 0,
         };
         let found: i64 = journal
             .conn
