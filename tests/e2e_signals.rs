@@ -188,6 +188,7 @@ fn sighup_just_after_the_shopper_confirms_leaves_one_sale_or_a_cancellation() {
     send_signal(qrtill_pid(&t), SIGHUP);
     assert_clean_stop(&t, SIGHUP);
     let (recovered, matched) = reconcile_once(&t);
+    eprintln!("after SIGHUP: recovered {recovered}, matched {matched}");
     // Either the stop came first (recovery resolves the attempt) or the counter had already
     // committed the sale from its last poll (nothing left to recover).
     assert!(
