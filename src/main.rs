@@ -12,7 +12,7 @@ use std::process::ExitCode;
 fn writes_data(command: &Option<Command>) -> bool {
     matches!(
         command,
-        None | Some(Command::Simulate(_)) | Some(Command::Reconcile { .. })
+        None | Some(Command::Simulate(_)) | Some(Command::Reconcile)
     )
 }
 

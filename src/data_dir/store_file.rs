@@ -173,7 +173,7 @@ fn truncation(header: &[u8; 100], len: u64, wal: &Path) -> Option<String> {
         n => return Some(format!("damaged (page size {n} in its header)")),
     };
     let cut = || Some(format!("cut short ({len} bytes; its header says more)"));
-    if len % page_size != 0 {
+    if !len.is_multiple_of(page_size) {
         return cut();
     }
     let wal_holds_pages = std::fs::metadata(wal).map(|m| m.len() > 0).unwrap_or(false);
