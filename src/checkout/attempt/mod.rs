@@ -46,6 +46,8 @@ pub struct Attempt {
     /// Queries sent so far; a poll timer carries the count it was set for.
     pub polls: u32,
     pub cancel_tries: u32,
+    /// No cancel before this time: the wallet named it when it asked for a retry.
+    pub cancel_not_before: Option<Timestamp>,
     /// The wallet's latest view of the payment.
     pub payment: Option<PaymentView>,
     /// Masked card number for a card tap.
