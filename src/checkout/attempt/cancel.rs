@@ -4,7 +4,7 @@
 
 use super::{AttemptOutcome, Flow};
 use crate::checkout::action::Effect;
-use crate::checkout::machine::Notice;
+use crate::checkout::notice::Notice;
 use crate::checkout::payment::{PayMode, PayStatus, Timer, TimerKind};
 use crate::network::{CancelAction, CancelResponse, ResultStatus};
 

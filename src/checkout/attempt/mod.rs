@@ -22,7 +22,7 @@ pub use resume::Resumed;
 pub use tender::tender_from_view;
 
 use super::action::Effect;
-use super::machine::Notice;
+use super::notice::Notice;
 use super::payment::{PayMode, PayStatus, PollPlan, TraceEntry};
 use super::sale::SaleTender;
 use crate::clock::Timestamp;
