@@ -4,6 +4,7 @@ pub mod attempt;
 pub mod basket;
 pub mod cash;
 mod machine;
+mod notice;
 mod pay;
 pub mod payment;
 pub mod sale;
