@@ -8,11 +8,12 @@ use qrtill::cli::{Outcome, Setup};
 use std::process::ExitCode;
 
 /// The counter and the subcommands that write the journal or the ledger take the data
-/// directory for themselves; `receipt`, `qr` and `catalog` only read and run beside them.
+/// directory for themselves; `receipt`, `qr`, `catalog` and `reconcile --dry-run` only read and
+/// run beside them.
 fn writes_data(command: &Option<Command>) -> bool {
     matches!(
         command,
-        None | Some(Command::Simulate(_)) | Some(Command::Reconcile)
+        None | Some(Command::Simulate(_)) | Some(Command::Reconcile { dry_run: false })
     )
 }
 
