@@ -79,9 +79,27 @@ pub trait Clock {
     fn now(&self) -> Timestamp;
 }
 
-/// The wall clock. Only the binary's runtime uses it.
+/// The wall clock, never earlier than the journal's latest entry. Only the binary's runtime
+/// uses it.
+///
+/// `simulate` runs on a virtual clock that can run ahead of the wall clock; a counter opened
+/// after it must not date its sales (or wait for a wallet's "not before" time) as if the
+/// journal's later entries were in the future, so it runs that far ahead, at wall speed.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct SystemClock;
+pub struct SystemClock {
+    ahead: Duration,
+}
+
+impl SystemClock {
+    /// The wall clock, moved forward so that it starts no earlier than `floor` (when given).
+    pub fn not_before(floor: Option<Timestamp>) -> Self {
+        let wall = Self::default().now();
+        let ahead = floor
+            .filter(|f| *f > wall)
+            .map_or(Duration::ZERO, |f| f.since(wall));
+        Self { ahead }
+    }
+}
 
 impl Clock for SystemClock {
     fn now(&self) -> Timestamp {
@@ -89,7 +107,7 @@ impl Clock for SystemClock {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_millis() as i64)
             .unwrap_or(0);
-        Timestamp(ms)
+        Timestamp(ms) + self.ahead
     }
 }
 
@@ -132,6 +150,18 @@ mod tests {
         assert_eq!(t.format_local(0), "2026-11-21 22:32:05");
         assert_eq!(t.format_local(-480), "2026-11-21 14:32:05");
         assert_eq!(t.format_hhmm(-480), "14:32");
+    }
+
+    #[test]
+    fn the_system_clock_starts_no_earlier_than_its_floor() {
+        let wall = SystemClock::default().now();
+        let floor = wall + Duration::from_secs(3600);
+        let ahead = SystemClock::not_before(Some(floor));
+        assert!(ahead.now() >= floor, "{:?} < {floor:?}", ahead.now());
+        // A floor in the past changes nothing.
+        let past = SystemClock::not_before(Some(Timestamp(0)));
+        assert!(past.now() < floor);
+        assert!(past.now() >= wall);
     }
 
     #[test]

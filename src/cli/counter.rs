@@ -31,14 +31,10 @@ pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
         Ok(n) => n,
         Err(o) => return o,
     };
-    let mut runtime = crate::harness::assemble(
-        config,
-        Arc::new(catalog),
-        journal,
-        printer,
-        network,
-        SystemClock,
-    );
+    // After `simulate` (virtual time) the journal may hold entries ahead of the wall clock.
+    let clock = SystemClock::not_before(journal.latest_time().ok().flatten());
+    let mut runtime =
+        crate::harness::assemble(config, Arc::new(catalog), journal, printer, network, clock);
     for r in runtime.recover() {
         tracing::warn!(?r, "attempt left open by the last run resolved");
     }

@@ -143,3 +143,14 @@ impl Setup {
         Ok(lock)
     }
 }
+
+/// Where a headless run's virtual clock starts: at the wall clock, or just after the journal's
+/// latest entry if that is later (an earlier `simulate` may have run ahead), so recorded times
+/// never go backwards.
+pub fn virtual_start(journal: &crate::journal::Journal) -> crate::clock::Timestamp {
+    let wall = crate::clock::Clock::now(&crate::clock::SystemClock::default());
+    match journal.latest_time() {
+        Ok(Some(t)) => wall.max(t + std::time::Duration::from_secs(1)),
+        _ => wall,
+    }
+}

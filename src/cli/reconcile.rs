@@ -26,13 +26,17 @@ pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
         Ok(n) => n,
         Err(o) => return o,
     };
+    // Recovery runs on the simulated network's virtual time, as `simulate` does: a wait the
+    // wallet imposes (WeChat's 15 s before a reverse) passes at once instead of blocking the
+    // command. It starts at the wall clock, or after the journal's latest entry if later.
+    let start = super::virtual_start(&journal);
     let mut rt = crate::harness::assemble(
         &setup.config,
         catalog,
         journal,
         Box::new(ScreenPrinter::default()),
         network,
-        crate::clock::SystemClock,
+        crate::clock::ManualClock::new(start),
     );
     let mut out = String::new();
     for r in rt.recover() {

@@ -26,13 +26,8 @@ pub fn run(cli: &Cli, setup: &Setup, args: &SimulateArgs) -> Outcome {
         Ok(j) => j,
         Err(e) => return Outcome::fail(1, format!("qrtill: {e}")),
     };
-    // The virtual clock starts at the wall clock, or just after the journal's latest entry if
-    // that is later, so times never go backwards and `reconcile` (on the wall clock) agrees.
-    let wall = crate::clock::Clock::now(&crate::clock::SystemClock);
-    let start = match journal.latest_time() {
-        Ok(Some(t)) => wall.max(t + std::time::Duration::from_secs(1)),
-        _ => wall,
-    };
+    // Times never go backwards; the counter's wall clock and `reconcile` start after these too.
+    let start = super::virtual_start(&journal);
     let network = match super::counter::open_network(cli, setup) {
         Ok(n) => n,
         Err(o) => return o,
