@@ -13,6 +13,10 @@ pub struct Reconciliation {
     pub matched: usize,
     /// Attempts still open (recovery has not run) or waiting for a person.
     pub unresolved: Vec<String>,
+    /// Static-entry-code payments the counter journaled as unmatched (a shopper typed another
+    /// amount, or paid with no static screen open): money held with no sale, on purpose. Listed
+    /// for the cashier to refund or settle; not a disagreement between the books.
+    pub unmatched: Vec<String>,
     /// Disagreements between the two books; empty when they reconcile.
     pub problems: Vec<String>,
 }
@@ -30,6 +34,9 @@ impl Reconciliation {
             self.unresolved.len(),
             self.problems.len()
         );
+        for u in &self.unmatched {
+            out.push_str(&format!("unmatched: {u}\n"));
+        }
         for u in &self.unresolved {
             out.push_str(&format!("unresolved: {u}\n"));
         }
@@ -56,10 +63,14 @@ pub fn reconcile(
             sales_by_request.entry(id).or_default().push(sale.sale_no);
         }
     }
-    let attempts: BTreeMap<String, AttemptState> = journal
-        .all_attempts()?
-        .into_iter()
-        .map(|a| (a.request_id, a.state))
+    let all_attempts = journal.all_attempts()?;
+    let outcomes: BTreeMap<&str, &str> = all_attempts
+        .iter()
+        .filter_map(|a| Some((a.request_id.as_str(), a.outcome.as_deref()?)))
+        .collect();
+    let attempts: BTreeMap<String, AttemptState> = all_attempts
+        .iter()
+        .map(|a| (a.request_id.clone(), a.state))
         .collect();
     for (id, state) in &attempts {
         if matches!(state, AttemptState::Pending | AttemptState::NeedsManual) {
@@ -76,6 +87,15 @@ pub fn reconcile(
             (true, 1) => r.matched += 1,
             (true, 0) if state == Some(&AttemptState::NeedsManual) => {}
             (true, 0) if state == Some(&AttemptState::Pending) => {}
+            (true, 0) if state == Some(&AttemptState::Unmatched) => r.unmatched.push(format!(
+                "{}: static-code payment of {} held with no sale ({}); refund it or settle it by hand",
+                p.payment_request_id,
+                p.amount,
+                outcomes
+                    .get(p.payment_request_id.as_str())
+                    .copied()
+                    .unwrap_or("no note")
+            )),
             (true, 0) => r.problems.push(format!(
                 "{}: the wallet took the payment but the journal has no sale",
                 p.payment_request_id

@@ -15,6 +15,7 @@ pub mod api;
 pub mod book;
 pub mod card;
 pub mod codes;
+pub mod entry;
 pub mod ledger;
 pub mod phone;
 pub mod state;
@@ -30,6 +31,7 @@ pub use book::{
 };
 pub use card::{CardAuth, CardBrand, CardDecline, CardRequest, CardResponse, TEST_CARDS, TestCard};
 pub use codes::{ResultCode, ResultInfo, ResultStatus};
+pub use entry::{ENTRY_ID_PREFIX, is_entry_payment};
 pub use ledger::{LedgerError, LedgerStore};
 pub use phone::{CODE_LIFETIME_MS, PhoneError, PhoneScreen};
 pub use state::{BalanceMove, MoveKind};

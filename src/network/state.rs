@@ -53,7 +53,7 @@ impl Order {
     pub fn bill_number(&self) -> Option<&str> {
         match &self.method {
             PayMethod::OrderCode { bill_number, .. } => Some(bill_number),
-            PayMethod::PaymentCode { .. } => None,
+            PayMethod::PaymentCode { .. } | PayMethod::EntryCode { .. } => None,
         }
     }
 

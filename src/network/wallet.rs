@@ -333,7 +333,7 @@ impl Network {
             refunded: o.refunded,
             bill_number: match &o.method {
                 PayMethod::OrderCode { bill_number, .. } => Some(bill_number.clone()),
-                PayMethod::PaymentCode { .. } => None,
+                PayMethod::PaymentCode { .. } | PayMethod::EntryCode { .. } => None,
             },
             closes_at: o.closes_at,
         }

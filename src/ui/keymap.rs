@@ -42,7 +42,7 @@ impl InputMode {
             Screen::Cash { .. } => InputMode::Cash,
             Screen::Committing => InputMode::Busy,
             Screen::Receipt { .. } => InputMode::Receipt,
-            Screen::Pay(_) => InputMode::Pay,
+            Screen::Pay(_) | Screen::Static(_) => InputMode::Pay,
         }
     }
 }
