@@ -4,6 +4,7 @@
 //! ordered by the time they are due. The TUI, the headless runs and the tests all drive this
 //! same runtime.
 
+mod entry;
 mod phone;
 mod recovery;
 

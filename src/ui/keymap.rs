@@ -110,6 +110,13 @@ const BASKET: &[Binding] = &[
         false
     ),
     bind!(KeyCode::F(7), "F7", "tap (NFC)", C(A::PayTap), false),
+    bind!(
+        KeyCode::F(4),
+        "F4",
+        "static code (shopper types the amount)",
+        C(A::PayStatic),
+        false
+    ),
     bind!(KeyCode::F(8), "F8", "card tap", C(A::PayCard), false),
     bind!(KeyCode::F(9), "F9", "cash", C(A::PayCash), false),
     bind!(KeyCode::Char('c'), "c", "pay cash", C(A::PayCash), false),

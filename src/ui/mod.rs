@@ -12,6 +12,7 @@ mod phone_view;
 pub mod qr_code;
 mod receipt_view;
 mod search_view;
+mod static_view;
 pub mod strings;
 mod trace_view;
 
@@ -67,6 +68,12 @@ impl Widget for &CounterView<'_> {
             // room from the QR side; they never cover the code.
             let (main, _, _) = self.pane_rects(area);
             pay_view::render_qr_first(self, pay, main, buf);
+            self.render_panes(area, buf);
+            return;
+        }
+        if let Screen::Static(state) = &self.checkout.screen {
+            let (main, _, _) = self.pane_rects(area);
+            static_view::render(self, state, main, buf);
             self.render_panes(area, buf);
             return;
         }

@@ -7,12 +7,13 @@ pub const TOTAL: &str = "TOTAL";
 pub const SUBTOTAL: &str = "Subtotal";
 pub const TAX: &str = "Tax";
 pub const PAY_OPTIONS_TITLE: &str = " Payment ";
-pub const PAY_KEYS: [&str; 5] = [
+pub const PAY_KEYS: [&str; 6] = [
     "[F5] Wallet QR (shopper scans)",
     "[F6] Scan payment code",
     "[F7] Tap",
     "[F8] Card tap",
     "[F9] Cash",
+    "[F4] Static code",
 ];
 pub const SEARCH_TITLE: &str = " Search by name ";
 pub const SEARCH_HINT: &str = "Type part of a name; matches narrow as you type";
