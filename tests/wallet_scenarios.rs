@@ -1532,7 +1532,10 @@ fn s31_static_entry_code_shopper_types_amount_and_counter_matches_the_notify() {
     let w = wallet(&sale);
     let id = w.payment_request_id.clone();
     assert!(id.starts_with("ENTRY-"), "the acquirer's own id: {id}");
-    assert_eq!((w.brand.as_str(), w.mode.as_str()), ("Alipay", "static_code"));
+    assert_eq!(
+        (w.brand.as_str(), w.mode.as_str()),
+        ("Alipay", "static_code")
+    );
     assert_eq!(w.amount.with_code(), "USD 10.05");
     // 10.05 x 7.2212265 = 72.5733... -> CNY 72.57, as the wallet reported it.
     assert_eq!(w.rate, Some(dec("7.2212265")));
@@ -1552,14 +1555,30 @@ fn s31_static_entry_code_shopper_types_amount_and_counter_matches_the_notify() {
     for want in STATIC_RECEIPT_LINES {
         assert!(lines.contains(want), "missing {want:?} in\n{text}");
     }
+    let txn = format!("Wallet txn 交易号   {}", row.payment_id);
+    assert!(lines.contains(&txn.as_str()), "missing {txn:?} in\n{text}");
     let r = qrtill::reconcile::reconcile(till.rt.journal(), &till.rt.network().ledger_payments())
         .expect("reconcile");
-    assert_eq!((r.matched, r.problems.len(), r.unmatched.len()), (1, 0, 0), "{}", r.report());
+    assert_eq!(
+        (r.matched, r.problems.len(), r.unmatched.len()),
+        (1, 0, 0),
+        "{}",
+        r.report()
+    );
     assert_clean(&till);
 }
 
 /// The wallet lines of the static-code sale's receipt (48 columns), worked out by hand.
-const STATIC_RECEIPT_LINES: &[&str] = &[];
+const STATIC_RECEIPT_LINES: &[&str] = &[
+    "TOTAL 合计                             USD 10.05",
+    "Wallet 钱包                               Alipay",
+    "Account 付款账户                     159****5620",
+    "Amount 金额                            USD 10.05",
+    "Customer paid 实付                     CNY 72.57",
+    "Rate 汇率                  1 USD = 7.2212265 CNY",
+    "Merchant receives 商户实收             USD 10.05",
+    "Status 状态                    APPROVED 支付成功",
+];
 
 #[test]
 fn s31_a_notify_with_another_amount_is_kept_as_unmatched_not_sold() {
@@ -1582,7 +1601,10 @@ fn s31_a_notify_with_another_amount_is_kept_as_unmatched_not_sold() {
         said.contains("received USD 5.00 from Alipay, expected USD 10.05"),
         "{said}"
     );
-    assert!(said.contains("unmatched") && said.contains("refund"), "{said}");
+    assert!(
+        said.contains("unmatched") && said.contains("refund"),
+        "{said}"
+    );
     let attempts = till.attempts();
     assert_eq!(attempts.len(), 1);
     let a = &attempts[0];
@@ -1594,7 +1616,11 @@ fn s31_a_notify_with_another_amount_is_kept_as_unmatched_not_sold() {
         .expect("reconcile");
     assert!(r.problems.is_empty(), "{}", r.report());
     assert_eq!(r.unmatched.len(), 1, "{}", r.report());
-    assert!(r.report().contains(&format!("unmatched: {}", a.request_id)), "{}", r.report());
+    assert!(
+        r.report().contains(&format!("unmatched: {}", a.request_id)),
+        "{}",
+        r.report()
+    );
     assert_eq!(till.reconcile().unmatched, [a.request_id.clone()]);
 
     // The shopper pays the right amount: that one is the sale.
@@ -1624,6 +1650,10 @@ fn s31_a_notify_after_esc_left_the_static_screen_is_journaled_unmatched() {
     let attempts = till.attempts();
     assert_eq!(attempts.len(), 1, "never lost");
     assert_eq!(attempts[0].state, AttemptState::Unmatched);
-    assert!(notice(&till).contains("no static code open"), "{}", notice(&till));
+    assert!(
+        notice(&till).contains("no static code open"),
+        "{}",
+        notice(&till)
+    );
     assert_eq!(till.reconcile().unmatched.len(), 1);
 }

@@ -146,7 +146,9 @@ pub enum Effect {
     },
     /// Journal a static-entry-code payment that matched no sale (state `unmatched`). A failed
     /// write reports `CommitFailed`.
-    RecordUnmatched { record: AttemptRecord },
+    RecordUnmatched {
+        record: AttemptRecord,
+    },
     /// Deliver `Event::Timer(timer)` at `at`.
     SetTimer {
         at: Timestamp,

@@ -9,12 +9,12 @@
 //!   opened, or no static screen open) is journaled as an `unmatched` attempt, so it is never
 //!   lost: the cashier refunds it or settles it by hand, and `qrtill reconcile` lists it.
 
+use super::Action;
 use super::action::Effect;
 use super::attempt::{AttemptRecord, AttemptState, tender_from_view};
 use super::machine::{Checkout, Notice, Screen};
 use super::payment::PayMode;
 use super::sale::{CompletedSale, SaleTender};
-use super::Action;
 use crate::clock::Timestamp;
 use crate::emv::StaticQr;
 use crate::money::Money;
@@ -89,7 +89,11 @@ impl Checkout {
         let id = n.payment_request_id.clone();
         let view = n.payment;
         let paid = n.payment_result.code == ResultCode::Success && view.stage.was_paid();
-        let detail = format!("static code {} {}", view.amount, n.payment_result.code.wire());
+        let detail = format!(
+            "static code {} {}",
+            view.amount,
+            n.payment_result.code.wire()
+        );
         self.trace(now, false, "notify", &id, detail);
         if !paid {
             // Declined or closed on the phone: nothing was charged, nothing to match.
@@ -97,16 +101,17 @@ impl Checkout {
         }
         let tender = tender_from_view(&id, PayMode::StaticCode, view.amount, Some(&view));
         let brand = tender.brand.clone();
-        let record = |basket: Option<CompletedSale>, state, outcome: Option<String>| AttemptRecord {
-            request_id: id.clone(),
-            lane_id: self.settings.lane_id.clone(),
-            mode: PayMode::StaticCode,
-            amount: view.amount,
-            state,
-            created_at: view.created_at,
-            basket,
-            outcome,
-        };
+        let record =
+            |basket: Option<CompletedSale>, state, outcome: Option<String>| AttemptRecord {
+                request_id: id.clone(),
+                lane_id: self.settings.lane_id.clone(),
+                mode: PayMode::StaticCode,
+                amount: view.amount,
+                state,
+                created_at: view.created_at,
+                basket,
+                outcome,
+            };
         let open = match &self.screen {
             Screen::Static(s) => Some((s.expected, s.opened_at, s.committing.is_none())),
             _ => None,

@@ -5,10 +5,10 @@
 //! sale, so they are gap-free per lane and a killed process leaves either the whole sale or none.
 
 mod attempts;
-mod unmatched;
 mod faults;
 mod migrations;
 mod sales;
+mod unmatched;
 
 pub use attempts::{AttemptOutcome, AttemptRecord, AttemptState};
 

@@ -11,7 +11,11 @@ use crate::network::{PhoneScreen, ShopperId};
 impl<C: Clock> Runtime<C> {
     /// The shopper scans the static code on the counter's screen and types `amount` (in the
     /// code's currency, tag 53). Delivers whatever falls due at once.
-    pub fn pay_static_code(&mut self, shopper: &ShopperId, amount: Money) -> Result<String, String> {
+    pub fn pay_static_code(
+        &mut self,
+        shopper: &ShopperId,
+        amount: Money,
+    ) -> Result<String, String> {
         let result = self.type_static_amount(shopper, amount);
         self.tick();
         result
@@ -24,7 +28,11 @@ impl<C: Clock> Runtime<C> {
     ) -> Result<String, String> {
         let payload = match &self.checkout.screen {
             Screen::Static(s) if !s.payload.is_empty() => s.payload.clone(),
-            _ => return Err("There is no static code on the counter's screen: press F4 first".into()),
+            _ => {
+                return Err(
+                    "There is no static code on the counter's screen: press F4 first".into(),
+                );
+            }
         };
         let mpm = crate::emv::mpm::decode(&payload).map_err(|e| format!("Unreadable QR: {e}"))?;
         if mpm.text(1) != Some("11") || mpm.text(54).is_some() {
@@ -52,7 +60,9 @@ impl<C: Clock> Runtime<C> {
             .pay_entry_code(shopper, &merchant, amount, now)
             .map_err(|e| e.to_string())?
         {
-            (_, PhoneScreen::Declined { code, message }) => Err(format!("{}: {message}", code.wire())),
+            (_, PhoneScreen::Declined { code, message }) => {
+                Err(format!("{}: {message}", code.wire()))
+            }
             (_, _) => Ok(format!(
                 "Scanned the static code and typed {}",
                 amount.with_code()

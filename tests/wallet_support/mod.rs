@@ -555,7 +555,11 @@ pub fn reconcile<C: qrtill::clock::Clock>(rt: &Runtime<C>) -> Reconciliation {
                 let row = row.unwrap_or_else(|| {
                     panic!("unmatched payment {} unknown to the network", a.request_id)
                 });
-                assert!(row.stage.was_paid(), "{}: unmatched means paid", a.request_id);
+                assert!(
+                    row.stage.was_paid(),
+                    "{}: unmatched means paid",
+                    a.request_id
+                );
                 out.unmatched.push(a.request_id.clone());
                 add(&mut expected_net, row.merchant_net);
             }
