@@ -269,6 +269,30 @@ pub fn data_dir(flag: Option<&Path>) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(".qrtill"))
 }
 
+impl SlipStore for Config {
+    fn store_name(&self) -> &str {
+        &self.store.name
+    }
+    fn address_lines(&self) -> &[String] {
+        &self.store.address
+    }
+    fn store_id(&self) -> &str {
+        &self.store.store_id
+    }
+    fn terminal_id(&self) -> &str {
+        &self.store.terminal_id
+    }
+    fn cashier(&self) -> &str {
+        &self.store.cashier
+    }
+    fn utc_offset_minutes(&self) -> i32 {
+        self.store.utc_offset_minutes
+    }
+    fn english_only(&self) -> bool {
+        self.receipt.language == "en"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -312,29 +336,5 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("use 32"), "{err}");
-    }
-}
-
-impl SlipStore for Config {
-    fn store_name(&self) -> &str {
-        &self.store.name
-    }
-    fn address_lines(&self) -> &[String] {
-        &self.store.address
-    }
-    fn store_id(&self) -> &str {
-        &self.store.store_id
-    }
-    fn terminal_id(&self) -> &str {
-        &self.store.terminal_id
-    }
-    fn cashier(&self) -> &str {
-        &self.store.cashier
-    }
-    fn utc_offset_minutes(&self) -> i32 {
-        self.store.utc_offset_minutes
-    }
-    fn english_only(&self) -> bool {
-        self.receipt.language == "en"
     }
 }

@@ -553,6 +553,50 @@ fn a_payment_confirmed_while_the_counter_was_down_becomes_its_sale() {
     assert_eq!(r.sales, 1);
 }
 
+// As above, but the journal cannot save the recovered sale (disk full): the same decision path
+// as at the counter cancels the payment, and the wallet returns the charge.
+#[test]
+fn a_recovered_payment_whose_sale_cannot_be_saved_is_refunded() {
+    let dir = scratch();
+    let (jp, lp) = files(dir.path());
+    let id = {
+        let mut till = fresh_till(dir.path());
+        till.ring_up(&[FLAT_WHITE, LATTE]);
+        till.key(Action::PayCode);
+        till.phone("kim-minjun", PhoneAction::PresentCode);
+        till.wait_secs(5);
+        till.request_id()
+    };
+    let later = Timestamp(DEMO_START.millis() + 20_000);
+    {
+        let mut net = network_on(
+            LedgerStore::open(&lp).expect("ledger"),
+            FxTable::embedded().expect("fx"),
+        );
+        net.enter_password(&shopper("kim-minjun"), later)
+            .expect("the shopper confirms on the phone");
+    }
+    let mut rt = reopen(&jp, &lp, later + Duration::from_secs(60));
+    rt.journal_mut().fail_next_writes(1);
+    let report = rt.recover();
+    assert_eq!(
+        report,
+        [Recovered::Reversed {
+            request_id: id.clone()
+        }]
+    );
+    assert!(rt.journal().last_sale(LANE).expect("read").is_none());
+    let row = rt
+        .network()
+        .ledger_payments()
+        .into_iter()
+        .find(|p| p.payment_request_id == id)
+        .expect("ledger row");
+    assert_eq!(row.stage, PaymentStage::Reversed);
+    let r = reconcile(&rt);
+    assert!(r.manual.is_empty() && r.pending.is_empty());
+}
+
 // WeChat refuses a reverse before the order is 15 s old. Recovery runs the same cancel rules
 // as a live attempt: the wallet names the time to retry, the cancel waits for it (a timer), and
 // the order is closed then, so the shopper cannot pay an order the counter has given up on.

@@ -2,7 +2,7 @@
 //! turns journal results, timers and network replies into `Event`s. Everything enters through
 //! `Checkout::handle(event, now)`.
 
-use super::attempt::{AttemptOutcome, AttemptRecord};
+use super::attempt::record::{AttemptOutcome, AttemptRecord};
 use super::payment::Timer;
 use super::sale::CompletedSale;
 use crate::clock::Timestamp;

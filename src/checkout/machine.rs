@@ -5,6 +5,7 @@ use super::action::{Action, Effect, Event};
 use super::attempt::Resumed;
 use super::basket::{Basket, BasketError, Totals};
 use super::cash;
+pub use super::notice::{Notice, NoticeLevel};
 use super::payment::{PayState, PollPlans, TraceEntry};
 use super::sale::{CompletedSale, SaleLine, SaleTender, TaxLine};
 use super::tax::TaxRules;
@@ -26,41 +27,6 @@ pub struct CheckoutSettings {
     /// What the counter's dynamic QR code says about the merchant.
     pub merchant: crate::emv::MerchantQrInfo,
     pub plans: PollPlans,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NoticeLevel {
-    Info,
-    Warning,
-    Error,
-}
-
-/// A one-line message to the cashier, always saying what to do next when something failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notice {
-    pub level: NoticeLevel,
-    pub text: String,
-}
-
-impl Notice {
-    pub(super) fn info(text: impl Into<String>) -> Self {
-        Self {
-            level: NoticeLevel::Info,
-            text: text.into(),
-        }
-    }
-    pub(super) fn warn(text: impl Into<String>) -> Self {
-        Self {
-            level: NoticeLevel::Warning,
-            text: text.into(),
-        }
-    }
-    pub(super) fn error(text: impl Into<String>) -> Self {
-        Self {
-            level: NoticeLevel::Error,
-            text: text.into(),
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

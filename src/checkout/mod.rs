@@ -5,6 +5,7 @@ pub mod basket;
 pub mod cash;
 pub mod entry;
 mod machine;
+mod notice;
 mod pay;
 pub mod payment;
 pub mod sale;

@@ -1,5 +1,5 @@
 //! Payment attempts at the counter: the modes, the statuses the pay screen shows, the timers,
-//! and the protocol trace. The transitions live in `wallet_flow.rs`.
+//! and the protocol trace. The transitions live in `attempt/`.
 
 pub use super::attempt::{Attempt, tender_from_view};
 use crate::clock::Timestamp;

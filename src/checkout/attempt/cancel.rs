@@ -4,7 +4,7 @@
 
 use super::{AttemptOutcome, Flow};
 use crate::checkout::action::Effect;
-use crate::checkout::machine::Notice;
+use crate::checkout::notice::Notice;
 use crate::checkout::payment::{PayMode, PayStatus, Timer, TimerKind};
 use crate::network::{CancelAction, CancelResponse, ResultStatus};
 
@@ -85,10 +85,12 @@ impl Flow<'_> {
             _ if r.retry || r.result.status == ResultStatus::Unknown => {
                 // Retry at the time the wallet names (WeChat's 15 s) or the plan's interval.
                 let n = self.attempt.cancel_tries;
-                let at = r
-                    .retry_at
-                    .filter(|t| *t > self.now)
-                    .unwrap_or(self.now + self.attempt.plan.cancel_retry_interval);
+                let named = r.retry_at.filter(|t| *t > self.now);
+                let at = named.unwrap_or(self.now + self.attempt.plan.cancel_retry_interval);
+                if named.is_some() {
+                    // The retry timer set with the cancel must not send it before then.
+                    self.attempt.cancel_not_before = named;
+                }
                 let request_id = self.id();
                 self.effect(Effect::SetTimer {
                     at,

@@ -22,7 +22,7 @@ pub use resume::Resumed;
 pub use tender::tender_from_view;
 
 use super::action::Effect;
-use super::machine::Notice;
+use super::notice::Notice;
 use super::payment::{PayMode, PayStatus, PollPlan, TraceEntry};
 use super::sale::SaleTender;
 use crate::clock::Timestamp;
@@ -46,6 +46,8 @@ pub struct Attempt {
     /// Queries sent so far; a poll timer carries the count it was set for.
     pub polls: u32,
     pub cancel_tries: u32,
+    /// No cancel before this time: the wallet named it when it asked for a retry.
+    pub cancel_not_before: Option<Timestamp>,
     /// The wallet's latest view of the payment.
     pub payment: Option<PaymentView>,
     /// Masked card number for a card tap.

@@ -75,7 +75,8 @@ impl Flow<'_> {
             }
             TimerKind::Cancel { n }
                 if matches!(self.status, PayStatus::Cancelling { .. })
-                    && n == self.attempt.cancel_tries =>
+                    && n == self.attempt.cancel_tries
+                    && self.attempt.cancel_not_before.is_none_or(|t| self.now >= t) =>
             {
                 self.send_cancel()
             }

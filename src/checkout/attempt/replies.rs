@@ -30,7 +30,11 @@ impl Flow<'_> {
         };
         self.trace(false, "query", detail);
         match (r.result.status, r.payment_result) {
-            (ResultStatus::Success, Some(p)) => self.payment_news(p.status, p.code, r.payment),
+            (ResultStatus::Success, Some(p)) => {
+                self.payment_news(p.status, p.code, r.payment);
+                // Still in process: poll on, or cancel once the deadline has passed.
+                self.poll_or_give_up();
+            }
             // The order is unknown (the pay never arrived) or the inquiry failed: keep polling
             // until the deadline; the cancel then closes the id for good.
             _ => self.poll_or_give_up(),

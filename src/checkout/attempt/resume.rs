@@ -32,6 +32,7 @@ impl Resumed {
             plan: plans.for_family(None),
             polls: 0,
             cancel_tries: 0,
+            cancel_not_before: None,
             payment: None,
             card: None,
             request: None,

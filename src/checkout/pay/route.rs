@@ -5,7 +5,7 @@
 use crate::checkout::NetReply;
 use crate::checkout::action::Effect;
 use crate::checkout::attempt::{AttemptRecord, Flow, Out, Resumed};
-use crate::checkout::machine::{Checkout, Notice};
+use crate::checkout::machine::{Checkout, Notice, NoticeLevel};
 use crate::checkout::payment::{TRACE_LIMIT, Timer, TraceEntry};
 use crate::checkout::sale::{CompletedSale, SaleTender};
 use crate::clock::Timestamp;
@@ -155,8 +155,13 @@ impl Checkout {
             NetReply::Notify(n) => n.payment_request_id.clone(),
             NetReply::Card(r) => r.request_id.clone(),
         };
-        if self.on_screen(&id) {
-            // The answer supersedes "sending…" and similar hints.
+        if self.on_screen(&id)
+            && self
+                .notice
+                .as_ref()
+                .is_some_and(|n| n.level != NoticeLevel::Error)
+        {
+            // The answer supersedes "sending…" and similar hints (an error stays up).
             self.notice = None;
         }
         self.run_flow(&id, now, |f| match reply {

@@ -45,6 +45,7 @@ impl Checkout {
             plan,
             polls: 0,
             cancel_tries: 0,
+            cancel_not_before: None,
             payment: None,
             card: None,
             request: None,
