@@ -1621,7 +1621,10 @@ fn s31_a_notify_with_another_amount_is_kept_as_unmatched_not_sold() {
         "{}",
         r.report()
     );
-    assert_eq!(till.reconcile().unmatched, [a.request_id.clone()]);
+    assert_eq!(
+        till.reconcile().unmatched.as_slice(),
+        std::slice::from_ref(&a.request_id)
+    );
 
     // The shopper pays the right amount: that one is the sale.
     till.phone("li-na", PhoneAction::ScanCounterQr);

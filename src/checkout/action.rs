@@ -141,7 +141,7 @@ pub enum Effect {
     /// Journal a static-entry-code payment as a paid attempt, then commit its sale (as
     /// `CommitSale` with `attempt` = its request id). A failed write reports `CommitFailed`.
     CommitStaticSale {
-        record: AttemptRecord,
+        record: Box<AttemptRecord>,
         sale: CompletedSale,
     },
     /// Journal a static-entry-code payment that matched no sale (state `unmatched`). A failed

@@ -129,7 +129,10 @@ impl Checkout {
                     "{brand} paid {}: saving the sale…",
                     view.amount
                 )));
-                vec![Effect::CommitStaticSale { record, sale }]
+                vec![Effect::CommitStaticSale {
+                    record: Box::new(record),
+                    sale,
+                }]
             }
             Some((expected, ..)) => {
                 let why = format!("received {} from {brand}, expected {expected}", view.amount);
