@@ -13,6 +13,10 @@ pub struct Reconciliation {
     pub matched: usize,
     /// Attempts still open (recovery has not run) or waiting for a person.
     pub unresolved: Vec<String>,
+    /// Static-entry-code payments the counter journaled as unmatched (a shopper typed another
+    /// amount, or paid with no static screen open): money held with no sale, on purpose. Listed
+    /// for the cashier to refund or settle; not a disagreement between the books.
+    pub unmatched: Vec<String>,
     /// Disagreements between the two books; empty when they reconcile.
     pub problems: Vec<String>,
 }
@@ -30,6 +34,9 @@ impl Reconciliation {
             self.unresolved.len(),
             self.problems.len()
         );
+        for u in &self.unmatched {
+            out.push_str(&format!("unmatched: {u}\n"));
+        }
         for u in &self.unresolved {
             out.push_str(&format!("unresolved: {u}\n"));
         }
@@ -153,6 +160,13 @@ fn check_payment(
         )),
         (true, [_]) => r.matched += 1,
         (true, []) if is(AttemptState::NeedsManual) || is(AttemptState::Pending) => {}
+        (true, []) if is(AttemptState::Unmatched) => r.unmatched.push(format!(
+            "{id}: static-code payment of {} held with no sale ({}); refund it or settle it by hand",
+            o.amount.with_code(),
+            journal
+                .attempt_outcome(id)?
+                .unwrap_or_else(|| "no note".to_string())
+        )),
         (true, []) => r.problems.push(format!(
             "{id}: the wallet took the payment but the journal has no sale"
         )),

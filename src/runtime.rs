@@ -4,6 +4,7 @@
 //! ordered by the time they are due. The TUI, the headless runs and the tests all drive this
 //! same runtime.
 
+mod entry;
 mod phone;
 mod recovery;
 
@@ -276,6 +277,29 @@ impl<C: Clock> Runtime<C> {
                     log.finished(&request_id, &outcome);
                 }
                 None
+            }
+            Effect::CommitStaticSale { record, sale } => {
+                // The attempt row first (as for a pay request): a crash before the sale commits
+                // leaves a pending attempt that the next start-up resolves into the sale.
+                if let Err(e) = self.journal.begin_attempt(&record) {
+                    tracing::error!(error = %e, id = %record.request_id, "static payment not journaled");
+                    return Some(Event::CommitFailed {
+                        attempt: Some(record.request_id),
+                        reason: e.to_string(),
+                    });
+                }
+                let attempt = Some(record.request_id);
+                self.execute(Effect::CommitSale { sale, attempt }, now)
+            }
+            Effect::RecordUnmatched { record } => {
+                let result = self.journal.record_unmatched(&record);
+                result.err().map(|e| {
+                    tracing::error!(error = %e, id = %record.request_id, "unmatched payment not journaled");
+                    Event::CommitFailed {
+                        attempt: Some(record.request_id),
+                        reason: e.to_string(),
+                    }
+                })
             }
             Effect::SetTimer { at, timer } => {
                 self.schedule(Some(at), Event::Timer(timer));

@@ -1689,3 +1689,165 @@ fn s35_throttled_pay_is_resent_with_the_same_request_id() {
     assert_eq!(till.sent(&id).iter().filter(|c| **c == "pay").count(), 2);
     assert_eq!(till.seen.last().map(String::as_str), Some("Receipt"));
 }
+
+// 31. Static entry code · the shopper types the amount on the merchant page; the POS receives
+// only a notify → the cashier's counter matches it by amount and time.
+fn static_code_payload(till: &Till) -> String {
+    match &till.rt.checkout.screen {
+        qrtill::checkout::Screen::Static(s) => s.payload.clone(),
+        other => panic!("no static code on screen: {other:?}"),
+    }
+}
+
+#[test]
+fn s31_static_entry_code_shopper_types_amount_and_counter_matches_the_notify() {
+    let mut till = Till::new();
+    till.ring_up(&[FLAT_WHITE, LATTE]); // USD 10.05
+    till.key(Action::PayStatic);
+    let payload = static_code_payload(&till);
+    let qr = qrtill::emv::mpm::decode(&payload).expect("the static code decodes");
+    assert_eq!(qr.text(1), Some("11"), "point of initiation: static");
+    assert_eq!(qr.text(54), None, "no amount in a static code");
+    assert_eq!(qr.text(53), Some("840"));
+    // The counter sends nothing: no attempt, no order at the network.
+    assert!(till.attempts().is_empty());
+    assert!(till.rt.network().ledger_payments().is_empty());
+
+    till.phone("li-na", PhoneAction::ScanCounterQr); // types the USD 10.05 the cashier says
+    till.wait_until("Receipt", Duration::from_secs(60));
+    assert_eq!(till.seen.len(), 3, "{:?}", till.seen);
+    assert!(till.seen[1].starts_with("Static"), "{:?}", till.seen);
+    assert_eq!(till.seen[2], "Receipt");
+
+    let sale = only_sale(&till);
+    let w = wallet(&sale);
+    let id = w.payment_request_id.clone();
+    assert!(id.starts_with("ENTRY-"), "the acquirer's own id: {id}");
+    assert_eq!(
+        (w.brand.as_str(), w.mode.as_str()),
+        ("Alipay", "static_code")
+    );
+    assert_eq!(w.amount.with_code(), "USD 10.05");
+    // 10.05 x 7.2212265 = 72.5733... -> CNY 72.57, as the wallet reported it.
+    assert_eq!(w.rate, Some(dec("7.2212265")));
+    assert_eq!(
+        w.wallet_amount.map(|m| m.with_code()).as_deref(),
+        Some("CNY 72.57")
+    );
+    // Committed as a paid attempt with the notification's payment id before PAID showed.
+    assert_eq!(till.attempt(&id).state, AttemptState::Paid);
+    assert_eq!(till.attempt(&id).mode.as_str(), "static_code");
+    let row = till.ledger(&id);
+    assert_eq!(row.stage, PaymentStage::Paid);
+    assert_eq!(w.wallet_txn_id, row.payment_id);
+    assert_eq!(till.balance("li-na"), money("4927.43", Currency::CNY));
+    let text = receipt_text(&sale);
+    let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+    for want in STATIC_RECEIPT_LINES {
+        assert!(lines.contains(want), "missing {want:?} in\n{text}");
+    }
+    let txn = format!("Wallet txn 交易号   {}", row.payment_id);
+    assert!(lines.contains(&txn.as_str()), "missing {txn:?} in\n{text}");
+    let r = qrtill::reconcile::reconcile(till.rt.journal(), till.rt.network().ledger())
+        .expect("reconcile");
+    assert_eq!(
+        (r.matched, r.problems.len(), r.unmatched.len()),
+        (1, 0, 0),
+        "{}",
+        r.report()
+    );
+    assert_clean(&till);
+}
+
+/// The wallet lines of the static-code sale's receipt (48 columns), worked out by hand.
+const STATIC_RECEIPT_LINES: &[&str] = &[
+    "TOTAL 合计                             USD 10.05",
+    "Wallet 钱包                               Alipay",
+    "Account 付款账户                     159****5620",
+    "Amount 金额                            USD 10.05",
+    "Customer paid 实付                     CNY 72.57",
+    "Rate 汇率                  1 USD = 7.2212265 CNY",
+    "Merchant receives 商户实收             USD 10.05",
+    "Status 状态                    APPROVED 支付成功",
+];
+
+#[test]
+fn s31_a_notify_with_another_amount_is_kept_as_unmatched_not_sold() {
+    let mut till = Till::new();
+    till.ring_up(&[FLAT_WHITE, LATTE]); // USD 10.05
+    till.key(Action::PayStatic);
+    let typed = money("5.00", Currency::USD);
+    till.rt
+        .pay_static_code(&shopper("li-na"), typed)
+        .expect("the phone takes the typed amount");
+    till.wait_secs(40);
+    assert!(till.sales().is_empty(), "no sale for the wrong amount");
+    assert!(
+        matches!(till.rt.checkout.screen, qrtill::checkout::Screen::Static(_)),
+        "still waiting: {:?}",
+        till.seen
+    );
+    let said = notice(&till);
+    assert!(
+        said.contains("received USD 5.00 from Alipay, expected USD 10.05"),
+        "{said}"
+    );
+    assert!(
+        said.contains("unmatched") && said.contains("refund"),
+        "{said}"
+    );
+    let attempts = till.attempts();
+    assert_eq!(attempts.len(), 1);
+    let a = &attempts[0];
+    assert_eq!(a.state, AttemptState::Unmatched);
+    assert_eq!(a.amount.with_code(), "USD 5.00");
+    assert_eq!(till.ledger(&a.request_id).stage, PaymentStage::Paid);
+    // reconcile lists it as unmatched, not as a missing sale.
+    let r = qrtill::reconcile::reconcile(till.rt.journal(), till.rt.network().ledger())
+        .expect("reconcile");
+    assert!(r.problems.is_empty(), "{}", r.report());
+    assert_eq!(r.unmatched.len(), 1, "{}", r.report());
+    assert!(
+        r.report().contains(&format!("unmatched: {}", a.request_id)),
+        "{}",
+        r.report()
+    );
+    assert_eq!(
+        till.reconcile().unmatched.as_slice(),
+        std::slice::from_ref(&a.request_id)
+    );
+
+    // The shopper pays the right amount: that one is the sale.
+    till.phone("li-na", PhoneAction::ScanCounterQr);
+    till.wait_until("Receipt", Duration::from_secs(60));
+    let sale = only_sale(&till);
+    assert_eq!(wallet(&sale).amount.with_code(), "USD 10.05");
+    assert_ne!(wallet(&sale).payment_request_id, a.request_id);
+}
+
+#[test]
+fn s31_a_notify_after_esc_left_the_static_screen_is_journaled_unmatched() {
+    let mut till = Till::new();
+    till.ring_up(&[FLAT_WHITE]);
+    till.key(Action::PayStatic);
+    let total = match &till.rt.checkout.screen {
+        qrtill::checkout::Screen::Static(s) => s.expected,
+        other => panic!("{other:?}"),
+    };
+    till.rt
+        .pay_static_code(&shopper("li-na"), total)
+        .expect("typed");
+    till.key(Action::Back); // before the shopper confirmed
+    assert_eq!(till.seen.last().map(String::as_str), Some("Basket"));
+    till.wait_secs(40);
+    assert!(till.sales().is_empty());
+    let attempts = till.attempts();
+    assert_eq!(attempts.len(), 1, "never lost");
+    assert_eq!(attempts[0].state, AttemptState::Unmatched);
+    assert!(
+        notice(&till).contains("no static code open"),
+        "{}",
+        notice(&till)
+    );
+    assert_eq!(till.reconcile().unmatched.len(), 1);
+}

@@ -37,6 +37,8 @@ pub enum Action {
     PayTap,
     /// Take a contactless card.
     PayCard,
+    /// Show the store's static entry code; wait for the network's notification.
+    PayStatic,
     /// Quick tender `n` on the cash screen: 0 = exact, then the next round amounts.
     QuickTender(usize),
     Help,
@@ -135,6 +137,17 @@ pub enum Effect {
     FinishAttempt {
         request_id: String,
         outcome: AttemptOutcome,
+    },
+    /// Journal a static-entry-code payment as a paid attempt, then commit its sale (as
+    /// `CommitSale` with `attempt` = its request id). A failed write reports `CommitFailed`.
+    CommitStaticSale {
+        record: Box<AttemptRecord>,
+        sale: CompletedSale,
+    },
+    /// Journal a static-entry-code payment that matched no sale (state `unmatched`). A failed
+    /// write reports `CommitFailed`.
+    RecordUnmatched {
+        record: AttemptRecord,
     },
     /// Deliver `Event::Timer(timer)` at `at`.
     SetTimer {

@@ -61,6 +61,8 @@ pub enum Screen {
     Committing,
     /// Paying by wallet QR, payment code, tap or card.
     Pay(Box<PayState>),
+    /// The store's static entry code is up; the counter waits for a matching notification.
+    Static(Box<super::entry::StaticState>),
     /// The sale is committed; its receipt is on screen.
     Receipt {
         sale: Box<CompletedSale>,
@@ -224,6 +226,7 @@ impl Checkout {
             Screen::Cash { input } => self.on_cash(input, action, now),
             Screen::Committing => vec![],
             Screen::Pay(_) => self.on_pay_action(action, now),
+            Screen::Static(state) => self.on_static_action(*state, action),
             Screen::Receipt {
                 sale,
                 print,

@@ -3,6 +3,7 @@ mod action;
 pub mod attempt;
 pub mod basket;
 pub mod cash;
+pub mod entry;
 mod machine;
 mod notice;
 mod pay;

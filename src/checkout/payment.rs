@@ -21,6 +21,9 @@ pub enum PayMode {
     Tap,
     /// A contactless card tap with a test card.
     Card,
+    /// The store's static entry code: the shopper types the amount; the counter only matches
+    /// the network's notification (wallets.md §1.3).
+    StaticCode,
 }
 
 impl PayMode {
@@ -30,6 +33,7 @@ impl PayMode {
             PayMode::PaymentCode => "payment_code",
             PayMode::Tap => "tap",
             PayMode::Card => "card",
+            PayMode::StaticCode => "static_code",
         }
     }
 
@@ -40,6 +44,7 @@ impl PayMode {
             PayMode::PaymentCode,
             PayMode::Tap,
             PayMode::Card,
+            PayMode::StaticCode,
         ]
         .into_iter()
         .find(|m| m.as_str() == s)
@@ -51,6 +56,7 @@ impl PayMode {
             PayMode::PaymentCode => "Scan the shopper's payment code",
             PayMode::Tap => "Tap — shopper taps the phone",
             PayMode::Card => "Card tap",
+            PayMode::StaticCode => "Static entry code — shopper types the amount",
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod crc;
 pub mod dynamic;
 pub mod mpm;
 pub mod payment_code;
+pub mod static_code;
 pub mod symbol;
 pub mod tlv;
 pub mod verify;
@@ -16,6 +17,7 @@ pub mod verify;
 pub use dynamic::{DynamicQr, MerchantQrInfo};
 pub use mpm::{DataObject, Mpm, MpmError, SubObject, Value};
 pub use payment_code::{PaymentCodeError, WalletFamily};
+pub use static_code::StaticQr;
 pub use verify::{Rule, Violation};
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ mod attempts;
 mod faults;
 mod migrations;
 mod sales;
+mod unmatched;
 
 pub use attempts::{AttemptOutcome, AttemptRecord, AttemptState};
 

@@ -173,6 +173,18 @@ impl Journal {
             .map_err(|e| self.wrap(e.into()))
     }
 
+    /// The outcome text journaled for one attempt (by primary key).
+    pub fn attempt_outcome(&self, request_id: &str) -> Result<Option<String>, JournalError> {
+        self.conn
+            .prepare_cached("SELECT outcome FROM attempts WHERE request_id = ?1")
+            .and_then(|mut s| {
+                s.query_row(params![request_id], |r| r.get::<_, Option<String>>(0))
+                    .optional()
+            })
+            .map(Option::flatten)
+            .map_err(|e| self.wrap(e.into()))
+    }
+
     /// Attempts in one of `states` (state names), as (request id, state), through the state
     /// index: the few still open, not the history.
     pub fn attempts_in_states(

@@ -48,6 +48,10 @@ pub enum PayMethod {
         bill_number: String,
         expires_at: Timestamp,
     },
+    /// The shopper scanned the store's static entry code and typed the amount; the acquirer
+    /// created the order itself (request id from `entry::ENTRY_ID_PREFIX`). Never sent by the
+    /// counter, which learns of it only from the notification.
+    EntryCode { merchant_id: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,6 +15,7 @@ pub mod api;
 pub mod book;
 pub mod card;
 pub mod codes;
+pub mod entry;
 pub mod ledger;
 pub mod phone;
 pub mod state;
@@ -36,6 +37,7 @@ pub use card::{
     card_ledger_payment,
 };
 pub use codes::{ResultCode, ResultInfo, ResultStatus};
+pub use entry::{ENTRY_ID_PREFIX, is_entry_payment};
 pub use ledger::{LedgerError, LedgerStore};
 pub use phone::{CODE_LIFETIME_MS, PhoneError, PhoneScreen};
 pub use state::{BalanceMove, MoveKind};

@@ -24,7 +24,7 @@ impl Network {
         format!("{date}2200{n:016}")
     }
 
-    fn new_order(&self, req: &PayRequest, mode: WalletMode, now: Timestamp) -> Order {
+    pub(super) fn new_order(&self, req: &PayRequest, mode: WalletMode, now: Timestamp) -> Order {
         Order {
             request_id: req.payment_request_id.clone(),
             payment_id: self.payment_id_for(&req.payment_request_id, now),
@@ -130,6 +130,10 @@ impl Network {
                 bill_number,
                 expires_at,
             } => self.start_order_code(&req, bill_number, *expires_at, now),
+            PayMethod::EntryCode { .. } => Some(ResultInfo::with_message(
+                ResultCode::ParamIllegal,
+                "Entry-code payments are started by the shopper, not by a pay request.",
+            )),
         };
         if let Some(result) = rejected {
             return respond(self, result, false, DEFAULT_PAY_LATENCY_MS);
@@ -294,7 +298,7 @@ impl Network {
         None
     }
 
-    fn insert_order(&mut self, order: Order) {
+    pub(super) fn insert_order(&mut self, order: Order) {
         let id = order.request_id.clone();
         if order.stage.is_open() {
             self.open_orders.insert(id.clone());

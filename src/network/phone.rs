@@ -34,6 +34,8 @@ pub enum PhoneError {
     NegativeBalance,
     #[error("the QR amount {scanned} does not match the order ({expected})")]
     AmountMismatch { scanned: String, expected: String },
+    #[error("entry code refused: {0}")]
+    InvalidEntry(String),
     #[error("the network ledger could not record this: {0}")]
     Ledger(String),
 }

@@ -54,7 +54,7 @@ impl Order {
     pub fn bill_number(&self) -> Option<&str> {
         match &self.method {
             OrderMethod::OrderCode { bill_number, .. } => Some(bill_number),
-            OrderMethod::PaymentCode { .. } => None,
+            OrderMethod::PaymentCode { .. } | OrderMethod::EntryCode { .. } => None,
         }
     }
 
@@ -83,6 +83,10 @@ pub enum OrderMethod {
         bill_number: String,
         expires_at: Timestamp,
     },
+    /// The store's static entry code: the shopper typed the amount (wallets.md §1.3).
+    EntryCode {
+        merchant_id: String,
+    },
 }
 
 impl OrderMethod {
@@ -98,6 +102,9 @@ impl OrderMethod {
             } => OrderMethod::OrderCode {
                 bill_number: bill_number.clone(),
                 expires_at: *expires_at,
+            },
+            PayMethod::EntryCode { merchant_id } => OrderMethod::EntryCode {
+                merchant_id: merchant_id.clone(),
             },
         }
     }

@@ -124,6 +124,11 @@ impl<C: Clock> Runtime<C> {
     /// Reads the QR code on the counter's screen as a wallet would: EMV decode, then the bill
     /// number (62/01) and the amount (54) in the currency (53).
     fn scan_counter_qr(&mut self, shopper: &ShopperId) -> Result<String, String> {
+        if let Screen::Static(s) = &self.checkout.screen {
+            // The shopper types the amount the cashier tells them (the basket total).
+            let amount = s.expected;
+            return self.type_static_amount(shopper, amount);
+        }
         let payload = match &self.checkout.screen {
             Screen::Pay(p) => p.attempt.as_ref().and_then(|a| a.qr_payload.clone()),
             _ => None,

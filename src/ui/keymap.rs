@@ -54,6 +54,8 @@ pub enum InputMode {
     PayLive,
     /// The attempt ended without a sale (declined, cancelled, expired, manual).
     PayClosed,
+    /// The static entry code is shown: the counter waits for the wallet's notification.
+    PayStatic,
 }
 
 impl InputMode {
@@ -69,10 +71,11 @@ impl InputMode {
             Screen::Pay(p) if p.status.is_final() => InputMode::PayClosed,
             Screen::Pay(p) if p.status.is_live() => InputMode::PayLive,
             Screen::Pay(_) => InputMode::PayEntry,
+            Screen::Static(_) => InputMode::PayStatic,
         }
     }
 
-    pub const ALL: [InputMode; 10] = [
+    pub const ALL: [InputMode; 11] = [
         InputMode::Basket,
         InputMode::Text,
         InputMode::Cash,
@@ -83,6 +86,7 @@ impl InputMode {
         InputMode::PayEntry,
         InputMode::PayLive,
         InputMode::PayClosed,
+        InputMode::PayStatic,
     ];
 }
 
@@ -160,6 +164,7 @@ const BASKET: &[Binding] = &[
     bind!(K::F(6), "F6", "scan payment code", C(A::PayCode), Help),
     bind!(K::F(7), "F7", "tap (NFC)", C(A::PayTap), Help),
     bind!(K::F(8), "F8", "card tap", C(A::PayCard), Help),
+    bind!(K::F(4), "F4", "static entry code", C(A::PayStatic), Help),
     bind!(K::F(9), "F9", "cash", C(A::PayCash), Help),
     bind!(K::Char('c'), "c", "cash", C(A::PayCash), Help),
     bind!(
@@ -264,6 +269,14 @@ const PAY_LIVE: &[Binding] = &[
     bind!(K::Enter, "Enter", "send again", C(A::Enter), Help),
     bind!(K::Backspace, "Bksp", "erase a digit", C(A::Backspace), Help),
 ];
+
+const PAY_STATIC: &[Binding] = &[bind!(
+    K::Esc,
+    "Esc",
+    "back to the basket",
+    C(A::Back),
+    Legend
+)];
 
 const PAY_CLOSED: &[Binding] = &[
     bind!(
@@ -387,6 +400,7 @@ pub fn table(mode: InputMode) -> &'static [Binding] {
         InputMode::PayEntry => PAY_ENTRY,
         InputMode::PayLive => PAY_LIVE,
         InputMode::PayClosed => PAY_CLOSED,
+        InputMode::PayStatic => PAY_STATIC,
     }
 }
 
@@ -469,7 +483,7 @@ pub fn global(action: &UiAction) -> Option<&'static Binding> {
 pub fn pay_keys() -> impl Iterator<Item = (&'static str, &'static str)> {
     BASKET
         .iter()
-        .filter(|b| matches!(b.code, KeyCode::F(5..=9)))
+        .filter(|b| matches!(b.code, KeyCode::F(4..=9)))
         .map(|b| (b.label, b.help))
 }
 

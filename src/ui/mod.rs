@@ -13,6 +13,7 @@ mod phone_view;
 pub mod qr_code;
 mod receipt_view;
 mod search_view;
+mod static_view;
 pub mod strings;
 mod trace_view;
 
@@ -118,6 +119,14 @@ impl CounterView<'_> {
             // room from the QR side; they never cover the code.
             let (main, _, _) = self.pane_rects(area);
             let mut codes: Vec<Rect> = pay_view::render_qr_first(self, pay, main, buf)
+                .into_iter()
+                .collect();
+            codes.extend(self.render_panes(area, buf));
+            return codes;
+        }
+        if let Screen::Static(state) = &self.checkout.screen {
+            let (main, _, _) = self.pane_rects(area);
+            let mut codes: Vec<Rect> = static_view::render(self, state, main, buf)
                 .into_iter()
                 .collect();
             codes.extend(self.render_panes(area, buf));

@@ -371,6 +371,8 @@ pub struct Reconciliation {
     pub manual: BTreeMap<String, Option<PaymentStage>>,
     /// Attempts still pending (only legitimate before start-up recovery ran).
     pub pending: Vec<String>,
+    /// Static-code payments journaled as unmatched (held with no sale).
+    pub unmatched: Vec<String>,
     pub sales: usize,
 }
 
@@ -547,6 +549,20 @@ pub fn reconcile<C: qrtill::clock::Clock>(rt: &Runtime<C>) -> Reconciliation {
                     add(&mut expected_net, r.merchant_net);
                 }
             }
+            AttemptState::Unmatched => {
+                // A static-code payment that matched no sale: held by the merchant on purpose.
+                assert!(sale.is_none(), "unmatched {} has a sale", a.request_id);
+                let row = row.unwrap_or_else(|| {
+                    panic!("unmatched payment {} unknown to the network", a.request_id)
+                });
+                assert!(
+                    row.stage.was_paid(),
+                    "{}: unmatched means paid",
+                    a.request_id
+                );
+                out.unmatched.push(a.request_id.clone());
+                add(&mut expected_net, row.merchant_net);
+            }
             AttemptState::Pending => {
                 assert!(
                     sale.is_none(),
@@ -571,7 +587,10 @@ pub fn reconcile<C: qrtill::clock::Clock>(rt: &Runtime<C>) -> Reconciliation {
         assert!(
             matches!(
                 attempt.state,
-                AttemptState::Paid | AttemptState::NeedsManual | AttemptState::Pending
+                AttemptState::Paid
+                    | AttemptState::NeedsManual
+                    | AttemptState::Pending
+                    | AttemptState::Unmatched
             ),
             "ledger holds {id} as paid, the journal says {:?}",
             attempt.state

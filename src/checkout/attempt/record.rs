@@ -22,6 +22,9 @@ pub enum AttemptState {
     Reversed,
     /// Cancel never confirmed: a person must resolve it with the acquirer.
     NeedsManual,
+    /// A static-entry-code payment the counter could not match to a sale (wrong amount, or no
+    /// static screen open): kept so it is never lost; refund it or settle it by hand.
+    Unmatched,
 }
 
 impl AttemptState {
@@ -32,6 +35,7 @@ impl AttemptState {
             AttemptState::Failed => "failed",
             AttemptState::Reversed => "reversed",
             AttemptState::NeedsManual => "needs_manual",
+            AttemptState::Unmatched => "unmatched",
         }
     }
 
@@ -42,6 +46,7 @@ impl AttemptState {
             "failed" => AttemptState::Failed,
             "reversed" => AttemptState::Reversed,
             "needs_manual" => AttemptState::NeedsManual,
+            "unmatched" => AttemptState::Unmatched,
             _ => return None,
         })
     }

@@ -143,6 +143,11 @@ impl Checkout {
     }
 
     pub(in crate::checkout) fn on_net(&mut self, reply: NetReply, now: Timestamp) -> Vec<Effect> {
+        if let NetReply::Notify(n) = &reply
+            && crate::network::is_entry_payment(&n.payment_request_id)
+        {
+            return self.on_entry_notify(n.clone(), now);
+        }
         let id = match &reply {
             NetReply::Pay(r) => r.payment_request_id.clone(),
             NetReply::Query(r) => r.payment_request_id.clone(),
@@ -199,6 +204,9 @@ impl Checkout {
         committed: Result<Box<CompletedSale>, String>,
         now: Timestamp,
     ) -> Vec<Effect> {
+        if self.is_entry_commit(request_id) {
+            return self.on_entry_committed(request_id, committed);
+        }
         if let Some(i) = self
             .resumed
             .iter()

@@ -52,6 +52,7 @@ impl Checkout {
             Action::PayCode => return self.open_pay(PayMode::PaymentCode, now),
             Action::PayTap => return self.open_pay(PayMode::Tap, now),
             Action::PayCard => return self.open_pay(PayMode::Card, now),
+            Action::PayStatic => self.open_static(now),
             Action::PayCash => {
                 if self.basket.is_empty() {
                     self.notice = Some(Notice::warn("The basket is empty: scan an item first."));

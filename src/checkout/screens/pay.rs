@@ -19,6 +19,10 @@ impl Checkout {
             PayMode::PaymentCode => PayStatus::AwaitingCode,
             PayMode::Tap => PayStatus::AwaitingTap,
             PayMode::Card => PayStatus::AwaitingCard,
+            PayMode::StaticCode => {
+                self.open_static(now);
+                return vec![];
+            }
         };
         self.screen = Screen::Pay(Box::new(PayState {
             mode,
