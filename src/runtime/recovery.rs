@@ -9,6 +9,7 @@ use crate::checkout::Event;
 use crate::checkout::attempt::{AttemptOutcome, AttemptState};
 use crate::clock::{Clock, ManualClock, SystemClock, Timestamp};
 use std::collections::BTreeSet;
+use std::time::Duration;
 
 /// What recovery did with one open attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +22,9 @@ pub enum Recovered {
     Reversed { request_id: String },
     /// No definite answer: a person must settle it with the acquirer.
     Manual { request_id: String, why: String },
+    /// Still settling when recovery stopped waiting (e.g. a WeChat cancel not allowed before
+    /// the order is 15 s old): the counter settles it as it runs, or the next start-up does.
+    Waiting { request_id: String },
 }
 
 /// The attempts a recovery is resolving and what became of them so far.
@@ -81,10 +85,14 @@ impl WaitClock for ManualClock {
 /// A bound on the steps of one recovery, in case an attempt never settles.
 const MAX_STEPS: usize = 100_000;
 
+/// How long recovery waits for resumed attempts to settle before it reports the rest as
+/// waiting (a cancel retried at the wallet's time, a few query and cancel round trips).
+const MAX_WAIT: Duration = Duration::from_secs(20);
+
 impl<C: WaitClock> Runtime<C> {
     /// Resolves every open attempt and reports what became of each. Call once at start-up,
-    /// before the first sale. It runs until every resumed attempt has settled, which their own
-    /// timers bound (a WeChat cancel may wait until the order is 15 s old).
+    /// before the first sale. It runs until every resumed attempt has settled, or for at most
+    /// `MAX_WAIT`; what is still settling then is reported as `Waiting`.
     pub fn recover(&mut self) -> Vec<Recovered> {
         let open = match self.journal.open_attempts() {
             Ok(open) => open,
@@ -101,20 +109,24 @@ impl<C: WaitClock> Runtime<C> {
         for record in open {
             self.feed(Event::Resume(Box::new(record)));
         }
+        let give_up = self.clock.now() + MAX_WAIT;
         let mut steps = 0;
-        while self.checkout.resuming() > 0 && steps < MAX_STEPS {
-            let Some(next) = self.next_deadline() else {
+        while !self.checkout.resuming().is_empty() && steps < MAX_STEPS {
+            let Some(next) = self.next_deadline().filter(|t| *t <= give_up) else {
                 break;
             };
             self.clock.wait_until(next);
             self.tick();
             steps += 1;
         }
-        let report = self
+        let mut report = self
             .recovery
             .take()
             .map(|log| log.report)
             .unwrap_or_default();
+        for request_id in self.checkout.resuming() {
+            report.push(Recovered::Waiting { request_id });
+        }
         for outcome in &report {
             tracing::info!(?outcome, "recovered attempt");
         }

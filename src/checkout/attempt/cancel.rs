@@ -18,7 +18,9 @@ impl Flow<'_> {
         *self.status = PayStatus::Cancelling {
             why: why.to_string(),
         };
-        if earliest > self.now {
+        // Only a wallet with a minimum age makes the cancel wait (a resumed attempt's family is
+        // unknown: the wallet's own "retry at" answer then sets the time).
+        if !self.attempt.plan.cancel_min_age.is_zero() && earliest > self.now {
             let min_age = self.attempt.plan.cancel_min_age.as_secs();
             self.out.notice = Some(Notice::info(format!(
                 "Reversal waits until {min_age} s after the order, as the wallet requires."

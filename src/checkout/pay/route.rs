@@ -47,9 +47,12 @@ impl Checkout {
             .is_some_and(|a| a.request_id == request_id)
     }
 
-    /// Attempts resumed after a restart that have not settled yet.
-    pub fn resuming(&self) -> usize {
-        self.resumed.len()
+    /// The request ids of attempts resumed after a restart that have not settled yet.
+    pub fn resuming(&self) -> Vec<String> {
+        self.resumed
+            .iter()
+            .map(|r| r.attempt.request_id.clone())
+            .collect()
     }
 
     /// Runs one step of the attempt `request_id` (a late event for an attempt that is gone is
