@@ -270,6 +270,13 @@ pub fn catalog_from_csv_bytes(
     if columns.is_some() && rows == 0 {
         check.problem(0, "no items: add rows after the header".into());
     }
+    if columns.is_none() && check.problems.is_empty() {
+        // Nothing but blank lines (the `csv` crate skips them): not even a header.
+        check.problem(
+            0,
+            "empty file: write the header barcode,name,price,tax, then one row per item".into(),
+        );
+    }
     check.finish()
 }
 
@@ -658,6 +665,17 @@ mod tests {
                 .to_string(),
             "c.toml:1: unknown key 'title': a catalogue holds only [[item]] tables"
         );
+    }
+
+    #[test]
+    fn an_empty_or_blank_csv_file_is_refused_not_loaded_as_no_items() {
+        for text in ["", "\n", "\r\n\n"] {
+            assert_eq!(
+                csv(text).map(|c| c.len()).unwrap_err().to_string(),
+                "c.csv: empty file: write the header barcode,name,price,tax, then one row per item",
+                "{text:?}"
+            );
+        }
     }
 
     #[test]
