@@ -6,7 +6,7 @@
 
 use super::by_gtin::GtinIndex;
 use super::gtin::{self, Gtin, GtinError};
-use super::index::{Catalog, SearchIndex};
+use super::index::{Catalog, DuplicateBarcode, SearchIndex};
 use super::item::FIELDS;
 use super::store::ItemStore;
 use crate::money::{Currency, Decimal, Money, minor_units};
@@ -521,9 +521,9 @@ impl<'a> Checker<'a> {
             || GtinIndex::build(rows.len(), |i| rows.get(i).map_or(0, |r| r.0.value)),
         );
         let (by_gtin, dups) = match indexed {
-            Ok(v) => v,
-            Err(e) => {
-                self.problem(0, e.to_string());
+            Some(v) => v,
+            None => {
+                self.problem(0, DuplicateBarcode::TooMany.to_string());
                 return Err(self.into_error());
             }
         };
