@@ -2,7 +2,6 @@
 //! values themselves stay in the item records, so a million items cost about 10 MB here
 //! instead of the 35 MB of a `HashMap<u64, u32>`.
 
-use super::index::DuplicateBarcode;
 use hashbrown::HashTable;
 
 /// Multiplicative hash: GTIN values are already unique integers, so SipHash's DoS
@@ -19,12 +18,12 @@ pub(crate) struct GtinIndex {
 
 impl GtinIndex {
     /// Indexes the `n` values `value_of(0..n)`; returns the index and every
-    /// (first, duplicate) pair of positions that share a value.
+    /// (first, duplicate) pair of positions that share a value. `None` past `u32` positions.
     pub(crate) fn build(
         n: usize,
         value_of: impl Fn(usize) -> u64,
-    ) -> Result<(Self, Vec<(usize, usize)>), DuplicateBarcode> {
-        u32::try_from(n).map_err(|_| DuplicateBarcode::TooMany)?;
+    ) -> Option<(Self, Vec<(usize, usize)>)> {
+        u32::try_from(n).ok()?;
         let mut table = HashTable::with_capacity(n);
         let mut dups = Vec::new();
         for i in 0..n {
@@ -38,7 +37,7 @@ impl GtinIndex {
                 }
             }
         }
-        Ok((Self { table }, dups))
+        Some((Self { table }, dups))
     }
 
     /// Bytes held on the heap.

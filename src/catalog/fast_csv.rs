@@ -54,14 +54,14 @@ pub(super) fn load(
     let ((indexed, items), search) = join(
         || {
             let appended = items.append(high.items);
-            let indexed = appended.ok().map(|()| {
+            let indexed = appended.ok().and_then(|()| {
                 GtinIndex::build(items.len(), |i| items.gtin_value(i).unwrap_or_default())
             });
             (indexed, items)
         },
         || SearchIndex::from_chunks(chunks),
     );
-    let (by_gtin, dups) = indexed?.ok()?;
+    let (by_gtin, dups) = indexed?;
     if !dups.is_empty() {
         return None;
     }

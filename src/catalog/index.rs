@@ -66,7 +66,8 @@ impl Catalog {
                 .map_err(|_| DuplicateBarcode::TooMany)?;
         }
         let (by_gtin, dups) =
-            GtinIndex::build(store.len(), |i| store.gtin_value(i).unwrap_or_default())?;
+            GtinIndex::build(store.len(), |i| store.gtin_value(i).unwrap_or_default())
+                .ok_or(DuplicateBarcode::TooMany)?;
         if let Some(&(first, second)) = dups.first() {
             return Err(DuplicateBarcode::Same {
                 first,

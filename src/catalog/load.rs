@@ -6,7 +6,7 @@
 
 use super::by_gtin::GtinIndex;
 use super::gtin::{self, Gtin, GtinError};
-use super::index::{Catalog, SearchIndex};
+use super::index::{Catalog, DuplicateBarcode, SearchIndex};
 use super::item::FIELDS;
 use super::store::ItemStore;
 use crate::money::{Currency, Decimal, Money, minor_units};
@@ -270,6 +270,13 @@ pub fn catalog_from_csv_bytes(
     if columns.is_some() && rows == 0 {
         check.problem(0, "no items: add rows after the header".into());
     }
+    if columns.is_none() && check.problems.is_empty() {
+        // Nothing but blank lines (the `csv` crate skips them): not even a header.
+        check.problem(
+            0,
+            "empty file: write the header barcode,name,price,tax, then one row per item".into(),
+        );
+    }
     check.finish()
 }
 
@@ -514,9 +521,9 @@ impl<'a> Checker<'a> {
             || GtinIndex::build(rows.len(), |i| rows.get(i).map_or(0, |r| r.0.value)),
         );
         let (by_gtin, dups) = match indexed {
-            Ok(v) => v,
-            Err(e) => {
-                self.problem(0, e.to_string());
+            Some(v) => v,
+            None => {
+                self.problem(0, DuplicateBarcode::TooMany.to_string());
                 return Err(self.into_error());
             }
         };
@@ -658,6 +665,17 @@ mod tests {
                 .to_string(),
             "c.toml:1: unknown key 'title': a catalogue holds only [[item]] tables"
         );
+    }
+
+    #[test]
+    fn an_empty_or_blank_csv_file_is_refused_not_loaded_as_no_items() {
+        for text in ["", "\n", "\r\n\n"] {
+            assert_eq!(
+                csv(text).map(|c| c.len()).unwrap_err().to_string(),
+                "c.csv: empty file: write the header barcode,name,price,tax, then one row per item",
+                "{text:?}"
+            );
+        }
     }
 
     #[test]
