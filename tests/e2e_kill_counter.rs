@@ -300,6 +300,17 @@ fn assert_reconciles(t: &Tmux, fate: &Fate) {
     );
 }
 
+/// Says how the attempt ended and whether the restart had to recover it (the log line the
+/// counter writes at start for each attempt the killed run left open).
+fn report(t: &Tmux, fate: &Fate) {
+    let log = std::fs::read_to_string(t.data_path("qrtill.log")).unwrap_or_default();
+    let recovered = log
+        .lines()
+        .filter(|l| l.contains("attempt left open by the last run resolved"))
+        .count();
+    eprintln!("after the SIGKILL: {fate:?}; attempts the restart recovered: {recovered}");
+}
+
 /// The position `(i/n)` of the shopper the phone shows (as in e2e_wallet.rs).
 fn shopper_position(screen: &str) -> Option<(usize, usize)> {
     screen.split('(').skip(1).find_map(|after| {
@@ -350,7 +361,7 @@ fn sigkill_after_the_kakao_pay_password_leaves_one_sale_or_a_cancellation() {
 
     kill_and_restart(&t);
     let fate = assert_one_sale_or_cancelled(t.data_dir());
-    eprintln!("payment code, SIGKILL after the password: {fate:?}");
+    report(&t, &fate);
     assert_reconciles(&t, &fate);
 }
 
@@ -371,6 +382,6 @@ fn sigkill_after_the_phone_confirms_a_wallet_qr_leaves_one_sale_or_a_cancellatio
 
     kill_and_restart(&t);
     let fate = assert_one_sale_or_cancelled(t.data_dir());
-    eprintln!("wallet QR, SIGKILL after the phone confirms: {fate:?}");
+    report(&t, &fate);
     assert_reconciles(&t, &fate);
 }
