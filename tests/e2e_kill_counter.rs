@@ -385,3 +385,30 @@ fn sigkill_after_the_phone_confirms_a_wallet_qr_leaves_one_sale_or_a_cancellatio
     report(&t, &fate);
     assert_reconciles(&t, &fate);
 }
+
+/// The control: killed while the wallet still waits for the password, nobody confirms after
+/// it, so the restart must cancel the payment and charge nothing. This is what the assertions
+/// above accept as the other fate, played for certain.
+#[test]
+fn sigkill_while_the_password_is_asked_cancels_with_nothing_charged() {
+    let t = counter_that_restarts();
+    t.scan("2000000000138");
+    t.wait_for("Added Flat white 12oz");
+    t.send_keys(&["F6"]);
+    t.wait_for("Code:");
+    t.send_keys(&["F10"]);
+    t.wait_for("Shopper phone (keys go here)");
+    pick_shopper(&t, "Kim Min-jun");
+    t.send_keys(&["p"]);
+    t.wait_for("Enter the password");
+
+    kill_and_restart(&t);
+    let fate = assert_one_sale_or_cancelled(t.data_dir());
+    report(&t, &fate);
+    assert_eq!(
+        fate,
+        Fate::Cancelled,
+        "nobody confirmed, so nothing may be sold"
+    );
+    assert_reconciles(&t, &fate);
+}
