@@ -144,6 +144,9 @@ fn dec(text: &str) -> Decimal {
     Decimal::from_str(text).unwrap_or_else(|e| panic!("{text:?}: {e}"))
 }
 
+/// A network payment: request id, stage (trade status), amount, shopper, wallet amount.
+type PaymentRow = (String, String, String, Option<String>, Option<String>);
+
 /// How the one payment ended, read from the files.
 #[derive(Debug, PartialEq)]
 enum Fate {
@@ -175,7 +178,7 @@ fn assert_one_sale_or_cancelled(data: &Path) -> Fate {
         })
         .unwrap_or_else(|e| q(e));
 
-    let payments: Vec<(String, String, String, Option<String>, Option<String>)> = network
+    let payments: Vec<PaymentRow> = network
         .prepare(
             "SELECT payment_request_id, stage, amount, shopper_id, wallet_amount FROM payments",
         )
