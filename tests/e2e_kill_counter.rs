@@ -7,7 +7,7 @@
 
 mod e2e_support;
 
-use e2e_support::{Tmux, WAIT, run_qrtill, sh_quote};
+use e2e_support::{Tmux, WAIT, pick_shopper, run_qrtill, sh_quote};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use rust_decimal::Decimal;
 use std::path::Path;
@@ -312,39 +312,6 @@ fn report(t: &Tmux, fate: &Fate) {
         .filter(|l| l.contains("attempt left open by the last run resolved"))
         .count();
     eprintln!("after the SIGKILL: {fate:?}; attempts the restart recovered: {recovered}");
-}
-
-/// The position `(i/n)` of the shopper the phone shows (as in e2e_wallet.rs).
-fn shopper_position(screen: &str) -> Option<(usize, usize)> {
-    screen.split('(').skip(1).find_map(|after| {
-        let (i, rest) = after.split_once('/')?;
-        let (n, _) = rest.split_once(')')?;
-        Some((i.parse().ok()?, n.parse().ok()?))
-    })
-}
-
-/// Presses → on the phone until it shows `name`.
-fn pick_shopper(t: &Tmux, name: &str) {
-    let shown = format!("◀ {name}");
-    let screen = t.wait_until("the shopper phone", |s| shopper_position(s).is_some());
-    let Some((mut at, count)) = shopper_position(&screen) else {
-        unreachable!("wait_until returned a screen without the phone");
-    };
-    if screen.contains(&shown) {
-        return;
-    }
-    for _ in 1..count {
-        t.send_keys(&["Right"]);
-        let next = at % count + 1;
-        let screen = t.wait_until(&format!("shopper {next}/{count}"), |s| {
-            shopper_position(s) == Some((next, count))
-        });
-        if screen.contains(&shown) {
-            return;
-        }
-        at = next;
-    }
-    panic!("no shopper {name:?} among the {count} on the phone");
 }
 
 #[test]

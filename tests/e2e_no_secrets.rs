@@ -7,7 +7,7 @@
 
 mod e2e_support;
 
-use e2e_support::{Tmux, count_rows, run_qrtill};
+use e2e_support::{Tmux, count_rows, pick_shopper, run_qrtill};
 use qrtill::emv::payment_code::classify;
 use qrtill::network::card::TEST_CARDS;
 use std::path::Path;
@@ -61,39 +61,6 @@ fn the_scanner_finds_a_code_and_a_card_number() {
     planted.extend_from_slice(b" id 2026113022002164373837397349");
     let found = leaks(&planted);
     assert_eq!(found.len(), 2, "{found:?}");
-}
-
-/// The position `(i/n)` of the shopper the phone shows (as in e2e_wallet.rs).
-fn shopper_position(screen: &str) -> Option<(usize, usize)> {
-    screen.split('(').skip(1).find_map(|after| {
-        let (i, rest) = after.split_once('/')?;
-        let (n, _) = rest.split_once(')')?;
-        Some((i.parse().ok()?, n.parse().ok()?))
-    })
-}
-
-/// Presses → on the phone until it shows `name`.
-fn pick_shopper(t: &Tmux, name: &str) {
-    let shown = format!("◀ {name}");
-    let screen = t.wait_until("the shopper phone", |s| shopper_position(s).is_some());
-    let Some((mut at, count)) = shopper_position(&screen) else {
-        unreachable!("wait_until returned a screen without the phone");
-    };
-    if screen.contains(&shown) {
-        return;
-    }
-    for _ in 1..count {
-        t.send_keys(&["Right"]);
-        let next = at % count + 1;
-        let screen = t.wait_until(&format!("shopper {next}/{count}"), |s| {
-            shopper_position(s) == Some((next, count))
-        });
-        if screen.contains(&shown) {
-            return;
-        }
-        at = next;
-    }
-    panic!("no shopper {name:?} among the {count} on the phone");
 }
 
 /// A payment-code sale at the counter (Kakao Pay, password on the phone, as in

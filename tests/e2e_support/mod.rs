@@ -391,3 +391,38 @@ pub fn kill_when_rows(child: &mut std::process::Child, path: &Path, table: &str,
         panic!("wait: {e}");
     }
 }
+
+/// The position `(i/n)` of the shopper the phone shows. A long name wraps, so the position may
+/// sit on the row below the `◀ name ▶` one: look for the first `(digits/digits)` anywhere.
+pub fn shopper_position(screen: &str) -> Option<(usize, usize)> {
+    screen.split('(').skip(1).find_map(|after| {
+        let (i, rest) = after.split_once('/')?;
+        let (n, _) = rest.split_once(')')?;
+        Some((i.parse().ok()?, n.parse().ok()?))
+    })
+}
+
+/// Presses → on the (focused) phone until it shows `name`, checking each press moved one
+/// shopper on, so a changed wallet book fails with the phone on screen rather than a guess.
+pub fn pick_shopper(t: &Tmux, name: &str) {
+    let shown = format!("◀ {name}");
+    let screen = t.wait_until("the shopper phone", |s| shopper_position(s).is_some());
+    let Some((mut at, count)) = shopper_position(&screen) else {
+        unreachable!("wait_until returned a screen without the phone");
+    };
+    if screen.contains(&shown) {
+        return;
+    }
+    for _ in 1..count {
+        t.send_keys(&["Right"]);
+        let next = at % count + 1;
+        let screen = t.wait_until(&format!("shopper {next}/{count}"), |s| {
+            shopper_position(s) == Some((next, count))
+        });
+        if screen.contains(&shown) {
+            return;
+        }
+        at = next;
+    }
+    panic!("no shopper {name:?} among the {count} on the phone");
+}
