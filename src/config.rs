@@ -35,6 +35,16 @@ pub struct Config {
     pub tax: TaxRules,
     pub receipt: ReceiptSettings,
     pub printer: PrinterSettings,
+    /// `[network] url`: a lane of a store shares `qrtill network serve` (absent: in-process).
+    #[serde(default)]
+    pub network: NetworkSettings,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSettings {
+    /// e.g. `http://127.0.0.1:8700`
+    pub url: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,6 +58,9 @@ pub struct Store {
     pub cashier: String,
     pub currency: String,
     pub utc_offset_minutes: i32,
+    /// `postgres://…` of the store ledger this lane replicates to (absent: a lone lane).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -223,6 +236,13 @@ impl Config {
             return Err(bad(format!(
                 "merchant.mcc = \"{}\": use a 4-digit merchant category code such as \"5814\"",
                 self.merchant.mcc
+            )));
+        }
+        if let Some(url) = &self.network.url
+            && !url.starts_with("http://")
+        {
+            return Err(bad(format!(
+                "network.url = \"{url}\": use http://HOST:PORT of `qrtill network serve`"
             )));
         }
         if let Err(e) = self.printer.target.parse::<crate::printer::PrinterTarget>() {

@@ -3,7 +3,7 @@
 //! counter in the terminal, or a one-shot subcommand.
 
 use clap::Parser;
-use qrtill::cli::args::{CatalogCommand, Cli, Command, QrCommand};
+use qrtill::cli::args::{CatalogCommand, Cli, Command, NetworkCommand, QrCommand};
 use qrtill::cli::{Outcome, Setup};
 use std::process::ExitCode;
 
@@ -13,7 +13,9 @@ use std::process::ExitCode;
 fn writes_data(command: &Option<Command>) -> bool {
     matches!(
         command,
-        None | Some(Command::Simulate(_)) | Some(Command::Reconcile { dry_run: false })
+        None | Some(Command::Simulate(_))
+            | Some(Command::Reconcile { dry_run: false })
+            | Some(Command::Network(_))
     )
 }
 
@@ -48,6 +50,10 @@ fn main() -> ExitCode {
                 stderr: (!stderr.is_empty()).then_some(stderr),
                 code,
             }
+        }
+        Some(Command::Store(args)) => qrtill::cli::store::run(&setup, args),
+        Some(Command::Network(NetworkCommand::Serve { listen })) => {
+            qrtill::cli::network_serve::run(&cli, &setup, listen)
         }
         Some(Command::Qr(cmd)) => {
             let out = match cmd {

@@ -14,6 +14,7 @@ pub use recovery::{Recovered, WaitClock};
 use crate::checkout::{Action, Checkout, CompletedSale, Effect, Event, NetReply};
 use crate::clock::{Clock, ManualClock, Timestamp};
 use crate::journal::Journal;
+use crate::netserve::PaymentLink;
 use crate::network::{Delivery, Network};
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
@@ -54,6 +55,9 @@ pub struct Runtime<C: Clock> {
     journal: Journal,
     printer: Box<dyn ReceiptPrinter>,
     network: Network,
+    /// `network.url`: payments go to `qrtill network serve` instead of `network`, which then
+    /// only serves the wallet book and rates to the screens.
+    remote: Option<Box<dyn PaymentLink>>,
     /// Events due later (network replies, notifications, timers), by due time then arrival.
     inbox: BTreeMap<(Timestamp, u64), Event>,
     seq: u64,
@@ -79,6 +83,7 @@ impl<C: Clock> Runtime<C> {
             journal,
             printer,
             network,
+            remote: None,
             inbox: BTreeMap::new(),
             seq: 0,
             recovery: None,
@@ -123,6 +128,20 @@ impl<C: Clock> Runtime<C> {
         &mut self.network
     }
 
+    /// Sends payments, queries, cancels and the phone's wallet calls over `link` (the network
+    /// service) from now on.
+    pub fn use_remote(&mut self, link: Box<dyn PaymentLink>) {
+        self.remote = Some(link);
+    }
+
+    /// Where payment calls go: the network service when one is set, else the in-process network.
+    fn link(&mut self) -> &mut dyn PaymentLink {
+        match &mut self.remote {
+            Some(remote) => remote.as_mut(),
+            None => &mut self.network,
+        }
+    }
+
     /// Applies a cashier action and everything it causes, until the checkout is quiet.
     pub fn dispatch(&mut self, action: Action) {
         self.feed(Event::Action(action));
@@ -137,7 +156,7 @@ impl<C: Clock> Runtime<C> {
             changed = true;
         }
         let now = self.clock.now();
-        for note in self.network.advance(now) {
+        for note in self.link().advance(now) {
             self.schedule(
                 note.deliver_at,
                 Event::Net(Box::new(NetReply::Notify(note.body))),
@@ -162,7 +181,10 @@ impl<C: Clock> Runtime<C> {
             .then(|| self.clock.now() + Duration::from_millis(50));
         [
             self.inbox.keys().next().map(|k| k.0),
-            self.network.next_wakeup(),
+            match &self.remote {
+                Some(remote) => remote.next_wakeup(),
+                None => self.network.next_wakeup(),
+            },
             printer,
         ]
         .into_iter()
@@ -235,7 +257,7 @@ impl<C: Clock> Runtime<C> {
                         reason: e.to_string(),
                     });
                 }
-                let d = self.network.pay(request, now);
+                let d = self.link().pay(request, now);
                 self.deliver(d, NetReply::Pay);
                 None
             }
@@ -246,22 +268,22 @@ impl<C: Clock> Runtime<C> {
                         reason: e.to_string(),
                     });
                 }
-                let d = self.network.card_authorize(request, now);
+                let d = self.link().card_authorize(request, now);
                 self.deliver(d, NetReply::Card);
                 None
             }
             Effect::ResendPay { request } => {
-                let d = self.network.pay(request, now);
+                let d = self.link().pay(request, now);
                 self.deliver(d, NetReply::Pay);
                 None
             }
             Effect::Query { request_id } => {
-                let d = self.network.query(&request_id, now);
+                let d = self.link().query(&request_id, now);
                 self.deliver(d, NetReply::Query);
                 None
             }
             Effect::Cancel { request_id } => {
-                let d = self.network.cancel(&request_id, now);
+                let d = self.link().cancel(&request_id, now);
                 self.deliver(d, NetReply::Cancel);
                 None
             }

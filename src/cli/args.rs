@@ -51,6 +51,62 @@ pub enum Command {
     /// Decode, verify, encode and draw EMV QR payloads.
     #[command(subcommand)]
     Qr(QrCommand),
+    /// The simulated payment network as a service for several lanes.
+    #[command(subcommand)]
+    Network(NetworkCommand),
+    /// The store ledger on PostgreSQL (`store.url` in the config, or --url).
+    Store(StoreArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct StoreArgs {
+    /// The store database, over `store.url` from the config.
+    #[arg(long, value_name = "postgres://…")]
+    pub url: Option<String>,
+    #[command(subcommand)]
+    pub command: StoreCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Create or upgrade the store schema (versioned migrations).
+    Init,
+    /// Copy this lane's journal to the store now, once (the counter does it continuously).
+    Sync,
+    /// Each lane's replication lag and last contact.
+    Lanes,
+    /// Store reports over every lane.
+    #[command(subcommand)]
+    Report(StoreReport),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoreReport {
+    /// The store's Z report for a business date, from the aggregates the store keeps.
+    Z {
+        /// Business date, YYYY-MM-DD (the store's local day).
+        #[arg(long)]
+        date: String,
+        #[arg(long, value_enum, default_value_t = StoreFormat::Text)]
+        format: StoreFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StoreFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NetworkCommand {
+    /// Run the acquirer, wallets and card issuer behind an HTTP JSON API (ledger in
+    /// DATA/network.sqlite); lanes point at it with `network.url` in their config.
+    Serve {
+        /// Address to listen on (port 0: any free port; the chosen one is printed).
+        #[arg(long, default_value = "127.0.0.1:8700")]
+        listen: String,
+    },
 }
 
 #[derive(Debug, clap::Args)]

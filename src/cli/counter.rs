@@ -35,12 +35,29 @@ pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
     let clock = SystemClock::not_before(journal.latest_time().ok().flatten());
     let mut runtime =
         crate::harness::assemble(config, Arc::new(catalog), journal, printer, network, clock);
+    crate::netserve::attach(&mut runtime, config);
     for r in runtime.recover() {
         tracing::warn!(?r, "attempt left open by the last run resolved");
     }
     tracing::info!(data = %setup.data_dir.display(), "counter open");
+    // Runs until the counter exits; the journal stays the record, PostgreSQL only a copy.
+    let replicator = match &config.store.url {
+        Some(url) => match crate::store::Replicator::spawn(
+            url.clone(),
+            setup.journal_path(),
+            crate::store::outbox::LaneId::of(config),
+        ) {
+            Ok(r) => Some(r),
+            Err(e) => return Outcome::fail(1, format!("qrtill: store replication: {e}")),
+        },
+        None => None,
+    };
 
-    run_terminal(&mut runtime, config)
+    run_terminal(
+        &mut runtime,
+        config,
+        replicator.as_ref().map(|r| r.handle()),
+    )
 }
 
 /// The counter in the real terminal until Ctrl-Q or a stop signal, then the terminal restored.
@@ -50,6 +67,7 @@ pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
 fn run_terminal(
     runtime: &mut crate::runtime::Runtime<SystemClock>,
     config: &crate::config::Config,
+    store: Option<crate::store::StatusHandle>,
 ) -> Outcome {
     use crate::ui::app::{self, Exit};
     use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
@@ -61,6 +79,7 @@ fn run_terminal(
     };
     let mut panes = crate::ui::Panes {
         no_color: crate::ui::Panes::no_color_from(std::env::var_os("NO_COLOR").as_deref()),
+        store,
         ..Default::default()
     };
     // ratatui::init installs a panic hook that restores the terminal before the panic message.
@@ -103,7 +122,7 @@ pub fn load_catalog(cli: &Cli, setup: &Setup) -> Result<crate::catalog::Catalog,
 }
 
 /// Logs go to DATA/qrtill.log (0600), never to the screen.
-fn init_logging(setup: &Setup) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+pub(super) fn init_logging(setup: &Setup) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     // Created private first: the appender would create it 0644 and keeps an existing file's mode.
     crate::data_dir::create_private_file(&setup.data_dir.join("qrtill.log")).ok()?;
     let appender = tracing_appender::rolling::never(&setup.data_dir, "qrtill.log");

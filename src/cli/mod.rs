@@ -4,11 +4,13 @@
 pub mod args;
 pub mod catalog;
 pub mod counter;
+pub mod network_serve;
 pub mod qr;
 pub mod receipt;
 pub mod reconcile;
 pub mod simulate;
 pub mod spool;
+pub mod store;
 
 use crate::config::{Config, data_dir};
 use std::io::Write;

@@ -33,28 +33,24 @@ impl<C: Clock> Runtime<C> {
         let now = self.clock.now();
         let result = match action {
             PhoneAction::ShowCode => self
-                .network
+                .link()
                 .issue_payment_code(shopper, now)
-                .map(|code| format!("Payment code {code} (valid 60 s)"))
-                .map_err(|e| e.to_string()),
+                .map(|code| format!("Payment code {code} (valid 60 s)")),
             PhoneAction::PresentCode => self.present_code(shopper),
             PhoneAction::ScanCounterQr => self.scan_counter_qr(shopper),
             PhoneAction::Tap => self.tap(shopper),
             PhoneAction::EnterPassword => self
-                .network
+                .link()
                 .enter_password(shopper, now)
-                .map(|_| "Password entered".to_string())
-                .map_err(|e| e.to_string()),
+                .map(|_| "Password entered".to_string()),
             PhoneAction::RefusePassword => self
-                .network
+                .link()
                 .refuse_password(shopper, now)
-                .map(|_| "Shopper refused the password".to_string())
-                .map_err(|e| e.to_string()),
+                .map(|_| "Shopper refused the password".to_string()),
             PhoneAction::CancelOnPhone => self
-                .network
+                .link()
                 .cancel_on_phone(shopper, now)
-                .map(|_| "Cancelled on the phone".to_string())
-                .map_err(|e| e.to_string()),
+                .map(|_| "Cancelled on the phone".to_string()),
             PhoneAction::LowBalance => self.low_balance(shopper),
             PhoneAction::ToggleOffline => {
                 let offline = !self.network.is_offline(shopper);
@@ -93,10 +89,7 @@ impl<C: Clock> Runtime<C> {
             Ok(PhoneScreen::ShowCode {
                 code, tap: false, ..
             }) => code,
-            _ => self
-                .network
-                .issue_payment_code(shopper, now)
-                .map_err(|e| e.to_string())?,
+            _ => self.link().issue_payment_code(shopper, now)?,
         };
         for c in code.chars() {
             self.dispatch(Action::Char(c));

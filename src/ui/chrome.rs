@@ -15,7 +15,12 @@ pub fn header(view: &CounterView, area: Rect, buf: &mut Buffer) {
         " {} · Store {} · Lane {} · Cashier {}",
         s.name, s.store_id, s.lane_id, s.cashier
     );
-    let right = format!("{} ", view.now.format_hhmm(s.utc_offset_minutes));
+    let store = view.panes.store.as_ref().map(|h| h.get().line() + " · ");
+    let right = format!(
+        "{}{} ",
+        store.unwrap_or_default(),
+        view.now.format_hhmm(s.utc_offset_minutes)
+    );
     let style = Style::new().fg(Color::Black).bg(Color::Cyan);
     buf.set_style(area, style);
     Line::from(left)

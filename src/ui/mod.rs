@@ -51,6 +51,8 @@ pub struct Panes {
     pub qr: qr_code::QrCache,
     /// The phone pane's payment code, encoded once per code.
     pub phone_qr: qr_code::QrCache,
+    /// Replication to the store ledger (`store.url`), shown in the header.
+    pub store: Option<crate::store::StatusHandle>,
 }
 
 impl Panes {
