@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use qrtill::checkout::Screen;
+use qrtill::checkout::payment::PayStatus;
 use qrtill::clock::SystemClock;
 use qrtill::config::Config;
 use qrtill::harness;
@@ -105,6 +106,15 @@ pub fn run_until(rt: &mut Runtime<SystemClock>, what: &str, done: impl Fn(&Scree
         rt.tick();
         if done(&rt.checkout.screen) {
             return;
+        }
+        if let Screen::Pay(p) = &rt.checkout.screen {
+            let failed = matches!(
+                p.status,
+                PayStatus::Declined { .. }
+                    | PayStatus::Cancelled { .. }
+                    | PayStatus::NeedsManual { .. }
+            );
+            assert!(!failed, "lane waiting for {what} got {:?}", p.status);
         }
         assert!(
             start.elapsed() < PATIENCE,
