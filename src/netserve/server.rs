@@ -114,61 +114,50 @@ fn json<T: Serialize>(value: &T) -> Response {
     }
 }
 
-fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, Response> {
-    serde_json::from_slice(body)
-        .map_err(|e| (StatusCode::BAD_REQUEST, format!("bad request body: {e}\n")).into_response())
+/// Parses the JSON request body and answers with `f`'s result; a body that does not parse is
+/// a 400 that says why.
+fn handle<Req: DeserializeOwned, T: Serialize>(body: &Bytes, f: impl FnOnce(Req) -> T) -> Response {
+    match serde_json::from_slice(body) {
+        Ok(req) => json(&f(req)),
+        Err(e) => (StatusCode::BAD_REQUEST, format!("bad request body: {e}\n")).into_response(),
+    }
 }
 
 type Svc = State<Arc<Service>>;
 
 async fn pay(State(s): Svc, body: Bytes) -> Response {
-    match parse::<PayRequest>(&body) {
-        Ok(req) => {
-            let (now, d) = s.call(|n, now| n.pay(req, now));
-            json(&timed(now, d))
-        }
-        Err(r) => r,
-    }
+    handle(&body, |req: PayRequest| {
+        let (now, d) = s.call(|n, now| n.pay(req, now));
+        timed(now, d)
+    })
 }
 
 async fn card(State(s): Svc, body: Bytes) -> Response {
-    match parse::<CardRequest>(&body) {
-        Ok(req) => {
-            let (now, d) = s.call(|n, now| n.card_authorize(req, now));
-            json(&timed(now, d))
-        }
-        Err(r) => r,
-    }
+    handle(&body, |req: CardRequest| {
+        let (now, d) = s.call(|n, now| n.card_authorize(req, now));
+        timed(now, d)
+    })
 }
 
 async fn query(State(s): Svc, body: Bytes) -> Response {
-    match parse::<ById>(&body) {
-        Ok(req) => {
-            let (now, d) = s.call(|n, now| n.query(&req.payment_request_id, now));
-            json(&timed(now, d))
-        }
-        Err(r) => r,
-    }
+    handle(&body, |req: ById| {
+        let (now, d) = s.call(|n, now| n.query(&req.payment_request_id, now));
+        timed(now, d)
+    })
 }
 
 async fn cancel(State(s): Svc, body: Bytes) -> Response {
-    match parse::<ById>(&body) {
-        Ok(req) => {
-            let (now, d) = s.call(|n, now| n.cancel(&req.payment_request_id, now));
-            json(&timed(now, d))
-        }
-        Err(r) => r,
-    }
+    handle(&body, |req: ById| {
+        let (now, d) = s.call(|n, now| n.cancel(&req.payment_request_id, now));
+        timed(now, d)
+    })
 }
 
 async fn refund(State(s): Svc, body: Bytes) -> Response {
-    match parse::<RefundRequest>(&body) {
-        Ok(req) => {
-            let (now, d) = s.call(|n, now| n.refund(req, now));
-            json(&timed(now, d))
-        }
-        Err(r) => r,
-    }
+    handle(&body, |req: RefundRequest| {
+        let (now, d) = s.call(|n, now| n.refund(req, now));
+        timed(now, d)
+    })
 }
 
 async fn phone(State(s): Svc, Path((shopper, action)): Path<(String, String)>) -> Response {

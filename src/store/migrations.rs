@@ -45,6 +45,21 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (store_id, business_date, lane_id, currency, tender)
     );
     "#,
+    // 2: refunds reserved against replicated sales, from any lane.
+    r#"
+    CREATE TABLE refunds (
+        store_id      TEXT   NOT NULL,
+        refund_id     TEXT   NOT NULL,
+        sale_lane     TEXT   NOT NULL,
+        sale_no       BIGINT NOT NULL,
+        by_lane       TEXT   NOT NULL,
+        amount_minor  BIGINT NOT NULL CHECK (amount_minor > 0),
+        reserved_at   TIMESTAMPTZ NOT NULL DEFAULT now(),
+        PRIMARY KEY (store_id, refund_id),
+        FOREIGN KEY (store_id, sale_lane, sale_no) REFERENCES sales (store_id, lane_id, sale_no)
+    );
+    CREATE INDEX refunds_by_sale ON refunds (store_id, sale_lane, sale_no);
+    "#,
 ];
 
 pub fn latest() -> i64 {

@@ -5,6 +5,7 @@
 
 pub mod migrations;
 pub mod outbox;
+pub mod refunds;
 pub mod report;
 
 use std::time::Duration;

@@ -44,6 +44,8 @@ impl LaneId {
 /// What the counter shows about replication.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StoreStatus {
+    /// Replication has tried to reach the store at least once.
+    pub tried: bool,
     /// The last attempt to reach the store worked.
     pub online: bool,
     /// Journal entries the store does not hold yet (as far as the lane knows).
@@ -54,6 +56,9 @@ pub struct StoreStatus {
 impl StoreStatus {
     /// The counter's one-line summary, e.g. `store offline, 3 waiting`.
     pub fn line(&self) -> String {
+        if !self.tried {
+            return "store: connecting".into();
+        }
         match (self.online, self.waiting) {
             (true, 0) => "store online".into(),
             (true, n) => format!("store online, {n} waiting"),
@@ -318,6 +323,7 @@ impl Worker {
                         .and_then(|j| waiting_after(j, known_seq).ok())
                         .unwrap_or(0);
                     self.set(StoreStatus {
+                        tried: true,
                         online: true,
                         waiting,
                         last_error: None,
@@ -333,6 +339,7 @@ impl Worker {
                         .and_then(|j| waiting_after(j, known_seq).ok())
                         .unwrap_or(0);
                     self.set(StoreStatus {
+                        tried: true,
                         online: false,
                         waiting,
                         last_error: Some(e.to_string()),
@@ -359,7 +366,9 @@ mod tests {
 
     #[test]
     fn the_status_line_says_what_waits() {
+        assert_eq!(StoreStatus::default().line(), "store: connecting");
         let s = StoreStatus {
+            tried: true,
             online: false,
             waiting: 3,
             last_error: None,
