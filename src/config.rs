@@ -73,6 +73,8 @@ pub struct ReceiptSettings {
 pub struct PrinterSettings {
     pub target: String,
     pub charset: String,
+    /// `native`, `raster` or `native-only` (see `receipt::TextMode`).
+    pub text: String,
 }
 
 fn embedded_table() -> toml::Table {
@@ -234,6 +236,9 @@ impl Config {
             .parse::<crate::receipt::PrinterCharset>()
         {
             return Err(bad(format!("printer.charset: {e}")));
+        }
+        if let Err(e) = self.printer.text.parse::<crate::receipt::TextMode>() {
+            return Err(bad(format!("printer.text: {e}")));
         }
         if self.merchant.country.len() != 2 {
             return Err(bad(format!(

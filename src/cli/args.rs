@@ -70,12 +70,17 @@ pub struct ReceiptArgs {
     /// stdout: a reprint on paper.
     #[arg(long)]
     pub print: bool,
+    /// Write the receipt to FILE instead of stdout (`--format png` on a terminal needs it).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReceiptFormat {
     Text,
     Escpos,
+    /// A 1-bit PNG picture of the slip at 8 dots/mm, as the printer lays it out.
+    Png,
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,6 +6,9 @@ pub mod escpos;
 pub mod labels;
 pub mod layout;
 pub mod model;
+pub mod png_image;
+pub mod raster;
+pub mod raster_page;
 pub mod samples;
 pub mod text;
 pub mod width;
@@ -19,4 +22,7 @@ pub use model::{
     FundedBy, Lang, Promotion, Receipt, ReceiptLine, ReceiptStatus, ReceiptTime, ReportedRate,
     SlipLanguage, TaxLine, Tender, UnknownLang, WalletTender,
 };
+pub use png_image::{PngError, encode_png, render_png};
+pub use raster::{Bitmap, TextMode, UnknownTextMode};
+pub use raster_page::{Bar, PageBlock, draw_page, receipt_page};
 pub use text::{render_text, render_text_string};
