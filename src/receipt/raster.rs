@@ -323,11 +323,14 @@ fn draw_box(bitmap: &mut Bitmap, x: usize, w: usize, h: usize) {
     }
 }
 
-/// Double strike one dot to the right, like the printer's emphasised mode.
+/// Double strike one dot to the right, like the printer's emphasised mode, except into a
+/// one-dot gap: at image resolution that dot is two printer dots, and closing the gap would
+/// fill the counters of letters such as `M`.
 fn embolden(bitmap: &mut Bitmap) {
-    for y in 0..bitmap.height {
-        for x in (1..bitmap.width).rev() {
-            if bitmap.get(x - 1, y) {
+    let plain = bitmap.clone();
+    for y in 0..plain.height {
+        for x in 1..plain.width {
+            if plain.get(x - 1, y) && !plain.get(x + 1, y) {
                 bitmap.set(x, y);
             }
         }
@@ -440,11 +443,24 @@ mod tests {
         for y in 0..a.height() {
             for x in 0..a.width() {
                 if a.get(x, y) {
-                    assert!(b.get(x, y) && b.get(x + 1, y), "{a:?}{b:?}");
+                    assert!(b.get(x, y), "{a:?}{b:?}");
+                    if !a.get(x + 2, y) {
+                        assert!(b.get(x + 1, y), "{a:?}{b:?}");
+                    }
                 }
             }
         }
         assert_ne!(a, b);
+        // A one-dot gap between strokes stays open.
+        let m = line_image("M", bold).bitmap;
+        let plain_m = line_image("M", PLAIN).bitmap;
+        for y in 0..m.height() {
+            for x in 1..m.width() {
+                if !plain_m.get(x, y) && plain_m.get(x - 1, y) && plain_m.get(x + 1, y) {
+                    assert!(!m.get(x, y), "{m:?}");
+                }
+            }
+        }
     }
 
     #[test]
