@@ -55,7 +55,10 @@ fn bench(c: &mut Criterion) {
         "40-line job at 42 columns: native {native} B, raster {raster} B, raster adds {} B",
         raster - native
     );
-    assert!(raster - native < 20_000, "the raster job adds 20 kB or more");
+    assert!(
+        raster - native < 20_000,
+        "the raster job adds 20 kB or more"
+    );
 
     let kakao = samples::kakao_pay_sale();
     let mut g = c.benchmark_group("receipt_png");

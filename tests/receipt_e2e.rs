@@ -43,12 +43,19 @@ fn kakao_pay_sale_on_the_default_gb18030_printer_prints_korean_as_images() {
     assert!(printed.iter().any(|l| l.contains("Store 0007")));
     let log = std::fs::read_to_string(t.data_path("qrtill.log")).unwrap_or_default();
     assert!(log.contains("receipt printed"), "{log}");
-    assert!(!log.contains("glyph"), "no glyph warning in the log:\n{log}");
+    assert!(
+        !log.contains("glyph"),
+        "no glyph warning in the log:\n{log}"
+    );
 
     // `qrtill receipt 1` (the reprint path) agrees, without a warning on stderr.
     let out = run_qrtill(t.data_dir(), &["receipt", "1", "--format", "escpos"]);
     assert_eq!(out.status.code(), Some(0));
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let again = decode(&out.stdout, Some(GB18030)).expect("decodes");
     assert_eq!(images(&again).len(), pictures);
     assert!(text_lines(&again).iter().all(|l| !l.contains('?')));
@@ -114,5 +121,8 @@ fn png_receipts_go_to_a_file_or_a_pipe_and_never_to_a_terminal() {
     let screen = t.wait_for("[exit ");
     assert!(screen.contains("[exit 2]"), "{screen}");
     assert!(screen.contains("-o FILE"), "{screen}");
-    assert!(!screen.contains("PNG"), "no binary on the terminal:\n{screen}");
+    assert!(
+        !screen.contains("PNG"),
+        "no binary on the terminal:\n{screen}"
+    );
 }

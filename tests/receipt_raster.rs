@@ -24,7 +24,12 @@ fn paper_dots(width: PaperWidth) -> usize {
     }
 }
 
-fn escpos(r: &Receipt, width: PaperWidth, charset: PrinterCharset, text: TextMode) -> EscPosReceipt {
+fn escpos(
+    r: &Receipt,
+    width: PaperWidth,
+    charset: PrinterCharset,
+    text: TextMode,
+) -> EscPosReceipt {
     render_escpos(
         r,
         EscPosOptions {
@@ -92,11 +97,16 @@ fn assert_images_in_png(
     let mut y = 0;
     let found = images(&items);
     for (n, image) in found.iter().enumerate() {
-        assert!(image.width() <= paper, "{name}: image {n} is wider than the paper");
+        assert!(
+            image.width() <= paper,
+            "{name}: image {n} is wider than the paper"
+        );
         let x = left_edge(image, paper);
         let at = (y..page.len())
             .find(|&yy| matches_at(&page, image, x, yy))
-            .unwrap_or_else(|| panic!("{name}: raster image {n} is not in the PNG at x={x} below y={y}"));
+            .unwrap_or_else(|| {
+                panic!("{name}: raster image {n} is not in the PNG at x={x} below y={y}")
+            });
         y = at + image.height();
     }
     found.len()
@@ -105,8 +115,17 @@ fn assert_images_in_png(
 #[test]
 fn kakao_pay_on_a_gb18030_printer_prints_korean_as_images_not_question_marks() {
     let r = samples::kakao_pay_sale();
-    let out = escpos(&r, PaperWidth::W42, PrinterCharset::Gb18030, TextMode::Native);
-    assert!(out.replaced.is_empty(), "{:?}", out.warning(PrinterCharset::Gb18030));
+    let out = escpos(
+        &r,
+        PaperWidth::W42,
+        PrinterCharset::Gb18030,
+        TextMode::Native,
+    );
+    assert!(
+        out.replaced.is_empty(),
+        "{:?}",
+        out.warning(PrinterCharset::Gb18030)
+    );
     assert_eq!(out.warning(PrinterCharset::Gb18030), None);
     let items = decode(&out.bytes, PrinterCharset::Gb18030.encoding()).expect("decodes");
     let printed = text_lines(&items);
@@ -131,7 +150,12 @@ fn kakao_pay_on_a_gb18030_printer_prints_korean_as_images_not_question_marks() {
     assert_eq!(printed_plain, plain);
 
     // native-only keeps today's behaviour: question marks and the warning.
-    let old = escpos(&r, PaperWidth::W42, PrinterCharset::Gb18030, TextMode::NativeOnly);
+    let old = escpos(
+        &r,
+        PaperWidth::W42,
+        PrinterCharset::Gb18030,
+        TextMode::NativeOnly,
+    );
     assert!(old.replaced.len() > 40, "{}", old.replaced.len());
     let warning = old.warning(PrinterCharset::Gb18030).unwrap_or_default();
     assert!(warning.contains("printed as '?'"), "{warning}");
@@ -144,7 +168,12 @@ fn raster_lines_keep_the_columns_of_the_text_lines_around_them() {
     // in a left-aligned image, ink for column c lies in dots 12c .. 12c + 12, so the first and
     // last glyphs of each line sit where the printer's text would put them.
     let r = samples::kakao_pay_sale();
-    let out = escpos(&r, PaperWidth::W42, PrinterCharset::Gb18030, TextMode::Native);
+    let out = escpos(
+        &r,
+        PaperWidth::W42,
+        PrinterCharset::Gb18030,
+        TextMode::Native,
+    );
     let items = decode(&out.bytes, PrinterCharset::Gb18030.encoding()).expect("decodes");
     let hangul = |s: &str| s.chars().any(|c| ('\u{ac00}'..='\u{d7a3}').contains(&c));
     let korean: Vec<String> = render_text(&r, PaperWidth::W42)
@@ -170,7 +199,11 @@ fn raster_lines_keep_the_columns_of_the_text_lines_around_them() {
     }
     assert!(checked >= 12, "{checked}");
     // The right-aligned amounts end in column 42 like the text lines' amounts.
-    assert!(found.iter().any(|i| !i.centered && i.dots.iter().any(|row| row[492..504].contains(&true))));
+    assert!(
+        found
+            .iter()
+            .any(|i| !i.centered && i.dots.iter().any(|row| row[492..504].contains(&true)))
+    );
 }
 
 #[test]
@@ -212,11 +245,20 @@ fn goldens_kakao_and_thai_on_gb18030_hk_on_big5_and_a_whole_raster_receipt() {
 #[test]
 fn thai_item_is_one_image_and_the_rest_of_the_slip_is_printer_text() {
     let r = samples::thai_item_sale();
-    let out = escpos(&r, PaperWidth::W32, PrinterCharset::Gb18030, TextMode::Native);
+    let out = escpos(
+        &r,
+        PaperWidth::W32,
+        PrinterCharset::Gb18030,
+        TextMode::Native,
+    );
     let items = decode(&out.bytes, PrinterCharset::Gb18030.encoding()).expect("decodes");
     assert_eq!(images(&items).len(), 1);
     assert!(text_lines(&items).iter().all(|l| !l.contains('?')));
-    assert!(out.bytes.len() < 2_000, "one image line is small: {}", out.bytes.len());
+    assert!(
+        out.bytes.len() < 2_000,
+        "one image line is small: {}",
+        out.bytes.len()
+    );
 }
 
 #[test]
@@ -231,17 +273,46 @@ fn a_raster_job_has_no_text_lines_but_blank_ones() {
         .count();
     assert_eq!(images(&items).len(), non_blank);
     // QR, barcode, cut are still printer commands.
-    assert!(items.iter().any(|i| matches!(i, Item::Event(e) if e.starts_with("[QR] "))));
+    assert!(
+        items
+            .iter()
+            .any(|i| matches!(i, Item::Event(e) if e.starts_with("[QR] ")))
+    );
 }
 
 #[test]
 fn round_trip_the_escpos_raster_equals_the_png_dot_for_dot() {
     let cases = [
-        ("kakao native", samples::kakao_pay_sale(), PrinterCharset::Gb18030, TextMode::Native),
-        ("thai native", samples::thai_item_sale(), PrinterCharset::Gb18030, TextMode::Native),
-        ("hk raster", samples::alipay_hk_sale(), PrinterCharset::Big5, TextMode::Raster),
-        ("kakao raster", samples::kakao_pay_sale(), PrinterCharset::Gb18030, TextMode::Raster),
-        ("cash raster", samples::cash_sale(), PrinterCharset::Ascii, TextMode::Raster),
+        (
+            "kakao native",
+            samples::kakao_pay_sale(),
+            PrinterCharset::Gb18030,
+            TextMode::Native,
+        ),
+        (
+            "thai native",
+            samples::thai_item_sale(),
+            PrinterCharset::Gb18030,
+            TextMode::Native,
+        ),
+        (
+            "hk raster",
+            samples::alipay_hk_sale(),
+            PrinterCharset::Big5,
+            TextMode::Raster,
+        ),
+        (
+            "kakao raster",
+            samples::kakao_pay_sale(),
+            PrinterCharset::Gb18030,
+            TextMode::Raster,
+        ),
+        (
+            "cash raster",
+            samples::cash_sale(),
+            PrinterCharset::Ascii,
+            TextMode::Raster,
+        ),
     ];
     for (name, r, charset, mode) in cases {
         for width in PaperWidth::ALL {
@@ -261,9 +332,14 @@ fn the_pngs_sale_qr_scans_to_the_sale_reference() {
         for width in PaperWidth::ALL {
             let page = png_dots(&r, width);
             let (w, h) = (page[0].len(), page.len());
-            let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {
-                if page[y][x] { 0 } else { 255 }
-            });
+            let mut img =
+                rqrr::PreparedImage::prepare_from_greyscale(
+                    w,
+                    h,
+                    |x, y| {
+                        if page[y][x] { 0 } else { 255 }
+                    },
+                );
             let found: Vec<String> = img
                 .detect_grids()
                 .into_iter()
@@ -283,11 +359,15 @@ fn the_png_is_as_tall_as_the_printed_job() {
     let blocks = layout(&r, PaperWidth::W42);
     let text = blocks
         .iter()
-        .filter(|b| matches!(b, Block::Text { text, style } if text.is_empty() || !style.double_height))
+        .filter(
+            |b| matches!(b, Block::Text { text, style } if text.is_empty() || !style.double_height),
+        )
         .count();
     let tall = blocks
         .iter()
-        .filter(|b| matches!(b, Block::Text { text, style } if !text.is_empty() && style.double_height))
+        .filter(
+            |b| matches!(b, Block::Text { text, style } if !text.is_empty() && style.double_height),
+        )
         .count();
     // "QRT-0007-03-000121" is all in QR's alphanumeric set: 18 characters fit version 1 at
     // level M, 21 modules.
@@ -312,8 +392,18 @@ fn a_forty_line_raster_job_adds_under_20_kb_over_the_text_job() {
         r.lines.push(next);
     }
     assert_eq!(count(&r), 40);
-    let native = escpos(&r, PaperWidth::W42, PrinterCharset::Gb18030, TextMode::Native);
-    let raster = escpos(&r, PaperWidth::W42, PrinterCharset::Gb18030, TextMode::Raster);
+    let native = escpos(
+        &r,
+        PaperWidth::W42,
+        PrinterCharset::Gb18030,
+        TextMode::Native,
+    );
+    let raster = escpos(
+        &r,
+        PaperWidth::W42,
+        PrinterCharset::Gb18030,
+        TextMode::Raster,
+    );
     assert_eq!(native.raster_lines, 0);
     assert!(raster.raster_lines >= 38, "{}", raster.raster_lines);
     let added = raster.bytes.len() - native.bytes.len();

@@ -149,7 +149,9 @@ impl Bitmap {
     }
 
     pub fn get(&self, x: usize, y: usize) -> bool {
-        x < self.width && y < self.height && self.bits[y * self.stride + x / 8] & (0x80 >> (x % 8)) != 0
+        x < self.width
+            && y < self.height
+            && self.bits[y * self.stride + x / 8] & (0x80 >> (x % 8)) != 0
     }
 
     /// Sets one dot; dots outside the picture are ignored.
@@ -437,7 +439,10 @@ mod tests {
 
     #[test]
     fn bold_adds_ink_to_the_right_of_every_stroke() {
-        let bold = LineStyle { bold: true, ..PLAIN };
+        let bold = LineStyle {
+            bold: true,
+            ..PLAIN
+        };
         let a = line_image("l", PLAIN).bitmap;
         let b = line_image("l", bold).bitmap;
         for y in 0..a.height() {

@@ -22,7 +22,10 @@ pub const LINE_PITCH: usize = CELL_H + LINE_GAP;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PageBlock {
     /// A line already laid out for the paper's columns.
-    Text { text: String, style: LineStyle },
+    Text {
+        text: String,
+        style: LineStyle,
+    },
     Qr(String),
     Barcode(String),
     /// A bar chart, one bar a line: the label, then a bar as long as its share of the largest.
@@ -134,7 +137,12 @@ fn qr(data: &str) -> Bitmap {
     let mut out = Bitmap::new(n * QR_MODULE, n * QR_MODULE);
     for (i, color) in colors.iter().enumerate() {
         if *color == Color::Dark {
-            out.fill((i % n) * QR_MODULE, (i / n) * QR_MODULE, QR_MODULE, QR_MODULE);
+            out.fill(
+                (i % n) * QR_MODULE,
+                (i / n) * QR_MODULE,
+                QR_MODULE,
+                QR_MODULE,
+            );
         }
     }
     out

@@ -328,7 +328,10 @@ pub fn to_text(items: &[Item]) -> String {
 /// The image at image resolution (one character a dot wide, two dots high), blank rows and
 /// trailing blanks left out, each row after `  |`.
 fn half_blocks(r: &Raster) -> String {
-    let (sx, sy) = (r.width() / r.image_width.max(1), r.height() / r.image_height.max(1));
+    let (sx, sy) = (
+        r.width() / r.image_width.max(1),
+        r.height() / r.image_height.max(1),
+    );
     let at = |x: usize, y: usize| y < r.image_height && r.dots[y * sy][x * sx];
     let mut out = String::new();
     for y in (0..r.image_height).step_by(2) {
