@@ -170,20 +170,51 @@ impl Bitmap {
         }
     }
 
-    /// ORs `other` into this picture with its top-left corner at (`x`, `y`), clipped.
+    /// ORs `other` into this picture with its top-left corner at (`x`, `y`), clipped. Works a
+    /// byte at a time: a page is drawn from dozens of lines.
     pub fn draw(&mut self, other: &Bitmap, x: usize, y: usize) {
-        for oy in 0..other.height {
-            for ox in 0..other.width {
-                if other.get(ox, oy) {
-                    self.set(x + ox, y + oy);
+        let shift = x % 8;
+        for oy in 0..other.height.min(self.height.saturating_sub(y)) {
+            let dst = (y + oy) * self.stride;
+            for (i, &byte) in other.row(oy).iter().enumerate() {
+                if byte == 0 {
+                    continue;
+                }
+                let at = x / 8 + i;
+                // Bits past the source width are always clear (see `clear_padding`).
+                if at < self.stride {
+                    self.bits[dst + at] |= byte >> shift;
+                }
+                if shift > 0 && at + 1 < self.stride {
+                    self.bits[dst + at + 1] |= byte << (8 - shift);
                 }
             }
         }
+        self.clear_padding();
     }
 
     /// Every dot as a `factor` × `factor` block (what `GS v 0` quadruple mode prints).
     pub fn scaled(&self, factor: usize) -> Bitmap {
         let mut out = Bitmap::new(self.width * factor, self.height * factor);
+        if factor == 2 {
+            // Each byte spreads to two: bit b of the source sets bits 2b and 2b + 1.
+            for y in 0..self.height {
+                let mut row = vec![0u8; out.stride];
+                for (i, &byte) in self.row(y).iter().enumerate() {
+                    let wide = spread(byte);
+                    row[2 * i] = (wide >> 8) as u8;
+                    if 2 * i + 1 < out.stride {
+                        row[2 * i + 1] = wide as u8;
+                    }
+                }
+                for k in 0..2 {
+                    let dst = (2 * y + k) * out.stride;
+                    out.bits[dst..dst + out.stride].copy_from_slice(&row);
+                }
+            }
+            out.clear_padding();
+            return out;
+        }
         for y in 0..self.height {
             for x in 0..self.width {
                 if self.get(x, y) {
@@ -219,6 +250,17 @@ impl Bitmap {
             self.bits[y * self.stride + self.stride - 1] &= mask;
         }
     }
+}
+
+/// `abcdefgh` → `aabbccddeeffgghh`.
+fn spread(byte: u8) -> u16 {
+    (0..8).fold(0u16, |acc, bit| {
+        if byte & (0x80 >> bit) != 0 {
+            acc | (0xc000 >> (2 * bit))
+        } else {
+            acc
+        }
+    })
 }
 
 /// Whether Unifont has a glyph for `c` (the BMP, less unassigned code points and surrogates).
@@ -266,7 +308,15 @@ pub fn line_image(text: &str, style: LineStyle) -> LineImage {
             (col * cell_w, cols * cell_w)
         };
         match unifont::get_glyph(c) {
-            Some(glyph) => draw_glyph(&mut bitmap, glyph, x, w, glyph_h),
+            Some(glyph) => {
+                for (dy, row) in sampled(c, glyph, w, glyph_h).iter().enumerate() {
+                    for dx in 0..w {
+                        if row & (1 << (w - 1 - dx)) != 0 {
+                            bitmap.set(x + dx, dy);
+                        }
+                    }
+                }
+            }
             None => {
                 missing.push(c);
                 draw_box(&mut bitmap, x, w.max(cell_w), glyph_h);
@@ -281,6 +331,33 @@ pub fn line_image(text: &str, style: LineStyle) -> LineImage {
         embolden(&mut bitmap);
     }
     LineImage { bitmap, missing }
+}
+
+thread_local! {
+    /// Resampled glyphs by (glyph, width, height): a slip repeats the same few dozen glyphs.
+    static SAMPLED: std::cell::RefCell<std::collections::HashMap<(char, usize, usize), std::rc::Rc<[u64]>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// `glyph` resampled to `w` × `h` dots (`w` ≤ 64: a glyph is at most a few columns), one
+/// bitmask a row, the leftmost dot in bit `w - 1`.
+fn sampled(c: char, glyph: &unifont::Glyph, w: usize, h: usize) -> std::rc::Rc<[u64]> {
+    let w = w.min(64);
+    SAMPLED.with(|cache| {
+        cache
+            .borrow_mut()
+            .entry((c, w, h))
+            .or_insert_with(|| {
+                let mut cell = Bitmap::new(w, h);
+                draw_glyph(&mut cell, glyph, 0, w, h);
+                (0..h)
+                    .map(|y| {
+                        (0..w).fold(0u64, |acc, x| (acc << 1) | u64::from(cell.get(x, y)))
+                    })
+                    .collect()
+            })
+            .clone()
+    })
 }
 
 /// Resamples a Unifont glyph (8 or 16 × 16) into `w` × `h` image dots at (`x`, 0). A dot is
@@ -475,6 +552,29 @@ mod tests {
         assert_eq!(&bytes[..8], &[GS, b'v', b'0', 3, 3, 0, 15, 0]);
         assert_eq!(bytes.len(), 8 + 3 * 15);
         assert_eq!(&bytes[8..], img.packed());
+    }
+
+    #[test]
+    fn drawing_at_any_offset_puts_every_dot_where_it_belongs_and_clips() {
+        let img = line_image("합계 Ab", PLAIN).bitmap;
+        for x in [0, 3, 7, 8, 13] {
+            let mut page = Bitmap::new(50, 20);
+            page.draw(&img, x, 2);
+            for py in 0..20 {
+                for px in 0..50 {
+                    let want = px >= x && py >= 2 && img.get(px - x, py - 2);
+                    assert_eq!(page.get(px, py), want, "offset {x}: dot ({px}, {py})");
+                }
+            }
+            // Nothing leaks into the padding past the width.
+            assert_eq!(page.row(5)[6] & 0x3f, 0);
+        }
+        let doubled = img.scaled(2);
+        for y in 0..doubled.height() {
+            for x in 0..doubled.width() {
+                assert_eq!(doubled.get(x, y), img.get(x / 2, y / 2), "({x}, {y})");
+            }
+        }
     }
 
     #[test]
