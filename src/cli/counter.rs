@@ -61,6 +61,7 @@ fn run_terminal(
     };
     let mut panes = crate::ui::Panes {
         no_color: crate::ui::Panes::no_color_from(std::env::var_os("NO_COLOR").as_deref()),
+        receipt_picture: crate::ui::receipt_picture::ReceiptPicture::from_env(),
         ..Default::default()
     };
     // ratatui::init installs a panic hook that restores the terminal before the panic message.

@@ -333,10 +333,12 @@ pub fn line_image(text: &str, style: LineStyle) -> LineImage {
     LineImage { bitmap, missing }
 }
 
+/// Resampled glyphs by (glyph, width, height).
+type GlyphCache = std::collections::HashMap<(char, usize, usize), std::rc::Rc<[u64]>>;
+
 thread_local! {
-    /// Resampled glyphs by (glyph, width, height): a slip repeats the same few dozen glyphs.
-    static SAMPLED: std::cell::RefCell<std::collections::HashMap<(char, usize, usize), std::rc::Rc<[u64]>>> =
-        std::cell::RefCell::new(std::collections::HashMap::new());
+    /// A slip repeats the same few dozen glyphs: each is resampled once per thread.
+    static SAMPLED: std::cell::RefCell<GlyphCache> = std::cell::RefCell::new(GlyphCache::new());
 }
 
 /// `glyph` resampled to `w` × `h` dots (`w` ≤ 64: a glyph is at most a few columns), one
@@ -351,9 +353,7 @@ fn sampled(c: char, glyph: &unifont::Glyph, w: usize, h: usize) -> std::rc::Rc<[
                 let mut cell = Bitmap::new(w, h);
                 draw_glyph(&mut cell, glyph, 0, w, h);
                 (0..h)
-                    .map(|y| {
-                        (0..w).fold(0u64, |acc, x| (acc << 1) | u64::from(cell.get(x, y)))
-                    })
+                    .map(|y| (0..w).fold(0u64, |acc, x| (acc << 1) | u64::from(cell.get(x, y))))
                     .collect()
             })
             .clone()

@@ -11,6 +11,7 @@ pub mod keymap;
 mod pay_view;
 mod phone_view;
 pub mod qr_code;
+pub mod receipt_picture;
 mod receipt_view;
 mod search_view;
 mod static_view;
@@ -51,6 +52,8 @@ pub struct Panes {
     pub qr: qr_code::QrCache,
     /// The phone pane's payment code, encoded once per code.
     pub phone_qr: qr_code::QrCache,
+    /// The receipt as a picture, in terminals that show images.
+    pub receipt_picture: receipt_picture::ReceiptPicture,
 }
 
 impl Panes {
