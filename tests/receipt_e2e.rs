@@ -126,3 +126,37 @@ fn png_receipts_go_to_a_file_or_a_pipe_and_never_to_a_terminal() {
         "no binary on the terminal:\n{screen}"
     );
 }
+
+#[test]
+fn printer_text_in_the_config_chooses_raster_and_a_wrong_value_says_what_to_write() {
+    let data = tempfile::tempdir().expect("a temp dir");
+    let sim = run_qrtill(data.path(), &["simulate", "--sales", "1"]);
+    assert_eq!(sim.status.code(), Some(0), "{sim:?}");
+    let config = data.path().join("config.toml");
+
+    std::fs::write(&config, "[printer]\ntext = \"raster\"\n").expect("write config");
+    let out = run_qrtill(data.path(), &["receipt", "1", "--format", "escpos"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let items = decode(&out.stdout, Some(GB18030)).expect("decodes");
+    assert!(
+        text_lines(&items).iter().all(|l| l.is_empty()),
+        "every line is a picture"
+    );
+    assert!(images(&items).len() > 20);
+
+    std::fs::write(&config, "[printer]\ntext = \"native\"\n").expect("write config");
+    let out = run_qrtill(data.path(), &["receipt", "1", "--format", "escpos"]);
+    let items = decode(&out.stdout, Some(GB18030)).expect("decodes");
+    assert!(
+        images(&items).is_empty(),
+        "an English cash slip needs no picture"
+    );
+
+    std::fs::write(&config, "[printer]\ntext = \"bitmap\"\n").expect("write config");
+    let out = run_qrtill(data.path(), &["receipt", "1"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("config.toml"), "{err}");
+    assert!(err.contains("printer.text"), "{err}");
+    assert!(err.contains("native, raster or native-only"), "{err}");
+}

@@ -1,6 +1,6 @@
 //! Receipts: one model (`Receipt`), laid out once per paper width, rendered as plain text
-//! (screen, stdout) or as ESC/POS bytes (thermal printers, with CJK in the printer's
-//! Chinese/Korean mode).
+//! (screen, stdout), as ESC/POS bytes (thermal printers, with CJK in the printer's
+//! Chinese/Korean mode and raster images for what its fonts lack), or as a 1-bit PNG picture.
 
 pub mod escpos;
 pub mod labels;
