@@ -10,6 +10,7 @@ pub mod config;
 pub mod data_dir;
 pub mod emv;
 pub mod harness;
+pub mod link;
 pub mod journal;
 pub mod money;
 pub mod network;

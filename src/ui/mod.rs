@@ -51,6 +51,9 @@ pub struct Panes {
     pub qr: qr_code::QrCache,
     /// The phone pane's payment code, encoded once per code.
     pub phone_qr: qr_code::QrCache,
+    /// `(payload, text)`: the counter's QR carries `text` instead of this EMV payload (the web
+    /// phone's URL; `crate::link::web`).
+    pub counter_qr: Option<(String, String)>,
 }
 
 impl Panes {

@@ -1,0 +1,84 @@
+//! The screens' side of the socket: connect, say hello, then read the counter's lines on a
+//! thread of their own while the screen's loop sends phone actions.
+
+use super::protocol::{self, ClientMsg, PROTOCOL_VERSION, Role, ServerMsg, WireAction};
+use std::io::{self, BufRead, BufReader, Write};
+use std::os::unix::net::UnixStream;
+use std::path::Path;
+use std::sync::mpsc::Sender;
+
+/// What the reader thread reports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Incoming {
+    Msg(ServerMsg),
+    /// The counter closed the connection (or it broke); the screen goes back to retrying.
+    Gone(String),
+}
+
+/// An attached screen.
+pub struct LinkClient {
+    stream: UnixStream,
+    next_id: u64,
+}
+
+impl LinkClient {
+    /// Connects to the counter's socket and says hello. Whatever the counter says back
+    /// (welcome, state, replies, a refused version) arrives through `to`, tagged by `tag`.
+    pub fn connect<T: Send + 'static>(
+        socket: &Path,
+        role: Role,
+        to: Sender<T>,
+        tag: fn(Incoming) -> T,
+    ) -> io::Result<Self> {
+        Self::connect_as(socket, role, PROTOCOL_VERSION, to, tag)
+    }
+
+    /// `connect` speaking protocol `version` (tests of the version check use another one).
+    pub fn connect_as<T: Send + 'static>(
+        socket: &Path,
+        role: Role,
+        version: u32,
+        to: Sender<T>,
+        tag: fn(Incoming) -> T,
+    ) -> io::Result<Self> {
+        let mut stream = UnixStream::connect(socket)?;
+        let mut hello = protocol::to_line(&ClientMsg::Hello { version, role });
+        hello.push('\n');
+        stream.write_all(hello.as_bytes())?;
+        let reader = BufReader::new(stream.try_clone()?);
+        std::thread::Builder::new()
+            .name("qrtill-link-reader".into())
+            .spawn(move || {
+                for line in reader.lines() {
+                    let incoming = match line {
+                        Err(e) => Incoming::Gone(e.to_string()),
+                        Ok(l) => match serde_json::from_str::<ServerMsg>(&l) {
+                            Ok(m) => Incoming::Msg(m),
+                            Err(e) => Incoming::Gone(format!("unreadable line from the counter: {e}")),
+                        },
+                    };
+                    let end = matches!(incoming, Incoming::Gone(_));
+                    if to.send(tag(incoming)).is_err() || end {
+                        return;
+                    }
+                }
+                if to.send(tag(Incoming::Gone("the counter closed the connection".into()))).is_err() {
+                    tracing::debug!("screen closed before the counter");
+                }
+            })?;
+        Ok(Self { stream, next_id: 0 })
+    }
+
+    /// Sends a phone action as `shopper`; returns its id (it comes back in the reply).
+    pub fn phone(&mut self, shopper: &str, action: WireAction) -> io::Result<u64> {
+        self.next_id += 1;
+        let mut line = protocol::to_line(&ClientMsg::Phone {
+            id: self.next_id,
+            shopper: shopper.to_string(),
+            action,
+        });
+        line.push('\n');
+        self.stream.write_all(line.as_bytes())?;
+        Ok(self.next_id)
+    }
+}
