@@ -82,3 +82,63 @@ impl LinkClient {
         Ok(self.next_id)
     }
 }
+
+/// Whether a screen is attached, as it tells the person looking at it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Conn {
+    Connecting,
+    Attached,
+    /// No counter answers on the socket; the screen retries.
+    NoCounter(String),
+    /// The counter speaks another protocol version: retrying would not help.
+    WrongVersion(String),
+}
+
+/// What a screen knows: the counter's latest state and the answer to its last action.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScreenModel {
+    pub conn: Conn,
+    pub state: Option<super::snapshot::CounterState>,
+    /// `(ok, message)` of the last phone action.
+    pub reply: Option<(bool, String)>,
+}
+
+impl Default for ScreenModel {
+    fn default() -> Self {
+        Self {
+            conn: Conn::Connecting,
+            state: None,
+            reply: None,
+        }
+    }
+}
+
+impl ScreenModel {
+    /// Takes in what the counter sent; returns false when the connection ended.
+    pub fn apply(&mut self, incoming: Incoming) -> bool {
+        match incoming {
+            Incoming::Msg(ServerMsg::Welcome { .. }) => self.conn = Conn::Attached,
+            Incoming::Msg(ServerMsg::State(s)) => self.state = Some(*s),
+            Incoming::Msg(ServerMsg::PhoneReply { ok, message, .. }) => {
+                self.reply = Some((ok, message))
+            }
+            Incoming::Msg(ServerMsg::WrongVersion { message, .. }) => {
+                self.conn = Conn::WrongVersion(message);
+                return false;
+            }
+            Incoming::Msg(ServerMsg::Error { message }) => {
+                self.conn = Conn::NoCounter(format!("the counter refused this screen: {message}"));
+                return false;
+            }
+            Incoming::Gone(why) => {
+                if !matches!(self.conn, Conn::WrongVersion(_)) {
+                    self.conn = Conn::NoCounter(format!("the counter went away ({why})"));
+                }
+                // A stale basket must not stay up as if it were live.
+                self.state = None;
+                return false;
+            }
+        }
+        true
+    }
+}

@@ -5,6 +5,7 @@
 //! of them: publishing is a non-blocking send into a bounded per-client queue.
 
 pub mod answer;
+pub mod attach;
 pub mod client;
 pub mod events;
 pub mod protocol;
