@@ -326,17 +326,25 @@ fn not_found() -> String {
 
 /// The page for a token that does not open; `None` when it is open.
 fn refused(state: TokenState) -> Option<Response> {
-    let (status, text) = match state {
+    let nothing = "Nothing was charged through this link. Ask the cashier for a new code and \
+                   scan it again.";
+    let (status, text, more) = match state {
         TokenState::Open => return None,
-        TokenState::Unknown => return Some(page_response(StatusCode::NOT_FOUND, "Not valid", &not_found())),
-        TokenState::Expired => (StatusCode::GONE, "This payment code has expired"),
-        TokenState::Used => (StatusCode::GONE, "This payment link was already used"),
-        TokenState::Closed => (StatusCode::GONE, "This payment is closed"),
+        TokenState::Unknown => {
+            return Some(page_response(StatusCode::NOT_FOUND, "Not valid", &not_found()));
+        }
+        TokenState::Expired => (StatusCode::GONE, "This payment code has expired", nothing),
+        TokenState::Used => (
+            StatusCode::GONE,
+            "This payment link was already used",
+            "The payment was answered through it once; a link works only once.",
+        ),
+        TokenState::Closed => (StatusCode::GONE, "This payment is closed", nothing),
     };
     let body = format!(
-        "<h1 id=\"refused\">{}</h1><p>Nothing was charged through this link. Ask the cashier \
-         for a new code and scan it again.</p>",
-        esc(text)
+        "<h1 id=\"refused\">{}</h1><p>{}</p>",
+        esc(text),
+        esc(more)
     );
     Some(page_response(status, text, &body))
 }
