@@ -261,3 +261,55 @@ fn read_requests(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::link::protocol::PROTOCOL_VERSION;
+    use std::time::Instant;
+
+    fn wait_for(what: &str, ready: impl Fn() -> bool) {
+        let end = Instant::now() + Duration::from_secs(30);
+        while !ready() {
+            assert!(Instant::now() < end, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    #[test]
+    fn a_client_that_stops_reading_is_dropped_and_never_waited_for() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (tx, _rx) = mpsc::channel();
+        let server = LinkServer::start(dir.path(), tx).unwrap_or_else(|e| panic!("{e}"));
+        let mut stuck = UnixStream::connect(server.path()).unwrap_or_else(|e| panic!("{e}"));
+        let hello = format!(
+            "{{\"type\":\"hello\",\"version\":{PROTOCOL_VERSION},\"role\":\"display\"}}\n"
+        );
+        stuck
+            .write_all(hello.as_bytes())
+            .unwrap_or_else(|e| panic!("{e}"));
+        wait_for("the client to attach", || server.clients() == 1);
+        // Far more than the socket buffer and the queue hold; `stuck` never reads.
+        let big = ServerMsg::Error {
+            message: "x".repeat(64 * 1024),
+        };
+        let mut sent = 0;
+        while server.clients() == 1 && sent < 10_000 {
+            server.broadcast(&big);
+            sent += 1;
+        }
+        assert_eq!(server.clients(), 0, "dropped after {sent} lines");
+        assert!(sent > CLIENT_QUEUE, "the queue took {sent} lines first");
+    }
+
+    #[test]
+    fn the_socket_file_goes_with_the_server() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (tx, _rx) = mpsc::channel();
+        let server = LinkServer::start(dir.path(), tx).unwrap_or_else(|e| panic!("{e}"));
+        let path = server.path().to_path_buf();
+        assert!(path.exists());
+        drop(server);
+        assert!(!path.exists());
+    }
+}
