@@ -103,9 +103,14 @@ fn a_phone_client_pays_and_the_display_follows_while_screens_come_and_go() {
     // A display that says hello and then never reads: its queue fills, it is dropped.
     let mut stuck = UnixStream::connect(socket_path(dir.path())).unwrap_or_else(|e| panic!("{e}"));
     stuck
-        .write_all(format!("{{\"type\":\"hello\",\"version\":{PROTOCOL_VERSION},\"role\":\"display\"}}\n").as_bytes())
+        .write_all(
+            format!("{{\"type\":\"hello\",\"version\":{PROTOCOL_VERSION},\"role\":\"display\"}}\n")
+                .as_bytes(),
+        )
         .unwrap_or_else(|e| panic!("{e}"));
-    display.wait("the first state", |m| m.conn == Conn::Attached && m.state.is_some());
+    display.wait("the first state", |m| {
+        m.conn == Conn::Attached && m.state.is_some()
+    });
 
     counter.scan(FLAT_WHITE);
     display.wait("the scanned line", |m| {
@@ -155,7 +160,10 @@ fn a_phone_client_pays_and_the_display_follows_while_screens_come_and_go() {
     let result = text_of(&display.frame(100, 30));
     assert!(result.contains("PAID USD 4.89"), "{result}");
     assert!(result.contains("Kakao Pay · KRW"), "{result}");
-    assert!(result.contains("감사합니다!"), "thank-you in Korean:\n{result}");
+    assert!(
+        result.contains("감사합니다!"),
+        "thank-you in Korean:\n{result}"
+    );
     counter.wait_frame("PAID on the counter", |t| t.contains("PAID · Sale 1"));
 
     // The counter goes on: the next customer's line reaches the display that stayed.
@@ -192,7 +200,10 @@ fn a_client_of_another_version_is_told_so() {
             message,
         })) => {
             assert_eq!(counter_version, PROTOCOL_VERSION);
-            assert!(message.contains(&format!("version {}", PROTOCOL_VERSION + 1)), "{message}");
+            assert!(
+                message.contains(&format!("version {}", PROTOCOL_VERSION + 1)),
+                "{message}"
+            );
         }
         other => panic!("expected wrong_version, got {other:?}"),
     }

@@ -38,7 +38,9 @@ impl PhoneApp {
         match state.shoppers.iter().position(|s| &s.id == id) {
             Some(i) => self.shopper = i,
             None => {
-                self.note = Some(format!("No shopper '{id}' at this counter: ←/→ to pick one"))
+                self.note = Some(format!(
+                    "No shopper '{id}' at this counter: ←/→ to pick one"
+                ))
             }
         }
         self.wanted = None;

@@ -89,7 +89,11 @@ pub fn carry_out<C: Clock>(runtime: &mut Runtime<C>, request: Request) {
 }
 
 /// Why a guarded request may not act: a web token opens only its own payment.
-fn refusal<C: Clock>(runtime: &Runtime<C>, shopper: &ShopperId, request: &Request) -> Option<String> {
+fn refusal<C: Clock>(
+    runtime: &Runtime<C>,
+    shopper: &ShopperId,
+    request: &Request,
+) -> Option<String> {
     let guard = request.guard.as_ref()?;
     let closed = || Some("This payment is closed: ask the cashier for a new code.".to_string());
     match request.action {

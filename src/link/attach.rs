@@ -51,7 +51,12 @@ pub fn attach<C: Clock>(
         .web_phone
         .as_deref()
         .map(|t| ("--web-phone", t))
-        .or(setup.config.web_phone.listen.as_deref().map(|t| ("web_phone.listen", t)))
+        .or(setup
+            .config
+            .web_phone
+            .listen
+            .as_deref()
+            .map(|t| ("web_phone.listen", t)))
     {
         None => None,
         Some((source, text)) => {
@@ -64,7 +69,10 @@ pub fn attach<C: Clock>(
                 setup.config.store.name.clone(),
             )
             .map_err(|e| {
-                Outcome::fail(EXIT_BAD_INPUT, format!("qrtill: {source}: cannot listen on {addr}: {e}"))
+                Outcome::fail(
+                    EXIT_BAD_INPUT,
+                    format!("qrtill: {source}: cannot listen on {addr}: {e}"),
+                )
             })?;
             Some(web)
         }

@@ -54,7 +54,9 @@ impl LinkClient {
                         Err(e) => Incoming::Gone(e.to_string()),
                         Ok(l) => match serde_json::from_str::<ServerMsg>(&l) {
                             Ok(m) => Incoming::Msg(m),
-                            Err(e) => Incoming::Gone(format!("unreadable line from the counter: {e}")),
+                            Err(e) => {
+                                Incoming::Gone(format!("unreadable line from the counter: {e}"))
+                            }
                         },
                     };
                     let end = matches!(incoming, Incoming::Gone(_));
@@ -62,7 +64,12 @@ impl LinkClient {
                         return;
                     }
                 }
-                if to.send(tag(Incoming::Gone("the counter closed the connection".into()))).is_err() {
+                if to
+                    .send(tag(Incoming::Gone(
+                        "the counter closed the connection".into(),
+                    )))
+                    .is_err()
+                {
                     tracing::debug!("screen closed before the counter");
                 }
             })?;

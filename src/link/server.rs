@@ -83,14 +83,16 @@ impl LinkServer {
         if matches!(msg, ServerMsg::State(_)) {
             shared.last_state = Some(line.clone());
         }
-        shared.clients.retain(|(id, tx)| match tx.try_send(line.clone()) {
-            Ok(()) => true,
-            Err(TrySendError::Full(_)) => {
-                tracing::warn!(client = id, "second screen too slow: dropped");
-                false
-            }
-            Err(TrySendError::Disconnected(_)) => false,
-        });
+        shared
+            .clients
+            .retain(|(id, tx)| match tx.try_send(line.clone()) {
+                Ok(()) => true,
+                Err(TrySendError::Full(_)) => {
+                    tracing::warn!(client = id, "second screen too slow: dropped");
+                    false
+                }
+                Err(TrySendError::Disconnected(_)) => false,
+            });
     }
 
     /// How many clients are attached.
@@ -282,9 +284,8 @@ mod tests {
         let (tx, _rx) = mpsc::channel();
         let server = LinkServer::start(dir.path(), tx).unwrap_or_else(|e| panic!("{e}"));
         let mut stuck = UnixStream::connect(server.path()).unwrap_or_else(|e| panic!("{e}"));
-        let hello = format!(
-            "{{\"type\":\"hello\",\"version\":{PROTOCOL_VERSION},\"role\":\"display\"}}\n"
-        );
+        let hello =
+            format!("{{\"type\":\"hello\",\"version\":{PROTOCOL_VERSION},\"role\":\"display\"}}\n");
         stuck
             .write_all(hello.as_bytes())
             .unwrap_or_else(|e| panic!("{e}"));

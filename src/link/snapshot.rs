@@ -107,7 +107,9 @@ impl CounterState {
                     amount: amount.with_code(),
                     wallet_amount: view.and_then(|v| v.wallet_amount).map(|m| m.with_code()),
                     wallet: wallet.clone(),
-                    rate: view.and_then(|v| v.quote.as_ref()).map(|q| q.rate.to_string()),
+                    rate: view
+                        .and_then(|v| v.quote.as_ref())
+                        .map(|q| q.rate.to_string()),
                     deadline_ms: attempt.map_or(0, |a| a.deadline.millis()),
                     status: status_text(&pay.status),
                 };

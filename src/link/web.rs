@@ -177,7 +177,11 @@ impl WebPhone {
                 .and_then(|a| Some((a, a.qr_payload.clone()?))),
             _ => None,
         };
-        let mut book = self.shared.book.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut book = self
+            .shared
+            .book
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         book.now = now;
         let mut has_live = false;
         for t in book.tokens.values_mut() {
@@ -205,7 +209,11 @@ impl WebPhone {
 
     /// The URL the counter's QR carries for the EMV `payload`, while its token is open.
     pub fn url_for(&self, payload: &str) -> Option<String> {
-        let book = self.shared.book.lock().unwrap_or_else(PoisonError::into_inner);
+        let book = self
+            .shared
+            .book
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         book.tokens
             .iter()
             .find(|(k, t)| t.payload == payload && book.state(k).0 == TokenState::Open)
@@ -312,9 +320,14 @@ fn page_response(status: StatusCode, title: &str, body: &str) -> Response {
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"),
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+        ),
     );
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     response
 }
 
@@ -331,7 +344,11 @@ fn refused(state: TokenState) -> Option<Response> {
     let (status, text, more) = match state {
         TokenState::Open => return None,
         TokenState::Unknown => {
-            return Some(page_response(StatusCode::NOT_FOUND, "Not valid", &not_found()));
+            return Some(page_response(
+                StatusCode::NOT_FOUND,
+                "Not valid",
+                &not_found(),
+            ));
         }
         TokenState::Expired => (StatusCode::GONE, "This payment code has expired", nothing),
         TokenState::Used => (
@@ -341,11 +358,7 @@ fn refused(state: TokenState) -> Option<Response> {
         ),
         TokenState::Closed => (StatusCode::GONE, "This payment is closed", nothing),
     };
-    let body = format!(
-        "<h1 id=\"refused\">{}</h1><p>{}</p>",
-        esc(text),
-        esc(more)
-    );
+    let body = format!("<h1 id=\"refused\">{}</h1><p>{}</p>", esc(text), esc(more));
     Some(page_response(status, text, &body))
 }
 
@@ -508,7 +521,11 @@ async fn scan(
         return counter_gone();
     };
     if !known_persona(&shared, &pick.shopper) {
-        return page_response(StatusCode::BAD_REQUEST, "Unknown shopper", "<h1 id=\"refused\">Unknown shopper</h1>");
+        return page_response(
+            StatusCode::BAD_REQUEST,
+            "Unknown shopper",
+            "<h1 id=\"refused\">Unknown shopper</h1>",
+        );
     }
     let Some(answer) = ask(&shared, &t, &pick.shopper, PhoneAction::ScanCounterQr).await else {
         return counter_gone();
@@ -519,7 +536,9 @@ async fn scan(
 /// The wallet's confirm page (amount in the wallet currency, the rate, password), or what the
 /// wallet said instead.
 fn confirm_page(token: &str, shopper: &str, answer: &Answer, note: Option<&str>) -> Response {
-    let note = note.map_or(String::new(), |n| format!("<p class=\"bad\">{}</p>", esc(n)));
+    let note = note.map_or(String::new(), |n| {
+        format!("<p class=\"bad\">{}</p>", esc(n))
+    });
     match &answer.screen {
         Some(PhoneScreen::Confirm {
             merchant_amount,
@@ -530,7 +549,11 @@ fn confirm_page(token: &str, shopper: &str, answer: &Answer, note: Option<&str>)
             ..
         }) => {
             let promo = promotion.as_ref().map_or(String::new(), |p| {
-                format!("<p>Promotion: {} −{}</p>", esc(&p.name), esc(&p.savings.with_code()))
+                format!(
+                    "<p>Promotion: {} −{}</p>",
+                    esc(&p.name),
+                    esc(&p.savings.with_code())
+                )
             });
             let password = if *needs_password {
                 "<label for=\"password\">Wallet password (any 6 digits in this demo)</label>\
@@ -603,7 +626,11 @@ async fn act(shared: Arc<Shared>, token: String, form: Confirm, action: PhoneAct
         return counter_gone();
     };
     if !known_persona(&shared, &form.shopper) {
-        return page_response(StatusCode::BAD_REQUEST, "Unknown shopper", "<h1 id=\"refused\">Unknown shopper</h1>");
+        return page_response(
+            StatusCode::BAD_REQUEST,
+            "Unknown shopper",
+            "<h1 id=\"refused\">Unknown shopper</h1>",
+        );
     }
     if action == PhoneAction::EnterPassword && form.password.trim().is_empty() {
         // Back to the form: the wallet needs the password typed.
@@ -676,7 +703,13 @@ mod tests {
         book.now = Timestamp(2_000);
         assert_eq!(book.state("k").0, TokenState::Expired);
         book.now = Timestamp(1_000);
-        book.tokens.insert("k".into(), Token { used: true, ..t.clone() });
+        book.tokens.insert(
+            "k".into(),
+            Token {
+                used: true,
+                ..t.clone()
+            },
+        );
         assert_eq!(book.state("k").0, TokenState::Used);
         book.tokens.insert("k".into(), Token { closed: true, ..t });
         assert_eq!(book.state("k").0, TokenState::Closed);

@@ -29,8 +29,11 @@ impl Widget for &DisplayView<'_> {
         let bold = Style::new().add_modifier(Modifier::BOLD);
         let [head, body] =
             Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
-        Line::from(Span::styled(format!(" {} ", state.store), bold.fg(Color::Cyan)))
-            .render(head, buf);
+        Line::from(Span::styled(
+            format!(" {} ", state.store),
+            bold.fg(Color::Cyan),
+        ))
+        .render(head, buf);
         if let Some(result) = &state.result {
             return result_screen(result, body, buf);
         }
@@ -76,8 +79,7 @@ fn big(lines: Vec<Line<'static>>, style: Style, area: Rect, buf: &mut Buffer) {
 }
 
 fn basket_screen(state: &CounterState, area: Rect, buf: &mut Buffer) {
-    let [list, total] =
-        Layout::vertical([Constraint::Min(3), Constraint::Length(9)]).areas(area);
+    let [list, total] = Layout::vertical([Constraint::Min(3), Constraint::Length(9)]).areas(area);
     let block = Block::new().borders(Borders::TOP).title(" Your basket ");
     let inner = block.inner(list);
     block.render(list, buf);
@@ -183,12 +185,7 @@ fn result_screen(r: &ShownResult, area: Rect, buf: &mut Buffer) {
     .areas(area);
     let colour = if r.paid { Color::Green } else { Color::Red };
     let word = if r.paid { "PAID" } else { "NOT PAID" };
-    big(
-        vec![Line::from(word)],
-        Style::new().fg(colour),
-        head,
-        buf,
-    );
+    big(vec![Line::from(word)], Style::new().fg(colour), head, buf);
     Paragraph::new(vec![
         Line::from(r.headline.clone()),
         Line::from(r.detail.clone()),

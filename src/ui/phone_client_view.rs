@@ -89,7 +89,10 @@ impl Widget for &PhoneClientView<'_> {
                     pair.iter()
                         .flat_map(|b| {
                             [
-                                Span::styled(b.label, Style::new().fg(Color::Black).bg(Color::Gray)),
+                                Span::styled(
+                                    b.label,
+                                    Style::new().fg(Color::Black).bg(Color::Gray),
+                                ),
                                 Span::raw(format!(" {}  ", b.help)),
                             ]
                         })

@@ -23,8 +23,8 @@ use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use std::io;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -36,6 +36,8 @@ pub const FLAT_WHITE: &str = "2000000000138";
 /// What the counter left when its loop ended.
 pub struct Closed {
     pub exit: Exit,
+    /// Every shopper's wallet balance at the end, with its currency.
+    pub balances: Vec<(String, String)>,
     pub sales: Vec<CompletedSale>,
     pub last_frame: Buffer,
 }
@@ -60,8 +62,10 @@ impl Counter {
         let dir_owned = dir.to_path_buf();
         let thread = std::thread::spawn(move || {
             let config = Config::default();
-            let catalog = Arc::new(harness::demo_catalog(&config).unwrap_or_else(|e| panic!("{e}")));
-            let network = harness::demo_network(harness::DEMO_SEED).unwrap_or_else(|e| panic!("{e}"));
+            let catalog =
+                Arc::new(harness::demo_catalog(&config).unwrap_or_else(|e| panic!("{e}")));
+            let network =
+                harness::demo_network(harness::DEMO_SEED).unwrap_or_else(|e| panic!("{e}"));
             let personas = qrtill::link::attach::personas(&network);
             let mut rt = harness::assemble(
                 &config,
@@ -71,7 +75,8 @@ impl Counter {
                 network,
                 SystemClock::default(),
             );
-            let link = LinkServer::start(&dir_owned, inject.clone()).unwrap_or_else(|e| panic!("socket: {e}"));
+            let link = LinkServer::start(&dir_owned, inject.clone())
+                .unwrap_or_else(|e| panic!("socket: {e}"));
             let web_phone = web.then(|| {
                 WebPhone::start(
                     "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")),
@@ -98,13 +103,25 @@ impl Counter {
             let mut panes = Panes::default();
             let exit = app::run(&mut terminal, &mut rt, &config, &mut events, &mut panes)
                 .unwrap_or_else(|e| panic!("loop: {e}"));
+            let balances = rt
+                .network()
+                .shoppers()
+                .iter()
+                .map(|s| {
+                    let b = rt.network().balance(&s.id).map(|b| b.with_code());
+                    (s.id.0.clone(), b.unwrap_or_default())
+                })
+                .collect();
             Closed {
                 exit,
+                balances,
                 sales: rt.journal().all_sales().unwrap_or_else(|e| panic!("{e}")),
                 last_frame: terminal.backend().inner.buffer().clone(),
             }
         });
-        let web = web_rx.recv_timeout(PATIENCE).unwrap_or_else(|e| panic!("counter did not start: {e}"));
+        let web = web_rx
+            .recv_timeout(PATIENCE)
+            .unwrap_or_else(|e| panic!("counter did not start: {e}"));
         let socket = socket_path(dir);
         wait_until("the counter's socket", || socket.exists());
         Self {
@@ -118,7 +135,9 @@ impl Counter {
 
     pub fn key(&self, code: KeyCode) {
         let key = Event::Key(KeyEvent::new(code, KeyModifiers::NONE));
-        self.input.send(Ok(Input::Term(key))).unwrap_or_else(|e| panic!("{e}"));
+        self.input
+            .send(Ok(Input::Term(key)))
+            .unwrap_or_else(|e| panic!("{e}"));
     }
 
     pub fn scan(&self, barcode: &str) {
@@ -149,9 +168,13 @@ impl Counter {
 
     /// Ends the loop and returns what the counter left.
     pub fn close(mut self) -> Closed {
-        self.input.send(Ok(Input::Closed)).unwrap_or_else(|e| panic!("{e}"));
+        self.input
+            .send(Ok(Input::Closed))
+            .unwrap_or_else(|e| panic!("{e}"));
         let thread = self.thread.take().unwrap_or_else(|| panic!("closed twice"));
-        thread.join().unwrap_or_else(|_| panic!("counter thread panicked"))
+        thread
+            .join()
+            .unwrap_or_else(|_| panic!("counter thread panicked"))
     }
 }
 
