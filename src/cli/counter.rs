@@ -52,10 +52,7 @@ pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
 fn run_terminal(
     runtime: &mut crate::runtime::Runtime<SystemClock>,
     config: &crate::config::Config,
-    screens: &dyn Fn(
-        &mut crate::runtime::Runtime<SystemClock>,
-        crate::link::events::Inject,
-    ) -> Result<(), Outcome>,
+    screens: &crate::link::attach::AttachScreens<'_>,
 ) -> Outcome {
     use crate::ui::app::{self, Exit};
     use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};

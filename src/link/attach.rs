@@ -12,6 +12,10 @@ use crate::network::{Network, WalletMode};
 use crate::runtime::Runtime;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
+/// What the counter calls, once its input channel exists, to start its second screens.
+pub type AttachScreens<'a> =
+    dyn Fn(&mut Runtime<crate::clock::SystemClock>, Inject) -> Result<(), Outcome> + 'a;
+
 /// `PORT` (loopback) or `ADDR:PORT`.
 pub fn parse_listen(text: &str) -> Result<SocketAddr, String> {
     let text = text.trim();
