@@ -63,7 +63,7 @@ fn waiting(conn: &Conn, area: Rect, buf: &mut Buffer) {
 }
 
 /// Large digits where there is room (8 rows per line), quadrant digits (4 rows) otherwise.
-fn big(lines: Vec<Line<'static>>, style: Style, area: Rect, buf: &mut Buffer) {
+fn big(lines: Vec<Line<'static>>, style: Style, align: Alignment, area: Rect, buf: &mut Buffer) {
     let rows = lines.len() as u16;
     let size = if area.height >= rows * 8 {
         PixelSize::Full
@@ -73,6 +73,7 @@ fn big(lines: Vec<Line<'static>>, style: Style, area: Rect, buf: &mut Buffer) {
     BigText::builder()
         .pixel_size(size)
         .style(style)
+        .alignment(align)
         .lines(lines)
         .build()
         .render(area, buf);
@@ -109,6 +110,7 @@ fn basket_screen(state: &CounterState, area: Rect, buf: &mut Buffer) {
     big(
         vec![Line::from(state.total.clone())],
         Style::new().fg(Color::Yellow),
+        Alignment::Left,
         digits,
         buf,
     );
@@ -150,6 +152,7 @@ fn payment_screen(state: &CounterState, p: &ShownPayment, area: Rect, buf: &mut 
     big(
         vec![Line::from(code.to_string()), Line::from(plain.to_string())],
         Style::new().fg(Color::Yellow),
+        Alignment::Left,
         digits,
         buf,
     );
@@ -185,7 +188,13 @@ fn result_screen(r: &ShownResult, area: Rect, buf: &mut Buffer) {
     .areas(area);
     let colour = if r.paid { Color::Green } else { Color::Red };
     let word = if r.paid { "PAID" } else { "NOT PAID" };
-    big(vec![Line::from(word)], Style::new().fg(colour), head, buf);
+    big(
+        vec![Line::from(word)],
+        Style::new().fg(colour),
+        Alignment::Center,
+        head,
+        buf,
+    );
     Paragraph::new(vec![
         Line::from(r.headline.clone()),
         Line::from(r.detail.clone()),
@@ -230,4 +239,115 @@ pub fn draw_qr(text: &str, area: Rect, buf: &mut Buffer) -> Option<Rect> {
         }
     }
     Some(drawn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::link::snapshot::ShownLine;
+    use unicode_width::UnicodeWidthStr;
+
+    fn state() -> CounterState {
+        CounterState {
+            now_ms: 1_000,
+            store: "Moonlight Café".into(),
+            lines: vec![
+                ShownLine {
+                    name: "Flat white 12oz".into(),
+                    qty: 2,
+                    amount: "9.00".into(),
+                },
+                ShownLine {
+                    name: "Turkey & Swiss sandwich on sourdough".into(),
+                    qty: 1,
+                    amount: "8.95".into(),
+                },
+            ],
+            currency: "USD".into(),
+            total: "19.32".into(),
+            payment: None,
+            result: None,
+            shoppers: vec![],
+            phones: vec![],
+        }
+    }
+
+    fn attached(state: CounterState) -> ScreenModel {
+        ScreenModel {
+            conn: Conn::Attached,
+            state: Some(state),
+            reply: None,
+        }
+    }
+
+    fn text(model: &ScreenModel, w: u16, h: u16) -> String {
+        let area = Rect::new(0, 0, w, h);
+        let mut buf = Buffer::empty(area);
+        (&DisplayView { model }).render(area, &mut buf);
+        let mut out = String::new();
+        for y in 0..h {
+            let mut x = 0;
+            let mut line = String::new();
+            while x < w {
+                let s = buf.cell((x, y)).map_or(" ", |c| c.symbol());
+                line.push_str(s);
+                x += s.width().max(1) as u16;
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
+    }
+
+    #[test]
+    fn the_basket_with_its_total_in_large_digits() {
+        insta::assert_snapshot!(text(&attached(state()), 80, 24));
+    }
+
+    #[test]
+    fn paid_with_a_thank_you_in_korean() {
+        let mut s = state();
+        s.result = Some(ShownResult {
+            paid: true,
+            headline: "PAID USD 19.32".into(),
+            detail: "Kakao Pay · KRW 26570".into(),
+            thank_you: "감사합니다!".into(),
+            lang: "ko".into(),
+        });
+        insta::assert_snapshot!(text(&attached(s), 80, 24));
+    }
+
+    #[test]
+    fn no_counter_says_so() {
+        let model = ScreenModel {
+            conn: Conn::NoCounter("no counter is running on /tmp/d".into()),
+            ..Default::default()
+        };
+        let t = text(&model, 80, 24);
+        assert!(
+            t.contains("No counter: no counter is running on /tmp/d"),
+            "{t}"
+        );
+        assert!(t.contains("Retrying"), "{t}");
+    }
+
+    #[test]
+    fn the_qr_grows_with_the_screen() {
+        let payload = "http://192.0.2.7:8080/pay/0123456789abcdef0123456789abcdef";
+        let draw = |w, h| {
+            let area = Rect::new(0, 0, w, h);
+            let mut buf = Buffer::empty(area);
+            draw_qr(payload, area, &mut buf)
+        };
+        let small = draw(60, 24).map(|r| r.width);
+        let large = draw(200, 60).map(|r| r.width);
+        assert!(small.is_some() && large.is_some(), "{small:?} {large:?}");
+        assert!(large > small, "{small:?} < {large:?}");
+        // A whole number of modules: the width is a multiple of the symbol's side.
+        let side = QrSymbol::new(payload, EcLevel::M)
+            .map(|s| s.width() + 2 * QUIET_ZONE)
+            .unwrap_or(1) as u16;
+        assert_eq!(large.unwrap_or(0) % side, 0);
+        assert_eq!(draw(10, 5), None, "too small: nothing drawn");
+    }
 }
