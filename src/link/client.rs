@@ -108,6 +108,9 @@ pub struct ScreenModel {
     pub state: Option<super::snapshot::CounterState>,
     /// `(ok, message)` of the last phone action.
     pub reply: Option<(bool, String)>,
+    /// When the latest state arrived: countdowns run on from its `now_ms` without the counter
+    /// resending the state every second.
+    pub received_at: Option<std::time::Instant>,
 }
 
 impl Default for ScreenModel {
@@ -116,16 +119,29 @@ impl Default for ScreenModel {
             conn: Conn::Connecting,
             state: None,
             reply: None,
+            received_at: None,
         }
     }
 }
 
 impl ScreenModel {
+    /// The counter's clock now (ms), as far as this screen can tell.
+    pub fn counter_now(&self) -> Option<i64> {
+        let state = self.state.as_ref()?;
+        let since = self
+            .received_at
+            .map_or(0, |t| t.elapsed().as_millis() as i64);
+        Some(state.now_ms + since)
+    }
+
     /// Takes in what the counter sent; returns false when the connection ended.
     pub fn apply(&mut self, incoming: Incoming) -> bool {
         match incoming {
             Incoming::Msg(ServerMsg::Welcome { .. }) => self.conn = Conn::Attached,
-            Incoming::Msg(ServerMsg::State(s)) => self.state = Some(*s),
+            Incoming::Msg(ServerMsg::State(s)) => {
+                self.state = Some(*s);
+                self.received_at = Some(std::time::Instant::now());
+            }
             Incoming::Msg(ServerMsg::PhoneReply { ok, message, .. }) => {
                 self.reply = Some((ok, message))
             }

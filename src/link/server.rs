@@ -20,6 +20,9 @@ pub const CLIENT_QUEUE: usize = 64;
 /// A client's socket writes give up after this long (a client that stopped reading).
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long the counter waits for a new client's hello.
+const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+
 type Line = Arc<str>;
 
 #[derive(Default)]
@@ -158,8 +161,11 @@ fn write_now(stream: &mut UnixStream, msg: &ServerMsg) -> io::Result<()> {
 fn serve(stream: UnixStream, shared: &Arc<Mutex<Shared>>, inject: &Inject) -> io::Result<()> {
     let mut writer = stream.try_clone()?;
     writer.set_write_timeout(Some(WRITE_TIMEOUT))?;
+    // A client that never says hello does not keep its thread forever.
+    stream.set_read_timeout(Some(HELLO_TIMEOUT))?;
     let mut reader = BufReader::new(stream);
     let hello = read_line(&mut reader)?.unwrap_or_default();
+    reader.get_ref().set_read_timeout(None)?;
     let version = match serde_json::from_str::<ClientMsg>(&hello) {
         Ok(ClientMsg::Hello { version, .. }) => version,
         Ok(_) | Err(_) => {

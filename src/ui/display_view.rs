@@ -38,7 +38,10 @@ impl Widget for &DisplayView<'_> {
             return result_screen(result, body, buf);
         }
         match &state.payment {
-            Some(p) => payment_screen(state, p, body, buf),
+            Some(p) => {
+                let now = self.model.counter_now().unwrap_or(state.now_ms);
+                payment_screen(now, p, body, buf)
+            }
             None => basket_screen(state, body, buf),
         }
     }
@@ -116,7 +119,7 @@ fn basket_screen(state: &CounterState, area: Rect, buf: &mut Buffer) {
     );
 }
 
-fn payment_screen(state: &CounterState, p: &ShownPayment, area: Rect, buf: &mut Buffer) {
+fn payment_screen(now_ms: i64, p: &ShownPayment, area: Rect, buf: &mut Buffer) {
     let qr_area = Rect {
         width: area.width.saturating_sub(SIDE),
         ..area
@@ -164,7 +167,7 @@ fn payment_screen(state: &CounterState, p: &ShownPayment, area: Rect, buf: &mut 
             lines.push(Line::from(format!("Rate {rate}")));
         }
     }
-    let secs = (p.deadline_ms - state.now_ms).max(0) / 1000;
+    let secs = (p.deadline_ms - now_ms).max(0) / 1000;
     if p.qr.is_some() {
         lines.push(Line::from(format!("Valid {}:{:02}", secs / 60, secs % 60)));
     }
@@ -277,6 +280,7 @@ mod tests {
             conn: Conn::Attached,
             state: Some(state),
             reply: None,
+            received_at: None,
         }
     }
 

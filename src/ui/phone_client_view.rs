@@ -80,7 +80,7 @@ impl Widget for &PhoneClientView<'_> {
         Paragraph::new(head)
             .wrap(Wrap { trim: true })
             .render(top, buf);
-        let now = Timestamp(state.now_ms);
+        let now = Timestamp(self.model.counter_now().unwrap_or(state.now_ms));
         screen_body(now, self.qr, state.phones.get(idx), middle, buf);
         let mut lines: Vec<Line> = keys
             .chunks(2)
