@@ -117,7 +117,13 @@ impl Browser {
             .unwrap_or_else(|e| {
                 panic!("chromedriver not runnable ({e}): install Debian's chromium and chromium-driver (.ci/run does)")
             });
-        let addr = format!("127.0.0.1:{port}");
+        // Owned from here: a panic while starting still kills the driver (Drop).
+        let mut browser = Self {
+            driver,
+            addr: format!("127.0.0.1:{port}"),
+            session: String::new(),
+        };
+        let addr = browser.addr.clone();
         let end = Instant::now() + PATIENCE;
         loop {
             let ready = TcpStream::connect(&addr).is_ok()
@@ -140,11 +146,6 @@ impl Browser {
                 "mobileEmulation": {"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 3.0}}
             }
         }}});
-        let mut browser = Self {
-            driver,
-            addr,
-            session: String::new(),
-        };
         let v = browser.call("POST", "/session", Some(caps));
         browser.session = v["sessionId"]
             .as_str()
