@@ -35,6 +35,16 @@ pub struct Config {
     pub tax: TaxRules,
     pub receipt: ReceiptSettings,
     pub printer: PrinterSettings,
+    /// The audience's phone (`--web-phone` overrides it).
+    #[serde(default)]
+    pub web_phone: WebPhoneSettings,
+}
+
+/// `[web_phone] listen = "127.0.0.1:8080"`: serve the web phone there (`crate::link::web`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebPhoneSettings {
+    pub listen: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

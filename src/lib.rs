@@ -11,6 +11,7 @@ pub mod data_dir;
 pub mod emv;
 pub mod harness;
 pub mod journal;
+pub mod link;
 pub mod money;
 pub mod network;
 pub mod printer;

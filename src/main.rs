@@ -49,6 +49,8 @@ fn main() -> ExitCode {
                 code,
             }
         }
+        Some(Command::Display) => qrtill::cli::display::run(&setup),
+        Some(Command::Phone { shopper }) => qrtill::cli::phone::run(&setup, shopper.as_deref()),
         Some(Command::Qr(cmd)) => {
             let out = match cmd {
                 QrCommand::Decode { payload } => qrtill::cli::qr::decode(payload),

@@ -5,9 +5,11 @@
 //! same runtime.
 
 mod entry;
+mod observe;
 mod phone;
 mod recovery;
 
+pub use observe::StateObserver;
 pub use phone::PhoneAction;
 pub use recovery::{Recovered, WaitClock};
 
@@ -61,6 +63,8 @@ pub struct Runtime<C: Clock> {
     recovery: Option<recovery::RecoveryLog>,
     /// Wall time of each sale commit, when a benchmark asks for it (`measure_commits`).
     commit_times: Option<Vec<Duration>>,
+    /// Second screens and the web phone (`publish`).
+    observers: Vec<Box<dyn StateObserver>>,
 }
 
 impl<C: Clock> Runtime<C> {
@@ -83,6 +87,7 @@ impl<C: Clock> Runtime<C> {
             seq: 0,
             recovery: None,
             commit_times: None,
+            observers: Vec::new(),
         }
     }
 

@@ -28,6 +28,10 @@ pub struct Cli {
     /// Seed of the simulated payment network (latencies, ids); the same seed replays the same run.
     #[arg(long, global = true, default_value_t = 7)]
     pub seed: u64,
+    /// Serve the web phone at PORT or ADDR:PORT (loopback when only a port is given); the
+    /// counter's QR then carries the page's URL. Also `[web_phone] listen` in the config.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub web_phone: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -51,6 +55,14 @@ pub enum Command {
     /// Decode, verify, encode and draw EMV QR payloads.
     #[command(subcommand)]
     Qr(QrCommand),
+    /// The customer-facing display of the counter running on this data directory.
+    Display,
+    /// The shopper's phone on a terminal of its own, attached to the running counter.
+    Phone {
+        /// Start as this shopper (an id from the wallet book; ←/→ switch).
+        #[arg(long)]
+        shopper: Option<String>,
+    },
 }
 
 #[derive(Debug, clap::Args)]

@@ -40,7 +40,9 @@ pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
     }
     tracing::info!(data = %setup.data_dir.display(), "counter open");
 
-    run_terminal(&mut runtime, config)
+    run_terminal(&mut runtime, config, &|rt, inject| {
+        crate::link::attach::attach(rt, inject, cli, setup)
+    })
 }
 
 /// The counter in the real terminal until Ctrl-Q or a stop signal, then the terminal restored.
@@ -50,6 +52,7 @@ pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
 fn run_terminal(
     runtime: &mut crate::runtime::Runtime<SystemClock>,
     config: &crate::config::Config,
+    screens: &crate::link::attach::AttachScreens<'_>,
 ) -> Outcome {
     use crate::ui::app::{self, Exit};
     use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
@@ -59,6 +62,10 @@ fn run_terminal(
         Ok(e) => e,
         Err(e) => return Outcome::fail(1, format!("qrtill: cannot watch input and signals: {e}")),
     };
+    // Second screens and the web phone send their actions into the same input channel.
+    if let Err(o) = screens(runtime, events.injector()) {
+        return o;
+    }
     let mut panes = crate::ui::Panes {
         no_color: crate::ui::Panes::no_color_from(std::env::var_os("NO_COLOR").as_deref()),
         receipt_picture: crate::ui::receipt_picture::ReceiptPicture::from_env(),

@@ -51,6 +51,8 @@ where
     let mut shown_tick = visible_tick(runtime);
     loop {
         if dirty {
+            // Second screens follow the state the counter is about to draw (never blocking).
+            panes.counter_qr = runtime.publish();
             draw(terminal, runtime, config, panes)?;
             dirty = false;
         }
@@ -81,6 +83,10 @@ where
             }
             // The frame of the last input was drawn before this wait.
             Input::Closed => return Ok(Exit::Closed),
+            Input::Remote(request) => {
+                crate::link::answer::carry_out(runtime, request);
+                dirty = true;
+            }
         }
         if runtime.tick() {
             dirty = true;

@@ -5,10 +5,12 @@ pub mod app;
 mod basket_view;
 mod cash_view;
 mod chrome;
+pub mod display_view;
 pub mod events;
 mod help_view;
 pub mod keymap;
 mod pay_view;
+pub mod phone_client_view;
 mod phone_view;
 pub mod qr_code;
 pub mod receipt_picture;
@@ -54,6 +56,9 @@ pub struct Panes {
     pub phone_qr: qr_code::QrCache,
     /// The receipt as a picture, in terminals that show images.
     pub receipt_picture: receipt_picture::ReceiptPicture,
+    /// `(payload, text)`: the counter's QR carries `text` instead of this EMV payload (the web
+    /// phone's URL; `crate::link::web`).
+    pub counter_qr: Option<(String, String)>,
 }
 
 impl Panes {
