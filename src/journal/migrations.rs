@@ -45,6 +45,28 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX sales_completed ON sales(completed_at);
     CREATE INDEX attempts_updated ON attempts(updated_at);
     "#,
+    // 4: sales history (journal/history.rs): a page of the newest sales by tender, wallet,
+    // total or item words without scanning the history. Every index ends in the row id, so a
+    // page is the first rows below the last one shown. Item names go into a contentless FTS5
+    // index filled by trigger, so sales committed any way (or copied by SQL) are found.
+    r#"
+    CREATE INDEX sales_lane ON sales(lane_id);
+    CREATE INDEX sales_lane_tender ON sales(lane_id, tender);
+    CREATE INDEX sales_lane_brand ON sales(lane_id, tender, json_extract(body, '$.tender.brand'));
+    CREATE INDEX sales_lane_total ON sales(lane_id, total_minor);
+    CREATE VIRTUAL TABLE sale_words USING fts5(
+        items, content = '', tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3'
+    );
+    CREATE TRIGGER sale_words_fill AFTER INSERT ON sales BEGIN
+        INSERT INTO sale_words (rowid, items)
+        SELECT new.id, group_concat(json_extract(l.value, '$.name'), ' ')
+        FROM json_each(new.body, '$.lines') AS l;
+    END;
+    INSERT INTO sale_words (rowid, items)
+    SELECT s.id, (SELECT group_concat(json_extract(l.value, '$.name'), ' ')
+                  FROM json_each(s.body, '$.lines') AS l)
+    FROM sales AS s;
+    "#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -6,11 +6,13 @@
 
 mod attempts;
 mod faults;
+mod history;
 mod migrations;
 mod sales;
 mod unmatched;
 
 pub use attempts::{AttemptOutcome, AttemptRecord, AttemptState};
+pub use history::SaleListing;
 
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};

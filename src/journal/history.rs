@@ -1,0 +1,281 @@
+//! Sales history reads: one page at a time, newest first, through the indexes of migration 4.
+//!
+//! Order is the journal row id (commit order), descending; a page continues below the last id
+//! shown (keyset paging), so a page costs the same at sale 1 or sale 1,000,000. A day range
+//! becomes an id range through the `completed_at` index: the journal's times do not go
+//! backwards (the counter's clock starts after the journal's latest entry, `virtual_start`
+//! likewise), so commit order is time order. The time bounds are still checked row by row.
+
+use super::{Journal, JournalError};
+use crate::checkout::history::{HistoryPage, HistoryQuery, HistoryRow, SaleRecord};
+use crate::checkout::history_filter::{HistoryFilter, TenderFilter};
+use crate::clock::Timestamp;
+use crate::money::{Money, currency_from_code};
+use rusqlite::types::Value;
+use rusqlite::{OptionalExtension, params, params_from_iter};
+
+/// The columns a history row is read from (the body only for the tender brand and item names).
+const ROW_COLUMNS: &str = "sales.id, sales.lane_id, sales.sale_no, sales.completed_at,
+    sales.total_minor, sales.currency, sales.tender,
+    json_extract(sales.body, '$.tender.brand'), json_extract(sales.body, '$.lines[0].name'),
+    json_array_length(sales.body, '$.lines')";
+
+/// What a refunded total is read with, per sale row (minor units of the sale currency).
+const REFUNDED_MINOR_SQL: &str = "0";
+
+/// Which end of the history a walk starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Walk {
+    /// At most `limit + 1` rows, newest first (one more than a page says whether more follow).
+    NewestFirst,
+    /// Every row, oldest first.
+    OldestFirst,
+}
+
+/// The SQL of a history walk and its parameters.
+pub(super) fn page_sql(
+    q: &HistoryQuery,
+    id_range: Option<(i64, i64)>,
+    walk: Walk,
+) -> (String, Vec<Value>) {
+    let f = &q.filter;
+    let mut wh: Vec<String> = vec!["sales.lane_id = ?".into()];
+    let mut args: Vec<Value> = vec![Value::Text(q.lane_id.clone())];
+    let fts = match_expression(&f.words);
+    // With item words the FTS index drives, newest first (it yields row ids in order).
+    let (from, order_id) = if let Some(m) = &fts {
+        args.insert(0, Value::Text(m.clone()));
+        (
+            "sale_words CROSS JOIN sales ON sales.id = sale_words.rowid".to_string(),
+            "sale_words.rowid",
+        )
+    } else {
+        ("sales".to_string(), "sales.id")
+    };
+    if fts.is_some() {
+        wh.insert(0, "sale_words MATCH ?".into());
+    }
+    if let Some(n) = f.sale_no {
+        wh.push("sales.sale_no = ?".into());
+        args.push(Value::Integer(n.min(i64::MAX as u64) as i64));
+    }
+    match &f.tender {
+        Some(TenderFilter::Brand(brand)) => {
+            wh.push("sales.tender = 'wallet'".into());
+            // Written as in the index `sales_lane_brand`, so the index serves it.
+            wh.push("json_extract(body, '$.tender.brand') = ?".into());
+            args.push(Value::Text(brand.clone()));
+        }
+        Some(t) => {
+            wh.push("sales.tender = ?".into());
+            args.push(Value::Text(t.kind().into()));
+        }
+        None => {}
+    }
+    if let Some(a) = f.amount {
+        if let Some(min) = a.min_minor {
+            wh.push("sales.total_minor >= ?".into());
+            args.push(Value::Integer(min));
+        }
+        if let Some(max) = a.max_minor {
+            wh.push("sales.total_minor <= ?".into());
+            args.push(Value::Integer(max));
+        }
+    }
+    if let Some((lo, hi)) = id_range {
+        wh.push(format!("{order_id} BETWEEN ? AND ?"));
+        args.push(Value::Integer(lo));
+        args.push(Value::Integer(hi));
+    }
+    if let Some(s) = f.since {
+        wh.push("sales.completed_at >= ?".into());
+        args.push(Value::Integer(s.millis()));
+    }
+    if let Some(u) = f.until {
+        wh.push("sales.completed_at < ?".into());
+        args.push(Value::Integer(u.millis()));
+    }
+    if let Some(before) = q.before {
+        wh.push(format!("{order_id} < ?"));
+        args.push(Value::Integer(before));
+    }
+    let tail = match walk {
+        Walk::NewestFirst => {
+            args.push(Value::Integer(
+                q.limit.saturating_add(1).min(i64::MAX as usize) as i64,
+            ));
+            format!("ORDER BY {order_id} DESC LIMIT ?")
+        }
+        Walk::OldestFirst => format!("ORDER BY {order_id} ASC"),
+    };
+    let sql = format!(
+        "SELECT {ROW_COLUMNS}, {REFUNDED_MINOR_SQL} FROM {from} WHERE {} {tail}",
+        wh.join(" AND "),
+    );
+    (sql, args)
+}
+
+/// The FTS5 query for item words: every word as a prefix of a word in an item name.
+fn match_expression(words: &[String]) -> Option<String> {
+    let terms: Vec<String> = words
+        .iter()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" "))
+}
+
+impl Journal {
+    /// One page of `q.lane_id`'s sales matching `q.filter`, newest first, below `q.before`.
+    pub fn history_page(&self, q: &HistoryQuery) -> Result<HistoryPage, JournalError> {
+        let id_range = match self.id_range(&q.filter)? {
+            IdRange::All => None,
+            IdRange::Between(lo, hi) => Some((lo, hi)),
+            IdRange::Empty => return Ok(HistoryPage::default()),
+        };
+        let (sql, args) = page_sql(q, id_range, Walk::NewestFirst);
+        let mut stmt = self
+            .conn
+            .prepare_cached(&sql)
+            .map_err(|e| self.wrap(e.into()))?;
+        let mut rows = stmt
+            .query(params_from_iter(args))
+            .map_err(|e| self.wrap(e.into()))?;
+        let mut page = HistoryPage::default();
+        while let Some(r) = rows.next().map_err(|e| self.wrap(e.into()))? {
+            if page.rows.len() == q.limit {
+                page.more = true;
+                break;
+            }
+            page.rows.push(self.history_row(r)?);
+        }
+        Ok(page)
+    }
+
+    fn history_row(&self, r: &rusqlite::Row) -> Result<HistoryRow, JournalError> {
+        let get = |e: rusqlite::Error| self.wrap(e.into());
+        let currency: String = r.get(5).map_err(get)?;
+        let currency = currency_from_code(&currency).map_err(|e| self.corrupt(e))?;
+        let money = |minor: i64| Money::from_minor(minor, currency).map_err(|e| self.corrupt(e));
+        let kind: String = r.get(6).map_err(get)?;
+        let brand: Option<String> = r.get(7).map_err(get)?;
+        let tender = match (kind.as_str(), brand) {
+            ("cash", _) => "Cash".to_string(),
+            ("card", Some(b)) => format!("Card {b}"),
+            ("card", None) => "Card".to_string(),
+            (_, Some(b)) => b,
+            (other, None) => other.to_string(),
+        };
+        Ok(HistoryRow {
+            id: r.get(0).map_err(get)?,
+            lane_id: r.get(1).map_err(get)?,
+            sale_no: r.get::<_, i64>(2).map_err(get)?.max(0) as u64,
+            completed_at: Timestamp(r.get(3).map_err(get)?),
+            total: money(r.get(4).map_err(get)?)?,
+            tender,
+            first_item: r
+                .get::<_, Option<String>>(8)
+                .map_err(get)?
+                .unwrap_or_default(),
+            item_count: r.get::<_, Option<i64>>(9).map_err(get)?.unwrap_or(0).max(0) as u32,
+            refunded: money(r.get(10).map_err(get)?)?,
+        })
+    }
+
+    /// The ids a day range covers, through the `completed_at` index.
+    fn id_range(&self, f: &HistoryFilter) -> Result<IdRange, JournalError> {
+        if f.since.is_none() && f.until.is_none() {
+            return Ok(IdRange::All);
+        }
+        let one = |sql: &str, t: i64| -> Result<Option<i64>, JournalError> {
+            self.conn
+                .prepare_cached(sql)
+                .and_then(|mut s| s.query_row(params![t], |r| r.get(0)).optional())
+                .map_err(|e| self.wrap(e.into()))
+        };
+        let lo = match f.since {
+            Some(s) => one(
+                "SELECT id FROM sales WHERE completed_at >= ?1 ORDER BY completed_at, id LIMIT 1",
+                s.millis(),
+            )?,
+            None => Some(i64::MIN),
+        };
+        let hi = match f.until {
+            Some(u) => one(
+                "SELECT id FROM sales WHERE completed_at < ?1
+                 ORDER BY completed_at DESC, id DESC LIMIT 1",
+                u.millis(),
+            )?,
+            None => Some(i64::MAX),
+        };
+        Ok(match (lo, hi) {
+            (Some(lo), Some(hi)) if lo <= hi => IdRange::Between(lo, hi),
+            _ => IdRange::Empty,
+        })
+    }
+
+    /// Sale `sale_no` of `lane_id` with its refunds, for the opened-sale screen.
+    pub fn sale_record(
+        &self,
+        lane_id: &str,
+        sale_no: u64,
+    ) -> Result<Option<SaleRecord>, JournalError> {
+        let Some(sale) = self.sale(lane_id, sale_no)? else {
+            return Ok(None);
+        };
+        Ok(Some(SaleRecord {
+            sale,
+            refunds: Vec::new(),
+        }))
+    }
+
+    /// Every sale of `lane_id` in `[since, until)` and of `tender`, oldest first, read one row
+    /// at a time (for `qrtill sales`): `each` gets every sale with its refunded total and may
+    /// stop the walk by returning `false`.
+    pub fn each_sale(
+        &self,
+        lane_id: &str,
+        filter: &HistoryFilter,
+        mut each: impl FnMut(SaleListing) -> bool,
+    ) -> Result<(), JournalError> {
+        let id_range = match self.id_range(filter)? {
+            IdRange::All => None,
+            IdRange::Between(lo, hi) => Some((lo, hi)),
+            IdRange::Empty => return Ok(()),
+        };
+        let q = HistoryQuery {
+            lane_id: lane_id.to_string(),
+            filter: filter.clone(),
+            before: None,
+            limit: 0,
+        };
+        let (sql, args) = page_sql(&q, id_range, Walk::OldestFirst);
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.wrap(e.into()))?;
+        let mut rows = stmt
+            .query(params_from_iter(args))
+            .map_err(|e| self.wrap(e.into()))?;
+        while let Some(r) = rows.next().map_err(|e| self.wrap(e.into()))? {
+            let row = self.history_row(r)?;
+            let kind: String = r.get(6).map_err(|e| self.wrap(e.into()))?;
+            let listing = SaleListing { row, kind };
+            if !each(listing) {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One sale as `qrtill sales` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SaleListing {
+    pub row: HistoryRow,
+    /// `cash`, `card` or `wallet`.
+    pub kind: String,
+}
+
+enum IdRange {
+    All,
+    Between(i64, i64),
+    Empty,
+}
