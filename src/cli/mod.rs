@@ -7,6 +7,7 @@ pub mod counter;
 pub mod qr;
 pub mod receipt;
 pub mod reconcile;
+pub mod sales;
 pub mod simulate;
 pub mod spool;
 

@@ -257,7 +257,8 @@ impl Journal {
         while let Some(r) = rows.next().map_err(|e| self.wrap(e.into()))? {
             let row = self.history_row(r)?;
             let kind: String = r.get(6).map_err(|e| self.wrap(e.into()))?;
-            let listing = SaleListing { row, kind };
+            let brand: Option<String> = r.get(7).map_err(|e| self.wrap(e.into()))?;
+            let listing = SaleListing { row, kind, brand };
             if !each(listing) {
                 break;
             }
@@ -272,6 +273,8 @@ pub struct SaleListing {
     pub row: HistoryRow,
     /// `cash`, `card` or `wallet`.
     pub kind: String,
+    /// The wallet or card brand (`Alipay`, `Visa`); none for cash.
+    pub brand: Option<String>,
 }
 
 enum IdRange {
