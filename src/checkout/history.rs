@@ -110,22 +110,86 @@ impl Default for HistoryState {
     }
 }
 
-/// One refund of a sale, as the opened sale lists it.
+/// One refund (or post-void) of a sale, as the opened sale lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RefundSummary {
+pub struct SaleRefund {
+    pub refund_no: u64,
+    /// `refund` or `void`.
+    pub kind: String,
+    /// `requested`, `unknown`, `settled` or `failed`: only settled money has gone back.
+    pub state: String,
+    /// When it was requested.
     pub at: Timestamp,
-    /// What went back to the shopper, in the sale's price currency.
+    /// What goes back, tax included, in the sale currency.
     pub amount: Money,
+    /// For wallets: the amount in the wallet currency (at the rate booked with the payment).
+    pub wallet_amount: Option<Money>,
     pub reason: String,
-    /// `all`, or the refunded lines (`2 x Flat white`).
+    /// The refunded lines: `2 x Flat white, 1 x Banana`.
     pub lines: String,
+}
+
+impl SaleRefund {
+    pub fn is_settled(&self) -> bool {
+        self.state == "settled"
+    }
+
+    /// The refund as text lines (the opened sale and `qrtill receipt N` print these).
+    pub fn describe(&self, utc_offset_minutes: i32) -> Vec<String> {
+        let wallet = self
+            .wallet_amount
+            .map(|w| format!(" ({})", w.with_code()))
+            .unwrap_or_default();
+        let mut out = vec![
+            format!(
+                "#{} {} {}  -{}{wallet}",
+                self.refund_no,
+                self.kind,
+                self.at.format_local(utc_offset_minutes),
+                self.amount.with_code(),
+            ),
+            format!("  {} · {}", self.state, self.reason),
+        ];
+        if !self.lines.is_empty() {
+            out.push(format!("  {}", self.lines));
+        }
+        out
+    }
 }
 
 /// A journaled sale and its refunds, as the journal reads them for the opened-sale screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SaleRecord {
     pub sale: CompletedSale,
-    pub refunds: Vec<RefundSummary>,
+    pub refunds: Vec<SaleRefund>,
+}
+
+impl SaleRecord {
+    /// The refunds section under a receipt: a title, then every refund and void.
+    pub fn refunds_text(&self, utc_offset_minutes: i32) -> Vec<String> {
+        let mut out = vec!["Refunds".to_string()];
+        if self.refunds.is_empty() {
+            out.push("No refunds.".to_string());
+        }
+        for r in &self.refunds {
+            out.extend(r.describe(utc_offset_minutes));
+        }
+        let refunded = self.refunded();
+        if !refunded.is_zero() {
+            out.push(format!("Refunded in all: {}", refunded.with_code()));
+        }
+        out
+    }
+
+    /// What has gone back (settled refunds and voids), in the sale currency.
+    pub fn refunded(&self) -> Money {
+        self.refunds
+            .iter()
+            .filter(|r| r.is_settled())
+            .fold(Money::zero(self.sale.total.currency()), |acc, r| {
+                acc.checked_add(r.amount).unwrap_or(acc)
+            })
+    }
 }
 
 /// The opened-sale screen: the receipt, its refunds underneath, reprint.

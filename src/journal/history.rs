@@ -7,7 +7,7 @@
 //! likewise), so commit order is time order. The time bounds are still checked row by row.
 
 use super::{Journal, JournalError};
-use crate::checkout::history::{HistoryPage, HistoryQuery, HistoryRow, SaleRecord};
+use crate::checkout::history::{HistoryPage, HistoryQuery, HistoryRow, SaleRecord, SaleRefund};
 use crate::checkout::history_filter::{HistoryFilter, TenderFilter};
 use crate::clock::Timestamp;
 use crate::money::{Money, currency_from_code};
@@ -20,8 +20,12 @@ const ROW_COLUMNS: &str = "sales.id, sales.lane_id, sales.sale_no, sales.complet
     json_extract(sales.body, '$.tender.brand'), json_extract(sales.body, '$.lines[0].name'),
     json_array_length(sales.body, '$.lines')";
 
-/// What a refunded total is read with, per sale row (minor units of the sale currency).
-const REFUNDED_MINOR_SQL: &str = "0";
+/// What has gone back on the sale of each row, in its minor units: settled refunds and voids,
+/// by the `refunds_sale` index. A refund's state is its newest event (as refunds.rs reads it).
+const REFUNDED_MINOR_SQL: &str = "(SELECT COALESCE(SUM(r.amount_minor), 0) FROM refunds r
+    WHERE r.lane_id = sales.lane_id AND r.sale_no = sales.sale_no
+      AND (SELECT e.state FROM refund_events e WHERE e.refund_id = r.id
+           ORDER BY e.id DESC LIMIT 1) = 'settled')";
 
 /// Which end of the history a walk starts from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -223,10 +227,36 @@ impl Journal {
         let Some(sale) = self.sale(lane_id, sale_no)? else {
             return Ok(None);
         };
-        Ok(Some(SaleRecord {
-            sale,
-            refunds: Vec::new(),
-        }))
+        let refunds = self
+            .refunds_of_sale(lane_id, sale_no)?
+            .into_iter()
+            .map(|r| {
+                let lines = r
+                    .refund
+                    .lines
+                    .iter()
+                    .map(|l| {
+                        let name = sale
+                            .lines
+                            .get(l.line as usize)
+                            .map_or("?", |s| s.name.as_str());
+                        format!("{} x {name}", l.qty)
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                SaleRefund {
+                    refund_no: r.refund_no,
+                    kind: r.refund.kind.as_str().to_string(),
+                    state: r.state.as_str().to_string(),
+                    at: r.refund.created_at,
+                    amount: r.refund.amount,
+                    wallet_amount: r.settled_wallet_amount.or(r.refund.wallet_amount),
+                    reason: r.refund.reason,
+                    lines,
+                }
+            })
+            .collect();
+        Ok(Some(SaleRecord { sale, refunds }))
     }
 
     /// Every sale of `lane_id` in `[since, until)` and of `tender`, oldest first, read one row

@@ -2,10 +2,9 @@
 
 use super::keymap::{InputMode, UiAction, label_in, table};
 use super::{CounterView, strings};
-use crate::checkout::history::{OpenedSale, RefundSummary};
+use crate::checkout::history::OpenedSale;
 use crate::checkout::slip::receipt_for;
 use crate::checkout::{Action, PrintStatus};
-use crate::money::Money;
 use crate::receipt::{PaperWidth, render_text};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -21,10 +20,17 @@ pub fn render(view: &CounterView, opened: &OpenedSale, area: Rect, buf: &mut Buf
         .map(Line::from)
         .collect();
     lines.push(Line::default());
-    lines.extend(refund_lines(
-        &opened.record.refunds,
-        view.config.store.utc_offset_minutes,
-    ));
+    let refunds = opened
+        .record
+        .refunds_text(view.config.store.utc_offset_minutes);
+    let mut refunds = refunds.into_iter();
+    if let Some(title) = refunds.next() {
+        lines.push(Line::from(Span::styled(
+            title,
+            Style::new().add_modifier(Modifier::BOLD),
+        )));
+    }
+    lines.extend(refunds.map(Line::from));
     let paper_w = width.columns() as u16 + 2;
     let [status, slip] = Layout::vertical([Constraint::Length(2), Constraint::Min(3)]).areas(area);
     let [_, slip, _] = Layout::horizontal([
@@ -34,10 +40,10 @@ pub fn render(view: &CounterView, opened: &OpenedSale, area: Rect, buf: &mut Buf
     ])
     .areas(slip);
 
-    let refunded = refunded_total(sale.total, &opened.record.refunds);
+    let refunded = opened.record.refunded();
     let mut head = format!(" Sale {} · {} ", sale.sale_no, sale.total.with_code());
-    if let Some(r) = refunded.filter(|r| !r.is_zero()) {
-        head.push_str(&format!("· refunded {} ", r.with_code()));
+    if !refunded.is_zero() {
+        head.push_str(&format!("· refunded {} ", refunded.with_code()));
     }
     let head = Span::styled(
         head,
@@ -82,31 +88,3 @@ pub fn render(view: &CounterView, opened: &OpenedSale, area: Rect, buf: &mut Buf
         .render(slip, buf);
 }
 
-/// The refunds section under the slip.
-fn refund_lines(refunds: &[RefundSummary], utc_offset_minutes: i32) -> Vec<Line<'static>> {
-    let mut out = vec![Line::from(Span::styled(
-        strings::SALE_REFUNDS,
-        Style::new().add_modifier(Modifier::BOLD),
-    ))];
-    if refunds.is_empty() {
-        out.push(Line::from(strings::SALE_NO_REFUNDS));
-    }
-    for r in refunds {
-        out.push(Line::from(format!(
-            "{}  -{}",
-            r.at.format_local(utc_offset_minutes),
-            r.amount.with_code()
-        )));
-        out.push(Line::from(format!("  {} · {}", r.lines, r.reason)));
-    }
-    out
-}
-
-/// The sum of the refunds, when they are all in the sale's currency.
-fn refunded_total(total: Money, refunds: &[RefundSummary]) -> Option<Money> {
-    refunds
-        .iter()
-        .try_fold(Money::zero(total.currency()), |acc, r| {
-            acc.checked_add(r.amount).ok()
-        })
-}

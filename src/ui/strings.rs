@@ -36,7 +36,5 @@ pub const HISTORY_MORE: &str = "more below";
 pub const HISTORY_END: &str = "end of the list";
 pub const HISTORY_OPEN: &str = "open the sale";
 pub const SALE_TITLE: &str = " Sale ";
-pub const SALE_REFUNDS: &str = "Refunds";
-pub const SALE_NO_REFUNDS: &str = "No refunds.";
 pub const REPRINTING: &str = "Reprinting…";
 pub const REPRINTED: &str = "Reprinted";
