@@ -87,4 +87,3 @@ pub fn render(view: &CounterView, opened: &OpenedSale, area: Rect, buf: &mut Buf
         .style(Style::new().fg(Color::Black).bg(Color::White))
         .render(slip, buf);
 }
-
