@@ -286,6 +286,28 @@ fn item_words_match_word_starts_in_any_case_and_all_must_match() {
     // Accents fold: "cafe" finds "Café".
     assert_eq!(walk(&j, &f("cafe")), expected(&rungs, |r| has(r, "café")));
     assert!(walk(&j, &f("zebra")).is_empty());
+    // With a tender, a sale number or a day.
+    for tender in ["cash", "card", "wallet", "kakao", "alipay"] {
+        let kept = |r: &Rung| match tender {
+            "wallet" => !["cash", "card"].contains(&r.tender),
+            "kakao" => r.tender == "Kakao Pay",
+            "alipay" => r.tender == "Alipay",
+            t => r.tender == t,
+        };
+        assert_eq!(
+            walk(&j, &f(&format!("ban {tender}"))),
+            expected(&rungs, |r| has(r, "ban") && kept(r)),
+            "ban {tender}"
+        );
+    }
+    assert_eq!(walk(&j, &f("#6 green")), vec![6]);
+    assert!(walk(&j, &f("#5 green")).is_empty());
+    assert_eq!(
+        walk(&j, &f("tea 2026-11-22")),
+        expected(&rungs, |r| has(r, "tea")
+            && r.at >= DAY + 24 * HOUR
+            && r.at < DAY + 48 * HOUR)
+    );
     // Quotes and FTS syntax in a word are text, not query syntax.
     assert!(walk(&j, &f("\"ban")).len() == walk(&j, &f("ban")).len());
     assert!(walk(&j, &f("ban* OR")).is_empty());

@@ -37,35 +37,45 @@ pub(super) enum Walk {
 }
 
 /// The SQL of a history walk and its parameters.
+///
+/// Item words make the FTS index drive (unless a sale number picks one row anyway): its rowid
+/// is minus the sale id, so it yields the newest matches first, and a tender filter is part of
+/// the FTS query too (its `tender` column), so "rare item and tender" intersects two word lists
+/// instead of looking up every sale with the item. Other filters are checked on the joined row.
 pub(super) fn page_sql(
     q: &HistoryQuery,
     id_range: Option<(i64, i64)>,
     walk: Walk,
 ) -> (String, Vec<Value>) {
     let f = &q.filter;
-    let mut wh: Vec<String> = vec!["sales.lane_id = ?".into()];
-    let mut args: Vec<Value> = vec![Value::Text(q.lane_id.clone())];
-    let fts = match_expression(&f.words);
-    // With item words the FTS index drives, newest first (it yields row ids in order).
-    let (from, order_id) = if let Some(m) = &fts {
-        args.insert(0, Value::Text(m.clone()));
-        (
-            "sale_words CROSS JOIN sales ON sales.id = sale_words.rowid".to_string(),
-            "sale_words.rowid",
-        )
-    } else if f
+    let fts = match_expression(&f.words, f.tender.as_ref());
+    let fts_drives = fts.is_some() && f.sale_no.is_none();
+    let mut wh: Vec<String> = Vec::new();
+    let mut args: Vec<Value> = Vec::new();
+    let exact_total = f
         .amount
-        .is_some_and(|a| a.min_minor.is_some() && a.min_minor == a.max_minor)
-    {
+        .and_then(|a| a.min_minor.filter(|min| Some(*min) == a.max_minor));
+    let from = if fts_drives {
+        "sale_words CROSS JOIN sales ON sales.id = -sale_words.rowid"
+    } else if exact_total.is_some() {
         // An exact total: its index lists those sales in id order. Without statistics the
         // planner would rather walk every sale newest first than use it.
-        ("sales INDEXED BY sales_lane_total".to_string(), "sales.id")
+        "sales INDEXED BY sales_lane_total"
     } else {
-        ("sales".to_string(), "sales.id")
+        "sales"
     };
-    if fts.is_some() {
-        wh.insert(0, "sale_words MATCH ?".into());
+    if let Some(m) = &fts {
+        wh.push(if fts_drives {
+            "sale_words MATCH ?".into()
+        } else {
+            "EXISTS (SELECT 1 FROM sale_words WHERE sale_words MATCH ?
+                     AND sale_words.rowid = -sales.id)"
+                .into()
+        });
+        args.push(Value::Text(m.clone()));
     }
+    wh.push("sales.lane_id = ?".into());
+    args.push(Value::Text(q.lane_id.clone()));
     if let Some(n) = f.sale_no {
         wh.push("sales.sale_no = ?".into());
         args.push(Value::Integer(n.min(i64::MAX as u64) as i64));
@@ -83,27 +93,30 @@ pub(super) fn page_sql(
         }
         None => {}
     }
-    if let Some(a) = f.amount {
-        if let (Some(min), Some(max)) = (a.min_minor, a.max_minor)
-            && min == max
-        {
-            wh.push("sales.total_minor = ?".into());
+    if let Some(total) = exact_total {
+        wh.push("sales.total_minor = ?".into());
+        args.push(Value::Integer(total));
+    } else if let Some(a) = f.amount {
+        if let Some(min) = a.min_minor {
+            wh.push("sales.total_minor >= ?".into());
             args.push(Value::Integer(min));
-        } else {
-            if let Some(min) = a.min_minor {
-                wh.push("sales.total_minor >= ?".into());
-                args.push(Value::Integer(min));
-            }
-            if let Some(max) = a.max_minor {
-                wh.push("sales.total_minor <= ?".into());
-                args.push(Value::Integer(max));
-            }
+        }
+        if let Some(max) = a.max_minor {
+            wh.push("sales.total_minor <= ?".into());
+            args.push(Value::Integer(max));
         }
     }
+    // Id bounds on whichever table drives, so its index applies them.
+    let (key, newest_first, lt_before, range) = if fts_drives {
+        ("sale_words.rowid", "ASC", "sale_words.rowid > ?", true)
+    } else {
+        ("sales.id", "DESC", "sales.id < ?", false)
+    };
     if let Some((lo, hi)) = id_range {
-        wh.push(format!("{order_id} BETWEEN ? AND ?"));
-        args.push(Value::Integer(lo));
-        args.push(Value::Integer(hi));
+        wh.push(format!("{key} BETWEEN ? AND ?"));
+        let (a, b) = if range { (-hi, -lo) } else { (lo, hi) };
+        args.push(Value::Integer(a));
+        args.push(Value::Integer(b));
     }
     if let Some(s) = f.since {
         wh.push("sales.completed_at >= ?".into());
@@ -114,33 +127,54 @@ pub(super) fn page_sql(
         args.push(Value::Integer(u.millis()));
     }
     if let Some(before) = q.before {
-        wh.push(format!("{order_id} < ?"));
-        args.push(Value::Integer(before));
+        wh.push(lt_before.into());
+        args.push(Value::Integer(if range { -before } else { before }));
     }
     let tail = match walk {
         Walk::NewestFirst => {
             args.push(Value::Integer(
                 q.limit.saturating_add(1).min(i64::MAX as usize) as i64,
             ));
-            format!("ORDER BY {order_id} DESC LIMIT ?")
+            format!("ORDER BY {key} {newest_first} LIMIT ?")
         }
-        Walk::OldestFirst => format!("ORDER BY {order_id} ASC"),
+        Walk::OldestFirst => {
+            let oldest_first = if range { "DESC" } else { "ASC" };
+            format!("ORDER BY {key} {oldest_first}")
+        }
+    };
+    // A page selects ids only: whatever sorting a filter needs then handles ids (often from
+    // the index alone), and the row columns are read for the page's rows only.
+    let columns = match walk {
+        Walk::NewestFirst => "sales.id".to_string(),
+        Walk::OldestFirst => format!("{ROW_COLUMNS}, {REFUNDED_MINOR_SQL}"),
     };
     let sql = format!(
-        "SELECT {ROW_COLUMNS}, {REFUNDED_MINOR_SQL} FROM {from} WHERE {} {tail}",
+        "SELECT {columns} FROM {from} WHERE {} {tail}",
         wh.join(" AND "),
     );
     (sql, args)
 }
 
-/// The FTS5 query for item words: every word as a prefix of a word in an item name.
-fn match_expression(words: &[String]) -> Option<String> {
-    let terms: Vec<String> = words
+/// The FTS5 query: every item word as the start of a word of an item name, and the tender
+/// (kind, then brand words) in the `tender` column.
+fn match_expression(words: &[String], tender: Option<&TenderFilter>) -> Option<String> {
+    let quote = |w: &str| format!("\"{}\"", w.replace('"', "\"\""));
+    let mut terms: Vec<String> = words
         .iter()
         .filter(|w| w.chars().any(char::is_alphanumeric))
-        .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
+        .map(|w| format!("items : {}*", quote(w)))
         .collect();
-    (!terms.is_empty()).then(|| terms.join(" "))
+    if terms.is_empty() {
+        return None;
+    }
+    match tender {
+        Some(TenderFilter::Brand(brand)) => {
+            terms.push(format!("tender : {}", quote(&format!("wallet {brand}"))))
+        }
+        Some(t) => terms.push(format!("tender : {}", quote(t.kind()))),
+        None => {}
+    }
+    Some(terms.join(" AND "))
 }
 
 impl Journal {
@@ -156,16 +190,27 @@ impl Journal {
             .conn
             .prepare_cached(&sql)
             .map_err(|e| self.wrap(e.into()))?;
-        let mut rows = stmt
-            .query(params_from_iter(args))
+        let mut ids: Vec<i64> = stmt
+            .query_map(params_from_iter(args), |r| r.get(0))
+            .and_then(|rows| rows.collect::<Result<_, _>>())
             .map_err(|e| self.wrap(e.into()))?;
-        let mut page = HistoryPage::default();
-        while let Some(r) = rows.next().map_err(|e| self.wrap(e.into()))? {
-            if page.rows.len() == q.limit {
-                page.more = true;
-                break;
+        let more = ids.len() > q.limit;
+        ids.truncate(q.limit);
+        let mut row = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {ROW_COLUMNS}, {REFUNDED_MINOR_SQL} FROM sales WHERE sales.id = ?1"
+            ))
+            .map_err(|e| self.wrap(e.into()))?;
+        let mut page = HistoryPage {
+            rows: Vec::with_capacity(ids.len()),
+            more,
+        };
+        for id in ids {
+            let mut rows = row.query(params![id]).map_err(|e| self.wrap(e.into()))?;
+            if let Some(r) = rows.next().map_err(|e| self.wrap(e.into()))? {
+                page.rows.push(self.history_row(r)?);
             }
-            page.rows.push(self.history_row(r)?);
         }
         Ok(page)
     }

@@ -107,24 +107,29 @@ const MIGRATIONS: &[&str] = &[
     "#,
     // 5: sales history (journal/history.rs): a page of the newest sales by tender, wallet,
     // total or item words without scanning the history. Every index ends in the row id, so a
-    // page is the first rows below the last one shown. Item names go into a contentless FTS5
-    // index filled by trigger, so sales committed any way (or copied by SQL) are found.
+    // page is the first rows below the last one shown. Item names and the tender (kind and
+    // brand) go into a contentless FTS5 index filled by trigger, so sales committed any way (or
+    // copied by SQL) are found; its rowid is minus the sale id, so FTS5's natural ascending
+    // order is newest first.
     r#"
     CREATE INDEX sales_lane ON sales(lane_id);
     CREATE INDEX sales_lane_tender ON sales(lane_id, tender);
     CREATE INDEX sales_lane_brand ON sales(lane_id, tender, json_extract(body, '$.tender.brand'));
     CREATE INDEX sales_lane_total ON sales(lane_id, total_minor);
     CREATE VIRTUAL TABLE sale_words USING fts5(
-        items, content = '', tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3'
+        items, tender, content = '', tokenize = 'unicode61 remove_diacritics 2',
+        prefix = '1 2 3'
     );
     CREATE TRIGGER sale_words_fill AFTER INSERT ON sales BEGIN
-        INSERT INTO sale_words (rowid, items)
-        SELECT new.id, group_concat(json_extract(l.value, '$.name'), ' ')
+        INSERT INTO sale_words (rowid, items, tender)
+        SELECT -new.id, group_concat(json_extract(l.value, '$.name'), ' '),
+               new.tender || ' ' || COALESCE(json_extract(new.body, '$.tender.brand'), '')
         FROM json_each(new.body, '$.lines') AS l;
     END;
-    INSERT INTO sale_words (rowid, items)
-    SELECT s.id, (SELECT group_concat(json_extract(l.value, '$.name'), ' ')
-                  FROM json_each(s.body, '$.lines') AS l)
+    INSERT INTO sale_words (rowid, items, tender)
+    SELECT -s.id, (SELECT group_concat(json_extract(l.value, '$.name'), ' ')
+                   FROM json_each(s.body, '$.lines') AS l),
+           s.tender || ' ' || COALESCE(json_extract(s.body, '$.tender.brand'), '')
     FROM sales AS s;
     "#,
 ];
