@@ -103,7 +103,7 @@ fn ring(journal: &mut Journal, n: u64) -> Vec<Rung> {
                 at: DAY + i as i64 * HOUR,
                 total: 100 * (1 + (i as i64 % 7)),
                 tender: TENDERS[k % TENDERS.len()],
-                items: if k % 3 == 0 {
+                items: if k.is_multiple_of(3) {
                     vec![ITEMS[k % 4], ITEMS[(k + 1) % 4]]
                 } else {
                     vec![ITEMS[k % 4]]

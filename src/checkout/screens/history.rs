@@ -34,11 +34,9 @@ impl Checkout {
                 state.reparse(&self.settings.history);
                 reload = true;
             }
-            Action::Backspace => {
-                if state.input.pop().is_some() {
-                    state.reparse(&self.settings.history);
-                    reload = true;
-                }
+            Action::Backspace if state.input.pop().is_some() => {
+                state.reparse(&self.settings.history);
+                reload = true;
             }
             Action::Up if state.selected > 0 => state.selected -= 1,
             Action::Up | Action::PageUp if state.page_starts.len() > 1 => {
