@@ -46,9 +46,10 @@ pub(super) fn page_sql(
     q: &HistoryQuery,
     id_range: Option<(i64, i64)>,
     walk: Walk,
+    words: &[WordMatch],
 ) -> (String, Vec<Value>) {
     let f = &q.filter;
-    let fts = match_expression(&f.words, f.tender.as_ref());
+    let fts = match_expression(words, f.tender.as_ref());
     let fts_drives = fts.is_some() && f.sale_no.is_none();
     let mut wh: Vec<String> = Vec::new();
     let mut args: Vec<Value> = Vec::new();
@@ -155,14 +156,36 @@ pub(super) fn page_sql(
     (sql, args)
 }
 
+/// How one typed item word is asked of the FTS index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum WordMatch {
+    /// Any word starting so (short prefixes have their own index; others are merged by FTS5).
+    Prefix(String),
+    /// One of these whole words (the words of sold item names that start with what was typed).
+    AnyOf(Vec<String>),
+}
+
+/// Prefix lengths the FTS index keeps (migration 5: `prefix = '1 2 3'`).
+const PREFIX_INDEXED: usize = 3;
+/// More whole words than this for one typed word: ask for the prefix instead.
+const MAX_EXPANSION: usize = 40;
+
 /// The FTS5 query: every item word as the start of a word of an item name, and the tender
 /// (kind, then brand words) in the `tender` column.
-fn match_expression(words: &[String], tender: Option<&TenderFilter>) -> Option<String> {
+fn match_expression(words: &[WordMatch], tender: Option<&TenderFilter>) -> Option<String> {
     let quote = |w: &str| format!("\"{}\"", w.replace('"', "\"\""));
     let mut terms: Vec<String> = words
         .iter()
-        .filter(|w| w.chars().any(char::is_alphanumeric))
-        .map(|w| format!("items : {}*", quote(w)))
+        .map(|w| match w {
+            WordMatch::Prefix(p) => format!("items : {}*", quote(p)),
+            WordMatch::AnyOf(all) => format!(
+                "items : ({})",
+                all.iter()
+                    .map(|t| quote(t))
+                    .collect::<Vec<_>>()
+                    .join(" OR ")
+            ),
+        })
         .collect();
     if terms.is_empty() {
         return None;
@@ -178,6 +201,46 @@ fn match_expression(words: &[String], tender: Option<&TenderFilter>) -> Option<S
 }
 
 impl Journal {
+    /// The typed item words as the FTS index is asked for them; `None` when a word starts no
+    /// word of any item name ever sold (nothing can match).
+    fn word_matches(&self, words: &[String]) -> Result<Option<Vec<WordMatch>>, JournalError> {
+        let mut out = Vec::new();
+        for w in words
+            .iter()
+            .filter(|w| w.chars().any(char::is_alphanumeric))
+        {
+            // Lower-case ASCII is already what the tokenizer makes of it; anything else (accents)
+            // is left to FTS5's own reading of the prefix.
+            let plain = w
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+            if w.chars().count() <= PREFIX_INDEXED || !plain {
+                out.push(WordMatch::Prefix(w.clone()));
+                continue;
+            }
+            let mut upper = w.clone();
+            if let Some(last) = upper.pop() {
+                upper.push(char::from(last as u8 + 1));
+            }
+            let terms: Vec<String> = self
+                .conn
+                .prepare_cached(
+                    "SELECT term FROM sale_names_vocab WHERE term >= ?1 AND term < ?2 LIMIT ?3",
+                )
+                .and_then(|mut s| {
+                    s.query_map(params![w, upper, MAX_EXPANSION as i64 + 1], |r| r.get(0))?
+                        .collect()
+                })
+                .map_err(|e| self.wrap(e.into()))?;
+            match terms.len() {
+                0 => return Ok(None),
+                n if n > MAX_EXPANSION => out.push(WordMatch::Prefix(w.clone())),
+                _ => out.push(WordMatch::AnyOf(terms)),
+            }
+        }
+        Ok(Some(out))
+    }
+
     /// One page of `q.lane_id`'s sales matching `q.filter`, newest first, below `q.before`.
     pub fn history_page(&self, q: &HistoryQuery) -> Result<HistoryPage, JournalError> {
         let id_range = match self.id_range(&q.filter)? {
@@ -185,7 +248,10 @@ impl Journal {
             IdRange::Between(lo, hi) => Some((lo, hi)),
             IdRange::Empty => return Ok(HistoryPage::default()),
         };
-        let (sql, args) = page_sql(q, id_range, Walk::NewestFirst);
+        let Some(words) = self.word_matches(&q.filter.words)? else {
+            return Ok(HistoryPage::default());
+        };
+        let (sql, args) = page_sql(q, id_range, Walk::NewestFirst, &words);
         let mut stmt = self
             .conn
             .prepare_cached(&sql)
@@ -338,7 +404,10 @@ impl Journal {
             before: None,
             limit: 0,
         };
-        let (sql, args) = page_sql(&q, id_range, Walk::OldestFirst);
+        let Some(words) = self.word_matches(&filter.words)? else {
+            return Ok(());
+        };
+        let (sql, args) = page_sql(&q, id_range, Walk::OldestFirst, &words);
         let mut stmt = self.conn.prepare(&sql).map_err(|e| self.wrap(e.into()))?;
         let mut rows = stmt
             .query(params_from_iter(args))
@@ -384,7 +453,13 @@ mod tests {
             before: Some(1_000),
             limit: 40,
         };
-        let (sql, args) = page_sql(&q, id_range, Walk::NewestFirst);
+        let words: Vec<WordMatch> = q
+            .filter
+            .words
+            .iter()
+            .map(|w| WordMatch::AnyOf(vec![w.clone(), format!("{w}s")]))
+            .collect();
+        let (sql, args) = page_sql(&q, id_range, Walk::NewestFirst, &words);
         let mut stmt = j
             .conn
             .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
