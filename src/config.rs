@@ -35,6 +35,9 @@ pub struct Config {
     pub tax: TaxRules,
     pub receipt: ReceiptSettings,
     pub printer: PrinterSettings,
+    /// Denominations and PIN thresholds of the cash drawer (embedded USD defaults).
+    #[serde(default)]
+    pub drawer: crate::shift::DrawerSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

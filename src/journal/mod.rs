@@ -8,9 +8,11 @@ mod attempts;
 mod faults;
 mod migrations;
 mod sales;
+mod shifts;
 mod unmatched;
 
 pub use attempts::{AttemptOutcome, AttemptRecord, AttemptState};
+pub use shifts::{ShiftData, ShiftError, ShiftRow, TotalRow, ZRow};
 
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
