@@ -16,6 +16,7 @@ pub mod network;
 pub mod printer;
 pub mod receipt;
 pub mod reconcile;
+pub mod report;
 pub mod runtime;
 pub mod shift;
 pub mod ui;
