@@ -7,11 +7,16 @@
 mod attempts;
 mod faults;
 mod migrations;
+mod refunds;
 mod sales;
 mod shifts;
 mod unmatched;
 
 pub use attempts::{AttemptOutcome, AttemptRecord, AttemptState};
+pub use refunds::{
+    BeginRefund, NewRefund, RefundEvent, RefundKind, RefundLine, RefundRecord, RefundState,
+    RefundSummary,
+};
 pub use shifts::{ShiftData, ShiftError, ShiftRow, TotalRow, ZRow};
 
 use rusqlite::Connection;

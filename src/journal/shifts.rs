@@ -1,4 +1,4 @@
-//! Shifts, drawer moves, running totals and Z reports (migration 4).
+//! Shifts, drawer moves, running totals and Z reports (migration 5).
 //!
 //! A sale joins the lane's open shift inside `commit_sale`'s transaction (`add_sale`), which
 //! bumps a few keyed rows of `shift_totals`; X and Z reports read those rows, never the sale
