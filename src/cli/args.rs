@@ -51,6 +51,11 @@ pub enum Command {
     /// Decode, verify, encode and draw EMV QR payloads.
     #[command(subcommand)]
     Qr(QrCommand),
+    /// Print the X report (open shift) or a Z report: `report x`, `report z [N]`.
+    Report(super::report::ReportArgs),
+    /// Open a shift, pay cash in or out, log a no-sale, close with a blind count (writes the Z).
+    #[command(subcommand)]
+    Shift(super::shift::ShiftCommand),
 }
 
 #[derive(Debug, clap::Args)]

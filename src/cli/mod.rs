@@ -7,6 +7,8 @@ pub mod counter;
 pub mod qr;
 pub mod receipt;
 pub mod reconcile;
+pub mod report;
+pub mod shift;
 pub mod simulate;
 pub mod spool;
 

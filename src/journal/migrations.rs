@@ -104,6 +104,7 @@ const MIGRATIONS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'refunds are append-only'); END;
     CREATE TRIGGER refund_events_no_delete BEFORE DELETE ON refund_events
         BEGIN SELECT RAISE(ABORT, 'refunds are append-only'); END;
+    "#,
     // 5: shifts, drawer moves, running totals per shift (kept by `commit_sale`, so reports
     // never re-read sale bodies) and Z reports. Everything but the totals is append-only; the
     // totals of a shift freeze once its Z is written.

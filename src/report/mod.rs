@@ -4,6 +4,7 @@
 
 mod figures;
 mod formats;
+mod from_journal;
 mod print;
 
 pub use figures::{
@@ -11,4 +12,5 @@ pub use figures::{
     build,
 };
 pub use formats::{to_csv, to_json};
+pub use from_journal::{close_with_z, refund_figures, stored_z, x_report};
 pub use print::{PRINT_WIDTH, to_escpos, to_text};

@@ -19,6 +19,11 @@ fn bar(value: Decimal, max: Decimal) -> String {
     "#".repeat(n)
 }
 
+/// Money leaving: shown negative, but never as `-0.00`.
+fn out_of(d: Decimal) -> Decimal {
+    if d.is_zero() { d } else { -d }
+}
+
 fn rule(out: &mut Vec<String>, title: &str) {
     let title = format!(" {title} ");
     let left = (PRINT_WIDTH - title.len().min(PRINT_WIDTH)) / 2;
@@ -54,8 +59,8 @@ pub fn to_text(r: &Report, store_name: &str) -> String {
     kv(&mut out, "Amounts in", &r.currency);
     rule(&mut out, "Sales");
     counted(&mut out, "Gross sales", r.sales_count, r.gross);
-    counted(&mut out, "Refunds", r.refunds_count, -r.refunds);
-    counted(&mut out, "Post-voids", r.post_voids_count, -r.post_voids);
+    counted(&mut out, "Refunds", r.refunds_count, out_of(r.refunds));
+    counted(&mut out, "Post-voids", r.post_voids_count, out_of(r.post_voids));
     kv(&mut out, "Net sales", &r.net.to_string());
     kv(&mut out, "Average basket", &r.average_basket.to_string());
     let numbers = match (r.first_sale, r.last_sale) {
@@ -89,7 +94,7 @@ pub fn to_text(r: &Report, store_name: &str) -> String {
     rule(&mut out, "Drawer");
     kv(&mut out, "Float", &r.float.to_string());
     counted(&mut out, "Paid in", r.paid_in_count, r.paid_in);
-    counted(&mut out, "Paid out", r.paid_out_count, -r.paid_out);
+    counted(&mut out, "Paid out", r.paid_out_count, out_of(r.paid_out));
     kv(&mut out, "No-sale openings", &r.no_sale_count.to_string());
     kv(&mut out, "Expected cash", &r.cash_expected.to_string());
     match (r.cash_counted, r.cash_variance) {
@@ -110,7 +115,7 @@ pub fn to_text(r: &Report, store_name: &str) -> String {
             h.amount,
             width = BAR + 1
         );
-        kv(&mut out, &line, "");
+        out.push(crate::receipt::width::fit(&line, PRINT_WIDTH));
     }
     if r.hourly.is_empty() {
         out.push("(no sales)".into());
@@ -138,8 +143,13 @@ pub fn to_text(r: &Report, store_name: &str) -> String {
 /// The printed report as ESC/POS: initialise, the text in the printer's code page, feed, cut.
 pub fn to_escpos(r: &Report, store_name: &str, charset: crate::receipt::PrinterCharset) -> Vec<u8> {
     let mut bytes = vec![0x1b, b'@'];
-    let (text, _replaced) = crate::receipt::escpos::encode_text(&to_text(r, store_name), charset);
-    bytes.extend(text);
+    // Line by line: the encoder prints control characters such as '\n' as '?'. A glyph the
+    // code page lacks prints as '?' too (the report is mostly ASCII).
+    for line in to_text(r, store_name).lines() {
+        let (text, _replaced) = crate::receipt::escpos::encode_text(line, charset);
+        bytes.extend(text);
+        bytes.push(b'\n');
+    }
     // Feed 4 lines, then a partial cut.
     bytes.extend([0x1b, b'd', 4, 0x1d, b'V', 1]);
     bytes
