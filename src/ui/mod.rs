@@ -12,6 +12,7 @@ mod pay_view;
 mod phone_view;
 pub mod qr_code;
 mod receipt_view;
+pub mod report_view;
 mod search_view;
 mod static_view;
 pub mod strings;
