@@ -28,6 +28,10 @@ pub struct Cli {
     /// Seed of the simulated payment network (latencies, ids); the same seed replays the same run.
     #[arg(long, global = true, default_value_t = 7)]
     pub seed: u64,
+    /// Training mode: a separate journal and ledger (DATA/journal-training.sqlite), receipts
+    /// marked "TRAINING — NOT A RECEIPT", the drawer never kicked, a watermark on every screen.
+    #[arg(long, global = true)]
+    pub training: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

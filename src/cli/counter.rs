@@ -23,6 +23,11 @@ pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
             Ok(target) => Box::new(super::spool::Spool::new(target, config)),
             Err(o) => return o,
         };
+    let printer: Box<dyn crate::runtime::ReceiptPrinter> = if setup.training {
+        Box::new(crate::ui::training_mode::TrainingPrinter(printer))
+    } else {
+        printer
+    };
     let journal = match Journal::open(&setup.journal_path()) {
         Ok(j) => j,
         Err(e) => return super::journal_failure(e),
@@ -40,7 +45,7 @@ pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
     }
     tracing::info!(data = %setup.data_dir.display(), "counter open");
 
-    run_terminal(&mut runtime, config)
+    run_terminal(&mut runtime, config, setup.training)
 }
 
 /// The counter in the real terminal until Ctrl-Q or a stop signal, then the terminal restored.
@@ -50,6 +55,7 @@ pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
 fn run_terminal(
     runtime: &mut crate::runtime::Runtime<SystemClock>,
     config: &crate::config::Config,
+    training: bool,
 ) -> Outcome {
     use crate::ui::app::{self, Exit};
     use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
@@ -61,6 +67,7 @@ fn run_terminal(
     };
     let mut panes = crate::ui::Panes {
         no_color: crate::ui::Panes::no_color_from(std::env::var_os("NO_COLOR").as_deref()),
+        training,
         ..Default::default()
     };
     // ratatui::init installs a panic hook that restores the terminal before the panic message.

@@ -17,6 +17,8 @@ mod search_view;
 mod static_view;
 pub mod strings;
 mod trace_view;
+pub mod training;
+pub mod training_mode;
 
 use crate::checkout::payment::PayMode;
 use crate::checkout::{Checkout, Screen};
@@ -52,6 +54,8 @@ pub struct Panes {
     pub qr: qr_code::QrCache,
     /// The phone pane's payment code, encoded once per code.
     pub phone_qr: qr_code::QrCache,
+    /// Training mode (`--training`): the watermark is drawn on every screen.
+    pub training: bool,
 }
 
 impl Panes {
@@ -80,6 +84,9 @@ impl Widget for &CounterView<'_> {
         let codes = self.render_all(area, buf);
         if self.panes.no_color {
             no_color(area, &codes, buf);
+        }
+        if self.panes.training {
+            training::watermark(area, buf);
         }
     }
 }
