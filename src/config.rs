@@ -38,6 +38,9 @@ pub struct Config {
     /// Denominations and PIN thresholds of the cash drawer (embedded USD defaults).
     #[serde(default)]
     pub drawer: crate::shift::DrawerSettings,
+    /// The fees of the simulated network's settlement files.
+    #[serde(default)]
+    pub settlement: crate::settlement::SettlementSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

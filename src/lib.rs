@@ -18,5 +18,6 @@ pub mod receipt;
 pub mod reconcile;
 pub mod report;
 pub mod runtime;
+pub mod settlement;
 pub mod shift;
 pub mod ui;

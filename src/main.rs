@@ -53,6 +53,7 @@ fn main() -> ExitCode {
         }
         Some(Command::Report(args)) => qrtill::cli::report::run(&setup, args),
         Some(Command::Shift(cmd)) => qrtill::cli::shift::run(&setup, cmd),
+        Some(Command::Settle(args)) => qrtill::cli::settle::run(&setup, args),
         Some(Command::Qr(cmd)) => {
             let out = match cmd {
                 QrCommand::Decode { payload } => qrtill::cli::qr::decode(payload),

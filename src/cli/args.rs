@@ -60,6 +60,9 @@ pub enum Command {
     /// Open a shift, pay cash in or out, log a no-sale, close with a blind count (writes the Z).
     #[command(subcommand)]
     Shift(super::shift::ShiftCommand),
+    /// Match a settlement file against the journal and Z reports (exit 1 when anything
+    /// differs), or `--write` the simulated network's settlement files.
+    Settle(super::settle::SettleArgs),
 }
 
 #[derive(Debug, clap::Args)]

@@ -8,6 +8,7 @@ pub mod qr;
 pub mod receipt;
 pub mod reconcile;
 pub mod report;
+pub mod settle;
 pub mod shift;
 pub mod simulate;
 pub mod spool;
