@@ -15,7 +15,9 @@
 
 use criterion::Criterion;
 use qrtill::checkout::payment::PayMode;
-use qrtill::checkout::sale::{CardTender, CompletedSale, SaleLine, SaleTender, TaxLine, WalletTender};
+use qrtill::checkout::sale::{
+    CardTender, CompletedSale, SaleLine, SaleTender, TaxLine, WalletTender,
+};
 use qrtill::clock::Timestamp;
 use qrtill::config::Config;
 use qrtill::journal::Journal;
@@ -39,7 +41,10 @@ fn sale(i: u64) -> CompletedSale {
     let tax = price / 12;
     let total = price + tax;
     let tender = match i % 3 {
-        0 => SaleTender::Cash { tendered: usd(total), change: usd(0) },
+        0 => SaleTender::Cash {
+            tendered: usd(total),
+            change: usd(0),
+        },
         1 => SaleTender::Card(CardTender {
             brand: "Visa".into(),
             masked_pan: "****1111".into(),
@@ -76,7 +81,11 @@ fn sale(i: u64) -> CompletedSale {
         subtotal: usd(price),
         tax: usd(tax),
         total: usd(total),
-        tax_lines: vec![TaxLine { label: "Sales tax".into(), rate: "0.08625".parse().unwrap(), amount: usd(tax) }],
+        tax_lines: vec![TaxLine {
+            label: "Sales tax".into(),
+            rate: "0.08625".parse().unwrap(),
+            amount: usd(tax),
+        }],
         tender,
     }
 }
@@ -84,7 +93,15 @@ fn sale(i: u64) -> CompletedSale {
 fn shift_of(n: u64) -> Journal {
     let started = Instant::now();
     let mut j = Journal::in_memory().unwrap();
-    j.open_shift_with("03", "01", &Count { pieces: vec![(2000, 5)] }, Timestamp(T0)).unwrap();
+    j.open_shift_with(
+        "03",
+        "01",
+        &Count {
+            pieces: vec![(2000, 5)],
+        },
+        Timestamp(T0),
+    )
+    .unwrap();
     for i in 0..n {
         j.commit_sale(sale(i), None).unwrap();
         if i % 1000 == 0 {
@@ -104,7 +121,10 @@ fn shift_of(n: u64) -> Journal {
 }
 
 fn sized(var: &str, default: u64) -> u64 {
-    std::env::var(var).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(var)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn benches(c: &mut Criterion) {
@@ -117,8 +137,12 @@ fn benches(c: &mut Criterion) {
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
     group.bench_function(format!("x_on_screen_{}k_sales", n / 1000), |b| {
         b.iter(|| {
-            let r = x_report(&j, &config, Timestamp(T0 + 50_000_000)).unwrap().unwrap();
-            terminal.draw(|f| f.render_widget(&ReportView { report: &r }, f.area())).unwrap();
+            let r = x_report(&j, &config, Timestamp(T0 + 50_000_000))
+                .unwrap()
+                .unwrap();
+            terminal
+                .draw(|f| f.render_widget(&ReportView { report: &r }, f.area()))
+                .unwrap();
             black_box(r.sales_count)
         })
     });
@@ -127,12 +151,20 @@ fn benches(c: &mut Criterion) {
     let n = sized("REPORTS_BENCH_Z_SALES", 1_000_000);
     let j = shift_of(n);
     let shift = j.open_shift("03").unwrap().unwrap();
-    let counted = Count { pieces: vec![(2000, 50)] };
+    let counted = Count {
+        pieces: vec![(2000, 50)],
+    };
     let closed_at = Timestamp(T0 + 50_000_000);
     group.bench_function(format!("z_{}k_sales", n / 1000), |b| {
         b.iter(|| {
             let data = j.shift_data(shift.id).unwrap();
-            let r = build(&data, Default::default(), Some((1, closed_at, &counted)), Currency::USD, -480);
+            let r = build(
+                &data,
+                Default::default(),
+                Some((1, closed_at, &counted)),
+                Currency::USD,
+                -480,
+            );
             black_box(to_text(&r, "Moonlight Café").len())
         })
     });

@@ -37,18 +37,43 @@ fn json(text: &str) -> serde_json::Value {
 fn open_sell_move_cash_close_and_read_the_z() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let opened = ok(d, &["shift", "open", "--cashier", "07", "--float", "20=5,1=10"]);
+    let opened = ok(
+        d,
+        &["shift", "open", "--cashier", "07", "--float", "20=5,1=10"],
+    );
     assert!(opened.contains("float 110.00"), "{opened}");
     // A second open is refused while the first is open.
     let again = qrtill(d, &["shift", "open", "--float", "20=1"]);
     assert_eq!(again.status.code(), Some(1));
-    assert!(stderr(&again).contains("already open"), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("already open"),
+        "{}",
+        stderr(&again)
+    );
     ok(d, &["simulate", "--sales", "4"]);
-    ok(d, &["shift", "paid-in", "20", "--reason", "change from the bank"]);
+    ok(
+        d,
+        &["shift", "paid-in", "20", "--reason", "change from the bank"],
+    );
     let big = qrtill(d, &["shift", "paid-out", "80", "--reason", "supplier"]);
     assert_eq!(big.status.code(), Some(1), "{}", stderr(&big));
-    assert!(stderr(&big).contains("needs a supervisor"), "{}", stderr(&big));
-    ok(d, &["shift", "paid-out", "80", "--reason", "supplier", "--supervisor", "99"]);
+    assert!(
+        stderr(&big).contains("needs a supervisor"),
+        "{}",
+        stderr(&big)
+    );
+    ok(
+        d,
+        &[
+            "shift",
+            "paid-out",
+            "80",
+            "--reason",
+            "supplier",
+            "--supervisor",
+            "99",
+        ],
+    );
     ok(d, &["shift", "no-sale", "--reason", "change for a 20"]);
 
     let x = json(&ok(d, &["report", "x", "--format", "json"]));
@@ -77,25 +102,60 @@ fn open_sell_move_cash_close_and_read_the_z() {
     assert_eq!(qrtill(d, &["report", "z"]).status.code(), Some(1));
     let z = json(&ok(
         d,
-        &["shift", "close", "--count", "1=1", "--supervisor", "99", "--format", "json"],
+        &[
+            "shift",
+            "close",
+            "--count",
+            "1=1",
+            "--supervisor",
+            "99",
+            "--format",
+            "json",
+        ],
     ));
-    assert_eq!((z["kind"].as_str(), z["number"].as_i64()), (Some("z"), Some(1)));
+    assert_eq!(
+        (z["kind"].as_str(), z["number"].as_i64()),
+        (Some("z"), Some(1))
+    );
     assert_eq!(z["cash_expected"], expected.as_str());
     assert_eq!(z["cash_counted"], "1.00");
-    for field in ["opened_at", "closed_at", "gross", "refunds", "net", "tax", "hourly"] {
+    for field in [
+        "opened_at",
+        "closed_at",
+        "gross",
+        "refunds",
+        "net",
+        "tax",
+        "hourly",
+    ] {
         assert!(!z[field].is_null(), "{field} missing: {z}");
     }
     // Read back, the Z is what the close printed.
     assert_eq!(json(&ok(d, &["report", "z", "1", "--format", "json"])), z);
     let csv = ok(d, &["report", "z", "--format", "csv"]);
-    assert!(csv.starts_with("section,name,count,amount,wallet_currency,wallet_amount\n"), "{csv}");
+    assert!(
+        csv.starts_with("section,name,count,amount,wallet_currency,wallet_amount\n"),
+        "{csv}"
+    );
     assert!(csv.contains("drawer,cash_counted,,1.00"), "{csv}");
     let text = ok(d, &["report", "z", "1"]);
     assert!(text.contains("Z REPORT  Z1"), "{text}");
     // No shift is open now; the next simulate opens the second one, closed as Z2.
     assert_eq!(qrtill(d, &["report", "x"]).status.code(), Some(1));
     ok(d, &["simulate", "--sales", "1"]);
-    let z2 = json(&ok(d, &["shift", "close", "--count", "", "--supervisor", "99", "--format", "json"]));
+    let z2 = json(&ok(
+        d,
+        &[
+            "shift",
+            "close",
+            "--count",
+            "",
+            "--supervisor",
+            "99",
+            "--format",
+            "json",
+        ],
+    ));
     assert_eq!(z2["number"], 2);
     assert_eq!(z2["sales_count"], 1);
     assert_eq!(qrtill(d, &["report", "z", "3"]).status.code(), Some(1));
@@ -107,7 +167,11 @@ fn bad_counts_and_amounts_exit_2_and_say_what_to_fix() {
     let d = dir.path();
     let o = qrtill(d, &["shift", "open", "--float", "3=1"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("--float: 3 is not one of"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--float: 3 is not one of"),
+        "{}",
+        stderr(&o)
+    );
     ok(d, &["shift", "open"]);
     let o = qrtill(d, &["shift", "paid-in", "12.345", "--reason", "x"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
@@ -130,6 +194,9 @@ fn training_sales_stay_out_of_the_real_journal() {
     assert!(receipt.contains("TRAINING — NOT A RECEIPT"), "{receipt}");
     // Back out of training: the real journal is as it was.
     assert_eq!(std::fs::read(d.join("journal.sqlite")).unwrap(), journal);
-    assert_eq!(json(&ok(d, &["report", "x", "--format", "json"]))["sales_count"], before["sales_count"]);
+    assert_eq!(
+        json(&ok(d, &["report", "x", "--format", "json"]))["sales_count"],
+        before["sales_count"]
+    );
     assert!(!ok(d, &["receipt", "last"]).contains("TRAINING"));
 }

@@ -32,14 +32,30 @@ fn dec(minor: i64) -> Decimal {
 
 #[derive(Debug, Clone)]
 enum Op {
-    Cash { price: i64, qty: u32, tax: i64 },
-    Card { brand: usize, price: i64 },
-    Wallet { brand: usize, price: i64, cny: i64, promo: Option<(i64, bool)> },
+    Cash {
+        price: i64,
+        qty: u32,
+        tax: i64,
+    },
+    Card {
+        brand: usize,
+        price: i64,
+    },
+    Wallet {
+        brand: usize,
+        price: i64,
+        cny: i64,
+        promo: Option<(i64, bool)>,
+    },
     PaidIn(i64),
     PaidOut(i64),
     NoSale,
     /// Refund (or post-void) part of an earlier sale of this shift, picked by index.
-    Refund { pick: usize, void: bool, part: i64 },
+    Refund {
+        pick: usize,
+        void: bool,
+        part: i64,
+    },
 }
 
 const CARDS: [&str; 2] = ["Visa", "UnionPay"];
@@ -102,7 +118,11 @@ fn wallet(brand: &str, price: i64, cny: i64, promo: Option<(i64, bool)>) -> Sale
         promotion: promo.map(|(amount, by_wallet)| SalePromotion {
             description: "promo".into(),
             amount: usd(amount),
-            funded_by: if by_wallet { FundedBy::Wallet } else { FundedBy::Merchant },
+            funded_by: if by_wallet {
+                FundedBy::Wallet
+            } else {
+                FundedBy::Merchant
+            },
         }),
         settlement: None,
     })
@@ -110,11 +130,18 @@ fn wallet(brand: &str, price: i64, cny: i64, promo: Option<(i64, bool)>) -> Sale
 
 /// Plays `ops` in one shift between sales before its open and after its close, and returns
 /// the Z report and the moves as played.
-fn play_day(ops: &[Op], float: &Count, counted: &Count) -> (Journal, Report, Vec<CashMove>, Timestamp, Timestamp) {
+fn play_day(
+    ops: &[Op],
+    float: &Count,
+    counted: &Count,
+) -> (Journal, Report, Vec<CashMove>, Timestamp, Timestamp) {
     let mut j = Journal::in_memory().unwrap();
     let config = Config::default();
     let mut t = Timestamp(1_764_489_600_000); // 2025-11-30 08:00 UTC
-    let cash = |p| SaleTender::Cash { tendered: usd(p), change: usd(0) };
+    let cash = |p| SaleTender::Cash {
+        tendered: usd(p),
+        change: usd(0),
+    };
     // Outside any shift: must not count.
     j.commit_sale(sale(999, 1, 0, t, cash(999)), None).unwrap();
     t.0 += 60_000;
@@ -128,7 +155,9 @@ fn play_day(ops: &[Op], float: &Count, counted: &Count) -> (Journal, Report, Vec
             Op::Cash { price, qty, tax } => {
                 let total = (price + tax) * i64::from(*qty);
                 let tax = tax * i64::from(*qty);
-                let s = j.commit_sale(sale(total, *qty, tax, t, cash(total)), None).unwrap();
+                let s = j
+                    .commit_sale(sale(total, *qty, tax, t, cash(total)), None)
+                    .unwrap();
                 sold.push((s.sale_no, total, "cash".into()));
             }
             Op::Card { brand, price } => {
@@ -142,7 +171,12 @@ fn play_day(ops: &[Op], float: &Count, counted: &Count) -> (Journal, Report, Vec
                 let s = j.commit_sale(sale(*price, 1, 0, t, tender), None).unwrap();
                 sold.push((s.sale_no, *price, "card".into()));
             }
-            Op::Wallet { brand, price, cny, promo } => {
+            Op::Wallet {
+                brand,
+                price,
+                cny,
+                promo,
+            } => {
                 let tender = wallet(WALLETS[*brand], *price, *cny, *promo);
                 let s = j.commit_sale(sale(*price, 1, 0, t, tender), None).unwrap();
                 sold.push((s.sale_no, *price, "wallet".into()));
@@ -176,7 +210,11 @@ fn play_day(ops: &[Op], float: &Count, counted: &Count) -> (Journal, Report, Vec
                         refund_request_id: id.clone(),
                         lane_id: "03".into(),
                         sale_no,
-                        kind: if *void { RefundKind::Void } else { RefundKind::Refund },
+                        kind: if *void {
+                            RefundKind::Void
+                        } else {
+                            RefundKind::Refund
+                        },
                         reason: "test".into(),
                         tender,
                         brand: None,
@@ -184,12 +222,18 @@ fn play_day(ops: &[Op], float: &Count, counted: &Count) -> (Journal, Report, Vec
                         tax: usd(0),
                         wallet_amount: None,
                         rate: None,
-                        lines: vec![RefundLine { line: 0, qty: 1, amount: usd(amount), tax: usd(0) }],
+                        lines: vec![RefundLine {
+                            line: 0,
+                            qty: 1,
+                            amount: usd(amount),
+                            tax: usd(0),
+                        }],
                         created_at: t,
                     })
                     .unwrap();
                 if matches!(begun, BeginRefund::Started(_)) {
-                    j.record_refund_event(&id, &RefundEvent::new(RefundState::Settled, t)).unwrap();
+                    j.record_refund_event(&id, &RefundEvent::new(RefundState::Settled, t))
+                        .unwrap();
                 }
             }
         }
@@ -203,7 +247,15 @@ fn play_day(ops: &[Op], float: &Count, counted: &Count) -> (Journal, Report, Vec
 }
 
 /// The figures recomputed from the sale bodies and refund rows, by time window.
-fn naive_check(j: &Journal, r: &Report, moves: &[CashMove], float: &Count, counted: &Count, opened: Timestamp, closed: Timestamp) {
+fn naive_check(
+    j: &Journal,
+    r: &Report,
+    moves: &[CashMove],
+    float: &Count,
+    counted: &Count,
+    opened: Timestamp,
+    closed: Timestamp,
+) {
     let sales: Vec<CompletedSale> = j
         .all_sales()
         .unwrap()
@@ -220,7 +272,13 @@ fn naive_check(j: &Journal, r: &Report, moves: &[CashMove], float: &Count, count
         .into_iter()
         .filter(|x| x.state == RefundState::Settled)
         .collect();
-    let refunded = |k: RefundKind| refunds.iter().filter(|x| x.refund.kind == k).map(|x| x.refund.amount.to_minor()).sum::<i64>();
+    let refunded = |k: RefundKind| {
+        refunds
+            .iter()
+            .filter(|x| x.refund.kind == k)
+            .map(|x| x.refund.amount.to_minor())
+            .sum::<i64>()
+    };
     let (ref_minor, void_minor) = (refunded(RefundKind::Refund), refunded(RefundKind::Void));
     assert_eq!(r.refunds, dec(ref_minor));
     assert_eq!(r.post_voids, dec(void_minor));
@@ -231,7 +289,11 @@ fn naive_check(j: &Journal, r: &Report, moves: &[CashMove], float: &Count, count
         let (key, amount, w) = match &s.tender {
             SaleTender::Cash { .. } => ("cash".to_string(), s.total.to_minor(), 0),
             SaleTender::Card(c) => (format!("card:{}", c.brand), c.amount.to_minor(), 0),
-            SaleTender::Wallet(w) => (format!("wallet:{}", w.brand), w.amount.to_minor(), w.wallet_amount.map_or(0, |m| m.to_minor())),
+            SaleTender::Wallet(w) => (
+                format!("wallet:{}", w.brand),
+                w.amount.to_minor(),
+                w.wallet_amount.map_or(0, |m| m.to_minor()),
+            ),
         };
         let e = tenders.entry(key).or_default();
         *e = (e.0 + 1, e.1 + amount, e.2 + w);
@@ -239,45 +301,99 @@ fn naive_check(j: &Journal, r: &Report, moves: &[CashMove], float: &Count, count
     let reported: BTreeMap<String, (i64, i64, i64)> = r
         .tenders
         .iter()
-        .map(|t| (t.tender.clone(), (t.count, (t.amount * Decimal::from(100)).try_into().unwrap(), t.wallet_amount.map_or(0, |a| (a * Decimal::from(100)).try_into().unwrap()))))
+        .map(|t| {
+            (
+                t.tender.clone(),
+                (
+                    t.count,
+                    (t.amount * Decimal::from(100)).try_into().unwrap(),
+                    t.wallet_amount
+                        .map_or(0, |a| (a * Decimal::from(100)).try_into().unwrap()),
+                ),
+            )
+        })
         .collect();
     assert_eq!(reported, tenders);
     // Tax and promotions.
     let tax = sum(&|s| Some(s.tax_lines.iter().map(|t| t.amount.to_minor()).sum()));
     assert_eq!(r.tax.iter().map(|t| t.amount).sum::<Decimal>(), dec(tax));
-    for (funder, wanted) in [("wallet", FundedBy::Wallet), ("merchant", FundedBy::Merchant)] {
+    for (funder, wanted) in [
+        ("wallet", FundedBy::Wallet),
+        ("merchant", FundedBy::Merchant),
+    ] {
         let naive = sum(&|s| match &s.tender {
-            SaleTender::Wallet(w) => w.promotion.as_ref().filter(|p| p.funded_by == wanted).map(|p| p.amount.to_minor()),
+            SaleTender::Wallet(w) => w
+                .promotion
+                .as_ref()
+                .filter(|p| p.funded_by == wanted)
+                .map(|p| p.amount.to_minor()),
             _ => None,
         });
-        let got = r.promotions.iter().find(|p| p.funded_by == funder).map_or(Decimal::ZERO, |p| p.amount);
+        let got = r
+            .promotions
+            .iter()
+            .find(|p| p.funded_by == funder)
+            .map_or(Decimal::ZERO, |p| p.amount);
         assert_eq!(got, dec(naive), "{funder}");
     }
     // Drawer.
-    let moved = |k: MoveKind| moves.iter().filter(|m| m.kind == k).map(|m| m.amount_minor).sum::<i64>();
-    let cash_sales = sum(&|s| matches!(s.tender, SaleTender::Cash { .. }).then(|| s.total.to_minor()));
-    let cash_refunds: i64 = refunds.iter().filter(|x| x.refund.tender == "cash").map(|x| x.refund.amount.to_minor()).sum();
-    let expected = float.total_minor() + cash_sales + moved(MoveKind::PaidIn) - moved(MoveKind::PaidOut) - cash_refunds;
+    let moved = |k: MoveKind| {
+        moves
+            .iter()
+            .filter(|m| m.kind == k)
+            .map(|m| m.amount_minor)
+            .sum::<i64>()
+    };
+    let cash_sales =
+        sum(&|s| matches!(s.tender, SaleTender::Cash { .. }).then(|| s.total.to_minor()));
+    let cash_refunds: i64 = refunds
+        .iter()
+        .filter(|x| x.refund.tender == "cash")
+        .map(|x| x.refund.amount.to_minor())
+        .sum();
+    let expected = float.total_minor() + cash_sales + moved(MoveKind::PaidIn)
+        - moved(MoveKind::PaidOut)
+        - cash_refunds;
     assert_eq!(r.paid_in, dec(moved(MoveKind::PaidIn)));
     assert_eq!(r.paid_out, dec(moved(MoveKind::PaidOut)));
-    assert_eq!(r.no_sale_count, moves.iter().filter(|m| m.kind == MoveKind::NoSale).count() as i64);
+    assert_eq!(
+        r.no_sale_count,
+        moves.iter().filter(|m| m.kind == MoveKind::NoSale).count() as i64
+    );
     assert_eq!(r.cash_expected, dec(expected));
     assert_eq!(r.cash_counted, Some(dec(counted.total_minor())));
     assert_eq!(r.cash_variance, Some(dec(counted.total_minor() - expected)));
     // Hours and numbers.
-    assert_eq!(r.hourly.iter().map(|h| h.amount).sum::<Decimal>(), dec(gross));
-    assert_eq!(r.hourly.iter().map(|h| h.count).sum::<i64>(), sales.len() as i64);
+    assert_eq!(
+        r.hourly.iter().map(|h| h.amount).sum::<Decimal>(),
+        dec(gross)
+    );
+    assert_eq!(
+        r.hourly.iter().map(|h| h.count).sum::<i64>(),
+        sales.len() as i64
+    );
     assert_eq!(r.first_sale, sales.first().map(|s| s.sale_no as i64));
     assert_eq!(r.last_sale, sales.last().map(|s| s.sale_no as i64));
-    let item_total: i64 = sales.iter().flat_map(|s| &s.lines).map(|l| l.line_total.to_minor()).sum();
+    let item_total: i64 = sales
+        .iter()
+        .flat_map(|s| &s.lines)
+        .map(|l| l.line_total.to_minor())
+        .sum();
     if r.top_items.len() < 10 {
-        assert_eq!(r.top_items.iter().map(|i| i.amount).sum::<Decimal>(), dec(item_total));
+        assert_eq!(
+            r.top_items.iter().map(|i| i.amount).sum::<Decimal>(),
+            dec(item_total)
+        );
     }
 }
 
 fn counts() -> (Count, Count) {
-    let float = Count { pieces: vec![(2000, 5), (100, 10), (25, 8)] };
-    let counted = Count { pieces: vec![(2000, 9), (100, 3), (25, 1)] };
+    let float = Count {
+        pieces: vec![(2000, 5), (100, 10), (25, 8)],
+    };
+    let counted = Count {
+        pieces: vec![(2000, 9), (100, 3), (25, 1)],
+    };
     (float, counted)
 }
 
@@ -295,16 +411,45 @@ proptest! {
 
 fn fixed_day() -> Vec<Op> {
     vec![
-        Op::Cash { price: 450, qty: 2, tax: 39 },
-        Op::Wallet { brand: 0, price: 1304, cny: 9416, promo: Some((50, false)) },
+        Op::Cash {
+            price: 450,
+            qty: 2,
+            tax: 39,
+        },
+        Op::Wallet {
+            brand: 0,
+            price: 1304,
+            cny: 9416,
+            promo: Some((50, false)),
+        },
         Op::PaidOut(1250),
-        Op::Card { brand: 0, price: 249 },
-        Op::Wallet { brand: 1, price: 2999, cny: 21650, promo: Some((100, true)) },
+        Op::Card {
+            brand: 0,
+            price: 249,
+        },
+        Op::Wallet {
+            brand: 1,
+            price: 2999,
+            cny: 21650,
+            promo: Some((100, true)),
+        },
         Op::NoSale,
-        Op::Cash { price: 1200, qty: 1, tax: 104 },
-        Op::Refund { pick: 0, void: false, part: 50 },
+        Op::Cash {
+            price: 1200,
+            qty: 1,
+            tax: 104,
+        },
+        Op::Refund {
+            pick: 0,
+            void: false,
+            part: 50,
+        },
         Op::PaidIn(2000),
-        Op::Refund { pick: 3, void: true, part: 100 },
+        Op::Refund {
+            pick: 3,
+            void: true,
+            part: 100,
+        },
     ]
 }
 
@@ -314,10 +459,17 @@ fn the_printed_z_matches_its_golden_files() {
     let (_, report, ..) = play_day(&fixed_day(), &float, &counted);
     let text = to_text(&report, "Moonlight Café");
     for line in text.lines() {
-        assert!(qrtill::receipt::width::width(line) <= 42, "too wide: {line:?}");
+        assert!(
+            qrtill::receipt::width::width(line) <= 42,
+            "too wide: {line:?}"
+        );
     }
     assert_golden("z_day.w42.txt", &text);
-    let bytes = to_escpos(&report, "Moonlight Café", qrtill::receipt::PrinterCharset::Gb18030);
+    let bytes = to_escpos(
+        &report,
+        "Moonlight Café",
+        qrtill::receipt::PrinterCharset::Gb18030,
+    );
     assert_golden("z_day.w42.escpos.hex", &hex_dump(&bytes));
 }
 

@@ -42,8 +42,11 @@ fn day() -> (Report, Report) {
     let mut j = Journal::in_memory().unwrap();
     let config = Config::default();
     let t0 = 1_764_518_400_000; // 08:00 local (UTC-8)
-    let float = Count { pieces: vec![(2000, 5)] };
-    j.open_shift_with("03", "01", &float, Timestamp(t0)).unwrap();
+    let float = Count {
+        pieces: vec![(2000, 5)],
+    };
+    j.open_shift_with("03", "01", &float, Timestamp(t0))
+        .unwrap();
     for (i, amount) in [450i64, 1299, 325, 880, 2100, 615].iter().enumerate() {
         let at = t0 + 600_000 + i as i64 * 2_000_000;
         let tender = if i % 3 == 1 {
@@ -60,7 +63,10 @@ fn day() -> (Report, Report) {
                 settlement: None,
             })
         } else {
-            SaleTender::Cash { tendered: usd(*amount), change: usd(0) }
+            SaleTender::Cash {
+                tendered: usd(*amount),
+                change: usd(0),
+            }
         };
         j.commit_sale(sale(*amount, at, tender), None).unwrap();
     }
@@ -75,7 +81,9 @@ fn day() -> (Report, Report) {
     j.record_move("03", &out).unwrap();
     let now = Timestamp(t0 + 12_000_000);
     let x = x_report(&j, &config, now).unwrap().unwrap();
-    let counted = Count { pieces: vec![(2000, 6), (100, 9)] };
+    let counted = Count {
+        pieces: vec![(2000, 6), (100, 9)],
+    };
     let (_, z) = close_with_z(&mut j, &config, &counted, "01", None, now).unwrap();
     (x, z)
 }

@@ -22,7 +22,12 @@ fn day(d: &Path) -> PathBuf {
         &["settle", "--write"][..],
     ] {
         let o = qrtill(d, args);
-        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
     }
     let mut files: Vec<PathBuf> = std::fs::read_dir(d.join("settlement"))
         .unwrap()
@@ -61,7 +66,11 @@ fn with_field(text: &str, col: usize, value: &str) -> String {
 }
 
 fn first_row(text: &str) -> Vec<String> {
-    let l = text.lines().skip_while(|l| !l.starts_with("time,")).nth(1).unwrap();
+    let l = text
+        .lines()
+        .skip_while(|l| !l.starts_with("time,"))
+        .nth(1)
+        .unwrap();
     l.split(',').map(str::to_string).collect()
 }
 
@@ -71,7 +80,10 @@ fn an_untouched_file_matches_and_every_planted_mismatch_is_named() {
     let d = dir.path();
     let file = day(d);
     let text = std::fs::read_to_string(&file).unwrap();
-    assert!(text.lines().filter(|l| l.contains(",payment,")).count() >= 2, "{text}");
+    assert!(
+        text.lines().filter(|l| l.contains(",payment,")).count() >= 2,
+        "{text}"
+    );
     let (code, kinds) = settle_text(d, &text);
     assert_eq!((code, kinds), (Some(0), vec![]));
     let row = first_row(&text);
@@ -81,7 +93,10 @@ fn an_untouched_file_matches_and_every_planted_mismatch_is_named() {
     let foreign = with_field(&text, 1, "S9999L99A999999");
     assert_eq!(
         settle_text(d, &foreign),
-        (Some(1), vec!["missing_in_file".into(), "missing_in_journal".into()])
+        (
+            Some(1),
+            vec!["missing_in_file".into(), "missing_in_journal".into()]
+        )
     );
     // The merchant amount changed, with fee and net kept consistent with it.
     let more = format!("{:.2}", amount + 1.0);
@@ -92,23 +107,42 @@ fn an_untouched_file_matches_and_every_planted_mismatch_is_named() {
     assert_eq!(code, Some(1));
     assert!(kinds.contains(&"amount_differs".to_string()), "{kinds:?}");
     // Wallet amount, wallet transaction id, fee and net, one at a time.
-    assert_eq!(settle_text(d, &with_field(&text, 7, "1.00")), (Some(1), vec!["wallet_amount_differs".into()]));
-    assert_eq!(settle_text(d, &with_field(&text, 2, "X123")), (Some(1), vec!["wallet_txn_id_differs".into()]));
+    assert_eq!(
+        settle_text(d, &with_field(&text, 7, "1.00")),
+        (Some(1), vec!["wallet_amount_differs".into()])
+    );
+    assert_eq!(
+        settle_text(d, &with_field(&text, 2, "X123")),
+        (Some(1), vec!["wallet_txn_id_differs".into()])
+    );
     let fee_plus = format!("{:.2}", fee + 0.01);
-    let t = with_field(&with_field(&text, 10, &fee_plus), 11, &format!("{:.2}", amount - fee - 0.01));
+    let t = with_field(
+        &with_field(&text, 10, &fee_plus),
+        11,
+        &format!("{:.2}", amount - fee - 0.01),
+    );
     assert_eq!(settle_text(d, &t), (Some(1), vec!["fee_differs".into()]));
-    assert_eq!(settle_text(d, &with_field(&text, 11, "0.01")), (Some(1), vec!["net_differs".into()]));
+    assert_eq!(
+        settle_text(d, &with_field(&text, 11, "0.01")),
+        (Some(1), vec!["net_differs".into()])
+    );
     // A row listed twice.
     let mut doubled = text.clone();
     doubled.push_str(&row.join(","));
     doubled.push('\n');
-    assert_eq!(settle_text(d, &doubled), (Some(1), vec!["duplicate".into()]));
+    assert_eq!(
+        settle_text(d, &doubled),
+        (Some(1), vec!["duplicate".into()])
+    );
     // The text form names the transaction and the line.
     let path = d.join("planted.csv");
     std::fs::write(&path, with_field(&text, 2, "X123")).unwrap();
     let o = qrtill(d, &["settle", path.to_str().unwrap()]);
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains(&format!("line 7: {} wallet transaction id differs", row[1])), "{out}");
+    assert!(
+        out.contains(&format!("line 7: {} wallet transaction id differs", row[1])),
+        "{out}"
+    );
 }
 
 #[test]
@@ -125,7 +159,11 @@ fn a_malformed_file_exits_2_naming_the_line() {
     std::fs::write(&path, "time,x\n").unwrap();
     let o = qrtill(d, &["settle", path.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("# date"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("# date"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 #[test]

@@ -58,8 +58,8 @@ pub fn run(setup: &Setup, args: &ReportArgs) -> Outcome {
             );
         }
         ReportKind::X => {
-            let now = crate::clock::SystemClock::not_before(journal.latest_time().ok().flatten())
-                .now();
+            let now =
+                crate::clock::SystemClock::not_before(journal.latest_time().ok().flatten()).now();
             match x_report(&journal, &setup.config, now) {
                 Ok(Some(r)) => r,
                 Ok(None) => {
@@ -74,7 +74,10 @@ pub fn run(setup: &Setup, args: &ReportArgs) -> Outcome {
         ReportKind::Z => match crate::report::stored_z(&journal, lane, args.number) {
             Ok(Some(r)) => r,
             Ok(None) => {
-                let which = args.number.map(|n| format!("Z{n}")).unwrap_or("a Z report".into());
+                let which = args
+                    .number
+                    .map(|n| format!("Z{n}"))
+                    .unwrap_or("a Z report".into());
                 return Outcome::fail(1, format!("qrtill: lane {lane} has no {which} yet"));
             }
             Err(e) => return Outcome::fail(1, format!("qrtill: {e}")),

@@ -60,7 +60,13 @@ pub fn run(setup: &Setup, args: &SettleArgs) -> Outcome {
         match row.kind {
             RowType::Refund => Some(Money::zero(row.amount.currency())),
             RowType::Payment => {
-                let id = book.wallets().iter().find(|w| w.brand == row.wallet)?.id.0.clone();
+                let id = book
+                    .wallets()
+                    .iter()
+                    .find(|w| w.brand == row.wallet)?
+                    .id
+                    .0
+                    .clone();
                 Some(fee_for(row.amount, settings.rate_for(&id)))
             }
         }
@@ -79,7 +85,12 @@ pub fn run(setup: &Setup, args: &SettleArgs) -> Outcome {
         SettleFormat::Json => serde_json::to_string_pretty(&outcome).unwrap_or_default() + "\n",
         SettleFormat::Text => {
             let cur = file.currency.code();
-            let mut t = format!("settlement {} {} ({})\n", outcome.date, outcome.wallet, path.display());
+            let mut t = format!(
+                "settlement {} {} ({})\n",
+                outcome.date,
+                outcome.wallet,
+                path.display()
+            );
             t.push_str(&format!(
                 "matched payments {:>5}  {cur} {}\nmatched refunds  {:>5}  {cur} {}\nfees                    {cur} {}\nnet settled             {cur} {}\n",
                 outcome.matched_payments,
@@ -91,7 +102,10 @@ pub fn run(setup: &Setup, args: &SettleArgs) -> Outcome {
             ));
             for z in &outcome.by_z {
                 let name = z.z.map_or("no Z yet".to_string(), |n| format!("Z{n}"));
-                t.push_str(&format!("  in {name}: {} payments, {cur} {}\n", z.count, z.amount));
+                t.push_str(&format!(
+                    "  in {name}: {} payments, {cur} {}\n",
+                    z.count, z.amount
+                ));
             }
             if outcome.mismatches.is_empty() {
                 t.push_str("everything matches\n");
@@ -114,13 +128,21 @@ pub fn run(setup: &Setup, args: &SettleArgs) -> Outcome {
 fn write(setup: &Setup, book: &WalletBook, args: &SettleArgs) -> Outcome {
     let lpath = setup.network_path();
     if !lpath.is_file() {
-        return Outcome::fail(1, format!("qrtill: no network ledger at {}", lpath.display()));
+        return Outcome::fail(
+            1,
+            format!("qrtill: no network ledger at {}", lpath.display()),
+        );
     }
     let ledger = match LedgerStore::open_read_only(&lpath) {
         Ok(l) => l,
-        Err(e) => return Outcome::fail(EXIT_BAD_INPUT, format!("qrtill: {}: {e}", lpath.display())),
+        Err(e) => {
+            return Outcome::fail(EXIT_BAD_INPUT, format!("qrtill: {}: {e}", lpath.display()));
+        }
     };
-    let dir = args.out.clone().unwrap_or_else(|| setup.data_dir.join("settlement"));
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| setup.data_dir.join("settlement"));
     match write_files(
         &ledger,
         book,

@@ -142,7 +142,16 @@ pub(super) fn add_sale(
                 Some(m) => (m.currency().code(), m.to_minor()),
                 None => ("", 0),
             };
-            bump(tx, shift, &key, cur2, &w.brand, 1, w.amount.to_minor(), amount2)?;
+            bump(
+                tx,
+                shift,
+                &key,
+                cur2,
+                &w.brand,
+                1,
+                w.amount.to_minor(),
+                amount2,
+            )?;
             if let Some(p) = &w.promotion {
                 let (key, label) = match p.funded_by {
                     crate::network::FundedBy::Wallet => ("promo:wallet", "Wallet-funded"),
@@ -489,19 +498,28 @@ mod tests {
     #[test]
     fn one_open_shift_per_lane_and_a_z_closes_it() {
         let mut j = Journal::in_memory().unwrap();
-        let s = j.open_shift_with("03", "01", &float(), Timestamp(10)).unwrap();
-        assert_eq!(s.float.total_minor(), 110_00);
+        let s = j
+            .open_shift_with("03", "01", &float(), Timestamp(10))
+            .unwrap();
+        assert_eq!(s.float.total_minor(), 11_000);
         let again = j.open_shift_with("03", "02", &float(), Timestamp(11));
         assert!(matches!(again, Err(ShiftError::AlreadyOpen { shift, .. }) if shift == s.id));
-        j.open_shift_with("04", "02", &float(), Timestamp(11)).unwrap();
+        j.open_shift_with("04", "02", &float(), Timestamp(11))
+            .unwrap();
         let z = j
-            .close_shift("03", &float(), "01", None, Timestamp(20), |n, _| format!("Z{n}"))
+            .close_shift("03", &float(), "01", None, Timestamp(20), |n, _| {
+                format!("Z{n}")
+            })
             .unwrap();
         assert_eq!((z.z_no, z.body.as_str()), (1, "Z1"));
         assert_eq!(j.open_shift("03").unwrap(), None);
-        let s2 = j.open_shift_with("03", "01", &float(), Timestamp(30)).unwrap();
+        let s2 = j
+            .open_shift_with("03", "01", &float(), Timestamp(30))
+            .unwrap();
         let z2 = j
-            .close_shift("03", &float(), "01", None, Timestamp(40), |n, _| format!("Z{n}"))
+            .close_shift("03", &float(), "01", None, Timestamp(40), |n, _| {
+                format!("Z{n}")
+            })
             .unwrap();
         assert_eq!((z2.z_no, z2.shift_id), (2, s2.id));
         assert_eq!(j.z_report("03", Some(1)).unwrap().unwrap().body, "Z1");
@@ -512,7 +530,9 @@ mod tests {
     fn sales_join_the_open_shift_only() {
         let mut j = Journal::in_memory().unwrap();
         j.commit_sale(cash_sale("03", 100), None).unwrap();
-        let s = j.open_shift_with("03", "01", &float(), Timestamp(10)).unwrap();
+        let s = j
+            .open_shift_with("03", "01", &float(), Timestamp(10))
+            .unwrap();
         j.commit_sale(cash_sale("03", 250), None).unwrap();
         j.commit_sale(cash_sale("03", 300), None).unwrap();
         let d = j.shift_data(s.id).unwrap();
@@ -528,7 +548,9 @@ mod tests {
     #[test]
     fn a_closed_shift_and_its_z_cannot_change() {
         let mut j = Journal::in_memory().unwrap();
-        let s = j.open_shift_with("03", "01", &float(), Timestamp(10)).unwrap();
+        let s = j
+            .open_shift_with("03", "01", &float(), Timestamp(10))
+            .unwrap();
         j.commit_sale(cash_sale("03", 250), None).unwrap();
         j.close_shift("03", &float(), "01", None, Timestamp(20), |_, _| "z".into())
             .unwrap();
@@ -569,7 +591,9 @@ mod tests {
             j.record_move("03", &mv),
             Err(ShiftError::NoOpenShift { .. })
         ));
-        let s = j.open_shift_with("03", "01", &float(), Timestamp(10)).unwrap();
+        let s = j
+            .open_shift_with("03", "01", &float(), Timestamp(10))
+            .unwrap();
         j.record_move("03", &mv).unwrap();
         assert_eq!(j.shift_data(s.id).unwrap().moves, vec![mv]);
     }
@@ -580,7 +604,8 @@ mod tests {
         let path = dir.path().join("journal.sqlite");
         let opened = {
             let mut j = Journal::open(&path).unwrap();
-            j.open_shift_with("03", "01", &float(), Timestamp(10)).unwrap()
+            j.open_shift_with("03", "01", &float(), Timestamp(10))
+                .unwrap()
         };
         let j = Journal::open(&path).unwrap();
         assert_eq!(j.open_shift("03").unwrap(), Some(opened));

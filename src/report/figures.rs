@@ -154,7 +154,11 @@ pub fn build(
     } else {
         Decimal::ZERO
     };
-    let with = |prefix: &'static str| data.totals.iter().filter(move |t| t.key.starts_with(prefix));
+    let with = |prefix: &'static str| {
+        data.totals
+            .iter()
+            .filter(move |t| t.key.starts_with(prefix))
+    };
     let tax = with("tax:")
         .map(|t| TaxFigure {
             category: t.label.clone(),
@@ -183,7 +187,13 @@ pub fn build(
         })
         .collect();
     // Cash first, then the rest by amount.
-    tenders.sort_by_key(|t| (t.tender != "cash", std::cmp::Reverse(t.amount), t.tender.clone()));
+    tenders.sort_by_key(|t| {
+        (
+            t.tender != "cash",
+            std::cmp::Reverse(t.amount),
+            t.tender.clone(),
+        )
+    });
     let promotions = with("promo:")
         .map(|t| PromotionFigure {
             funded_by: t.key.trim_start_matches("promo:").to_string(),

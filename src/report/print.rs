@@ -50,7 +50,11 @@ pub fn to_text(r: &Report, store_name: &str) -> String {
     };
     out.push(center(&title, PRINT_WIDTH));
     out.push(center(store_name, PRINT_WIDTH));
-    kv(&mut out, &format!("Lane {}", r.lane_id), &format!("Shift {}", r.shift_id));
+    kv(
+        &mut out,
+        &format!("Lane {}", r.lane_id),
+        &format!("Shift {}", r.shift_id),
+    );
     kv(&mut out, "Cashier", &r.cashier);
     kv(&mut out, "Opened", &r.opened_at);
     if let Some(c) = &r.closed_at {
@@ -60,7 +64,12 @@ pub fn to_text(r: &Report, store_name: &str) -> String {
     rule(&mut out, "Sales");
     counted(&mut out, "Gross sales", r.sales_count, r.gross);
     counted(&mut out, "Refunds", r.refunds_count, out_of(r.refunds));
-    counted(&mut out, "Post-voids", r.post_voids_count, out_of(r.post_voids));
+    counted(
+        &mut out,
+        "Post-voids",
+        r.post_voids_count,
+        out_of(r.post_voids),
+    );
     kv(&mut out, "Net sales", &r.net.to_string());
     kv(&mut out, "Average basket", &r.average_basket.to_string());
     let numbers = match (r.first_sale, r.last_sale) {
@@ -74,7 +83,12 @@ pub fn to_text(r: &Report, store_name: &str) -> String {
     }
     for t in &r.tax {
         let pct = (t.rate * Decimal::from(100)).normalize();
-        counted(&mut out, &format!("{} {pct}%", t.category), t.count, t.amount);
+        counted(
+            &mut out,
+            &format!("{} {pct}%", t.category),
+            t.count,
+            t.amount,
+        );
     }
     rule(&mut out, "Tenders");
     let max = r.tenders.iter().map(|t| t.amount).max().unwrap_or_default();
@@ -88,7 +102,12 @@ pub fn to_text(r: &Report, store_name: &str) -> String {
     if !r.promotions.is_empty() {
         rule(&mut out, "Promotions");
         for p in &r.promotions {
-            counted(&mut out, &format!("Funded by {}", p.funded_by), p.count, p.amount);
+            counted(
+                &mut out,
+                &format!("Funded by {}", p.funded_by),
+                p.count,
+                p.amount,
+            );
         }
     }
     rule(&mut out, "Drawer");
@@ -122,7 +141,11 @@ pub fn to_text(r: &Report, store_name: &str) -> String {
     }
     rule(&mut out, "Top items");
     for i in &r.top_items {
-        kv(&mut out, &format!("{} x{}", i.name, i.qty), &i.amount.to_string());
+        kv(
+            &mut out,
+            &format!("{} x{}", i.name, i.qty),
+            &i.amount.to_string(),
+        );
     }
     if r.top_items.is_empty() {
         out.push("(none)".into());

@@ -117,7 +117,10 @@ pub fn parse(path: &Path) -> Result<SettlementFile, FileError> {
     let wallet = wallet.ok_or_else(|| missing("wallet"))?;
     let currency = currency.ok_or_else(|| missing("currency"))?;
     let Some(start) = body_start else {
-        return Err(bad(text.lines().count().max(1), "no column header row".into()));
+        return Err(bad(
+            text.lines().count().max(1),
+            "no column header row".into(),
+        ));
     };
     let body: String = text.lines().skip(start).collect::<Vec<_>>().join("\n");
     let mut reader = csv::ReaderBuilder::new()
@@ -128,7 +131,10 @@ pub fn parse(path: &Path) -> Result<SettlementFile, FileError> {
         .map_err(|e| bad(start + 1, e.to_string()))?
         .clone();
     if header.iter().collect::<Vec<_>>() != HEADER {
-        return Err(bad(start + 1, format!("the columns must be {}", HEADER.join(","))));
+        return Err(bad(
+            start + 1,
+            format!("the columns must be {}", HEADER.join(",")),
+        ));
     }
     let mut rows = Vec::new();
     for (i, rec) in reader.records().enumerate() {
@@ -136,30 +142,42 @@ pub fn parse(path: &Path) -> Result<SettlementFile, FileError> {
         let rec = rec.map_err(|e| bad(line, e.to_string()))?;
         let col = |n: usize| rec.get(n).unwrap_or("").trim();
         let money = |n: usize, cur: Currency| {
-            Money::parse(col(n), cur)
-                .map_err(|e| bad(line, format!("{}: {e}", HEADER[n])))
+            Money::parse(col(n), cur).map_err(|e| bad(line, format!("{}: {e}", HEADER[n])))
         };
         let kind = match col(4) {
             "payment" => RowType::Payment,
             "refund" => RowType::Refund,
-            other => return Err(bad(line, format!("type '{other}' is not payment or refund"))),
+            other => {
+                return Err(bad(
+                    line,
+                    format!("type '{other}' is not payment or refund"),
+                ));
+            }
         };
         let row_currency =
             currency_from_code(col(6)).map_err(|e| bad(line, format!("currency: {e}")))?;
         if row_currency != currency {
-            return Err(bad(line, format!("currency {} is not the file's {}", col(6), currency.code())));
+            return Err(bad(
+                line,
+                format!("currency {} is not the file's {}", col(6), currency.code()),
+            ));
         }
         let wallet_amount = if col(8).is_empty() {
             None
         } else {
-            let wc = currency_from_code(col(8)).map_err(|e| bad(line, format!("wallet_currency: {e}")))?;
+            let wc = currency_from_code(col(8))
+                .map_err(|e| bad(line, format!("wallet_currency: {e}")))?;
             minor_units(wc).map_err(|e| bad(line, e.to_string()))?;
             Some(money(7, wc)?)
         };
         let rate = if col(9).is_empty() {
             None
         } else {
-            Some(col(9).parse().map_err(|_| bad(line, format!("rate '{}' is not a number", col(9))))?)
+            Some(
+                col(9)
+                    .parse()
+                    .map_err(|_| bad(line, format!("rate '{}' is not a number", col(9))))?,
+            )
         };
         // The net may be negative (a refund), so it is read as a signed decimal.
         let net: Decimal = col(11)
@@ -212,7 +230,9 @@ pub fn to_text(file: &SettlementFile, merchant: &str) -> String {
                 r.amount.plain(),
                 r.amount.currency().code().to_string(),
                 r.wallet_amount.map(|m| m.plain()).unwrap_or_default(),
-                r.wallet_amount.map(|m| m.currency().code().to_string()).unwrap_or_default(),
+                r.wallet_amount
+                    .map(|m| m.currency().code().to_string())
+                    .unwrap_or_default(),
                 r.rate.map(|d| d.to_string()).unwrap_or_default(),
                 r.fee.plain(),
                 r.net.plain(),
@@ -224,6 +244,8 @@ pub fn to_text(file: &SettlementFile, merchant: &str) -> String {
         Ok(()) => {}
         Err(e) => out.push_str(&format!("# error: {e}\n")),
     }
-    out.push_str(&String::from_utf8_lossy(&w.into_inner().unwrap_or_default()));
+    out.push_str(&String::from_utf8_lossy(
+        &w.into_inner().unwrap_or_default(),
+    ));
     out
 }

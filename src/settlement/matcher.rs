@@ -13,45 +13,117 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Mismatch {
     /// In the file, not in the journal.
-    MissingInJournal { line: usize, merchant_txn_id: String, r#type: String },
+    MissingInJournal {
+        line: usize,
+        merchant_txn_id: String,
+        r#type: String,
+    },
     /// In the journal (that date and wallet), not in the file.
-    MissingInFile { merchant_txn_id: String, r#type: String, amount: String },
-    AmountDiffers { line: usize, merchant_txn_id: String, journal: String, file: String },
-    WalletAmountDiffers { line: usize, merchant_txn_id: String, journal: String, file: String },
-    WalletTxnIdDiffers { line: usize, merchant_txn_id: String, journal: String, file: String },
+    MissingInFile {
+        merchant_txn_id: String,
+        r#type: String,
+        amount: String,
+    },
+    AmountDiffers {
+        line: usize,
+        merchant_txn_id: String,
+        journal: String,
+        file: String,
+    },
+    WalletAmountDiffers {
+        line: usize,
+        merchant_txn_id: String,
+        journal: String,
+        file: String,
+    },
+    WalletTxnIdDiffers {
+        line: usize,
+        merchant_txn_id: String,
+        journal: String,
+        file: String,
+    },
     /// The fee is not the configured rate of the amount (half-up to the minor unit).
-    FeeDiffers { line: usize, merchant_txn_id: String, expected: String, file: String },
+    FeeDiffers {
+        line: usize,
+        merchant_txn_id: String,
+        expected: String,
+        file: String,
+    },
     /// The net is not the amount less the fee (payments) or minus the amount (refunds).
-    NetDiffers { line: usize, merchant_txn_id: String, expected: String, file: String },
+    NetDiffers {
+        line: usize,
+        merchant_txn_id: String,
+        expected: String,
+        file: String,
+    },
     /// The same transaction listed twice.
-    Duplicate { line: usize, merchant_txn_id: String },
+    Duplicate {
+        line: usize,
+        merchant_txn_id: String,
+    },
 }
 
 impl Mismatch {
     pub fn describe(&self) -> String {
         match self {
-            Mismatch::MissingInJournal { line, merchant_txn_id, r#type } => {
+            Mismatch::MissingInJournal {
+                line,
+                merchant_txn_id,
+                r#type,
+            } => {
                 format!("line {line}: {type} {merchant_txn_id} is not in the journal")
             }
-            Mismatch::MissingInFile { merchant_txn_id, r#type, amount } => {
+            Mismatch::MissingInFile {
+                merchant_txn_id,
+                r#type,
+                amount,
+            } => {
                 format!("{type} {merchant_txn_id} ({amount}) is in the journal but not in the file")
             }
-            Mismatch::AmountDiffers { line, merchant_txn_id, journal, file } => format!(
+            Mismatch::AmountDiffers {
+                line,
+                merchant_txn_id,
+                journal,
+                file,
+            } => format!(
                 "line {line}: {merchant_txn_id} amount differs: journal {journal}, file {file}"
             ),
-            Mismatch::WalletAmountDiffers { line, merchant_txn_id, journal, file } => format!(
+            Mismatch::WalletAmountDiffers {
+                line,
+                merchant_txn_id,
+                journal,
+                file,
+            } => format!(
                 "line {line}: {merchant_txn_id} wallet amount differs: journal {journal}, file {file}"
             ),
-            Mismatch::WalletTxnIdDiffers { line, merchant_txn_id, journal, file } => format!(
+            Mismatch::WalletTxnIdDiffers {
+                line,
+                merchant_txn_id,
+                journal,
+                file,
+            } => format!(
                 "line {line}: {merchant_txn_id} wallet transaction id differs: journal {journal}, file {file}"
             ),
-            Mismatch::FeeDiffers { line, merchant_txn_id, expected, file } => format!(
+            Mismatch::FeeDiffers {
+                line,
+                merchant_txn_id,
+                expected,
+                file,
+            } => format!(
                 "line {line}: {merchant_txn_id} fee differs: expected {expected}, file {file}"
             ),
-            Mismatch::NetDiffers { line, merchant_txn_id, expected, file } => format!(
+            Mismatch::NetDiffers {
+                line,
+                merchant_txn_id,
+                expected,
+                file,
+            } => format!(
                 "line {line}: {merchant_txn_id} net differs: expected {expected}, file {file}"
             ),
-            Mismatch::Duplicate { line, merchant_txn_id } => {
+            Mismatch::Duplicate {
+                line,
+                merchant_txn_id,
+            } => {
                 format!("line {line}: {merchant_txn_id} is listed twice")
             }
         }
@@ -142,7 +214,10 @@ pub fn settle(
     for row in &file.rows {
         let id = row.merchant_txn_id.clone();
         if !seen.insert(id.clone()) {
-            out.mismatches.push(Mismatch::Duplicate { line: row.line, merchant_txn_id: id });
+            out.mismatches.push(Mismatch::Duplicate {
+                line: row.line,
+                merchant_txn_id: id,
+            });
             continue;
         }
         out.fee_total += row.fee.amount();
@@ -172,7 +247,9 @@ pub fn settle(
         let (journal_amount, journal_wallet, journal_txn) = match row.kind {
             RowType::Payment => match sales.get(&id) {
                 Some(s) => {
-                    let SaleTender::Wallet(w) = &s.tender else { continue };
+                    let SaleTender::Wallet(w) = &s.tender else {
+                        continue;
+                    };
                     let z = journal
                         .shift_of_sale(&s.lane_id, s.sale_no)?
                         .and_then(|shift| z_of_shift.get(&shift).copied());
@@ -249,27 +326,46 @@ pub fn settle(
     }
     // The journal's side: wallet payments and refunds of that date and wallet the file lacks.
     let of_file = |brand: &str| file.wallet == "acquirer" || file.wallet == brand;
-    let date_of = |t: crate::clock::Timestamp| t.format_local(utc_offset_minutes).get(..10).map(str::to_string);
+    let date_of = |t: crate::clock::Timestamp| {
+        t.format_local(utc_offset_minutes)
+            .get(..10)
+            .map(str::to_string)
+    };
     let mut missing: Vec<(String, Mismatch)> = Vec::new();
     for (id, s) in &sales {
-        let SaleTender::Wallet(w) = &s.tender else { continue };
-        if !seen.contains(id) && of_file(&w.brand) && date_of(s.completed_at).as_deref() == Some(&file.date) {
-            missing.push((id.clone(), Mismatch::MissingInFile {
-                merchant_txn_id: id.clone(),
-                r#type: "payment".into(),
-                amount: w.amount.with_code(),
-            }));
+        let SaleTender::Wallet(w) = &s.tender else {
+            continue;
+        };
+        if !seen.contains(id)
+            && of_file(&w.brand)
+            && date_of(s.completed_at).as_deref() == Some(&file.date)
+        {
+            missing.push((
+                id.clone(),
+                Mismatch::MissingInFile {
+                    merchant_txn_id: id.clone(),
+                    r#type: "payment".into(),
+                    amount: w.amount.with_code(),
+                },
+            ));
         }
     }
     for (id, r) in &refunds {
         let wallet_refund = r.refund.tender == "wallet" && r.state == RefundState::Settled;
         let brand = r.refund.brand.as_deref().unwrap_or("");
-        if wallet_refund && !seen.contains(id) && of_file(brand) && date_of(r.updated_at).as_deref() == Some(&file.date) {
-            missing.push((id.clone(), Mismatch::MissingInFile {
-                merchant_txn_id: id.clone(),
-                r#type: "refund".into(),
-                amount: r.refund.amount.with_code(),
-            }));
+        if wallet_refund
+            && !seen.contains(id)
+            && of_file(brand)
+            && date_of(r.updated_at).as_deref() == Some(&file.date)
+        {
+            missing.push((
+                id.clone(),
+                Mismatch::MissingInFile {
+                    merchant_txn_id: id.clone(),
+                    r#type: "refund".into(),
+                    amount: r.refund.amount.with_code(),
+                },
+            ));
         }
     }
     missing.sort_by(|a, b| a.0.cmp(&b.0));

@@ -41,7 +41,10 @@ impl SettlementSettings {
 }
 
 fn date_of(t: crate::clock::Timestamp, offset: i32) -> String {
-    t.format_local(offset).get(..10).unwrap_or("unknown").to_string()
+    t.format_local(offset)
+        .get(..10)
+        .unwrap_or("unknown")
+        .to_string()
 }
 
 /// Writes every settlement file the ledger holds into `dir` (created if needed) and returns
@@ -134,8 +137,14 @@ pub fn write_files(
         Ok(())
     };
     for ((date, wallet_id), mut rows) in files {
-        rows.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.merchant_txn_id.cmp(&b.1.merchant_txn_id)));
-        acquirer.entry(date.clone()).or_default().extend(rows.iter().cloned());
+        rows.sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then(a.1.merchant_txn_id.cmp(&b.1.merchant_txn_id))
+        });
+        acquirer
+            .entry(date.clone())
+            .or_default()
+            .extend(rows.iter().cloned());
         let brand = rows.first().map(|r| r.1.wallet.clone()).unwrap_or_default();
         put(
             format!("settlement-{date}-{wallet_id}.csv"),
@@ -148,7 +157,10 @@ pub fn write_files(
         )?;
     }
     for (date, mut rows) in acquirer {
-        rows.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.merchant_txn_id.cmp(&b.1.merchant_txn_id)));
+        rows.sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then(a.1.merchant_txn_id.cmp(&b.1.merchant_txn_id))
+        });
         put(
             format!("settlement-{date}-acquirer.csv"),
             SettlementFile {

@@ -105,27 +105,27 @@ impl Count {
                 .trim()
                 .parse()
                 .map_err(|_| CountError::BadEntry(entry.into()))?;
-            count.set(minor, qty).map_err(|_| {
+            if !count.set(minor, qty) {
                 let known = denominations
                     .iter()
                     .map(|&d| minor_text(d, currency))
                     .collect::<Vec<_>>()
                     .join(", ");
-                CountError::UnknownDenomination(denom.trim().into(), known)
-            })?;
+                return Err(CountError::UnknownDenomination(denom.trim().into(), known));
+            }
         }
         Ok(count)
     }
 
-    /// Sets the quantity of one denomination; `Err` when the denomination is not counted.
-    pub fn set(&mut self, denomination: i64, qty: u32) -> Result<(), ()> {
-        let slot = self
-            .pieces
-            .iter_mut()
-            .find(|(d, _)| *d == denomination)
-            .ok_or(())?;
-        slot.1 = qty;
-        Ok(())
+    /// Sets the quantity of one denomination; `false` when the denomination is not counted.
+    pub fn set(&mut self, denomination: i64, qty: u32) -> bool {
+        match self.pieces.iter_mut().find(|(d, _)| *d == denomination) {
+            Some(slot) => {
+                slot.1 = qty;
+                true
+            }
+            None => false,
+        }
     }
 
     /// The counted total in minor units.
@@ -158,7 +158,7 @@ mod tests {
     #[test]
     fn a_count_totals_its_pieces() {
         let c = Count::parse("20=5, 1=10,0.25=8", &usd(), Currency::USD).unwrap();
-        assert_eq!(c.total_minor(), 100_00 + 10_00 + 2_00);
+        assert_eq!(c.total_minor(), 10_000 + 1_000 + 200);
         assert_eq!(c.pieces.len(), 12);
     }
 
@@ -174,7 +174,10 @@ mod tests {
     fn malformed_entries_are_named() {
         for bad in ["20", "20=x", "x=1", "20=-1"] {
             let err = Count::parse(bad, &usd(), Currency::USD).unwrap_err();
-            assert!(matches!(err, CountError::BadEntry(ref e) if e == bad), "{bad}: {err}");
+            assert!(
+                matches!(err, CountError::BadEntry(ref e) if e == bad),
+                "{bad}: {err}"
+            );
         }
     }
 

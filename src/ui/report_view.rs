@@ -31,23 +31,45 @@ impl Widget for &ReportView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let r = self.report;
         let title = match (r.kind, r.number) {
-            (Kind::Z, Some(n)) => format!(" Z report Z{n} · lane {} · shift {} ", r.lane_id, r.shift_id),
-            _ => format!(" X report · lane {} · shift {} (open) ", r.lane_id, r.shift_id),
+            (Kind::Z, Some(n)) => format!(
+                " Z report Z{n} · lane {} · shift {} ",
+                r.lane_id, r.shift_id
+            ),
+            _ => format!(
+                " X report · lane {} · shift {} (open) ",
+                r.lane_id, r.shift_id
+            ),
         };
         let outer = Block::default().borders(Borders::ALL).title(title);
         let inner = outer.inner(area);
         outer.render(area, buf);
-        let [top, bottom] = Layout::vertical([Constraint::Length(11), Constraint::Min(5)]).areas(inner);
+        let [top, bottom] =
+            Layout::vertical([Constraint::Length(11), Constraint::Min(5)]).areas(inner);
         let [figures, shares] =
             Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
         let cur = &r.currency;
-        let counted = r.cash_counted.map_or("at close".to_string(), |c| c.to_string());
+        let counted = r
+            .cash_counted
+            .map_or("at close".to_string(), |c| c.to_string());
         let variance = r.cash_variance.map_or("-".to_string(), |v| v.to_string());
         let lines = vec![
-            Line::from(format!("Opened {}  cashier {}", r.opened_at.get(5..16).unwrap_or(&r.opened_at), r.cashier)),
-            Line::from(format!("Sales     {:>5}  {cur} {:>10}", r.sales_count, r.gross)),
-            Line::from(format!("Refunds   {:>5}  {cur} {:>10}", r.refunds_count, r.refunds)),
-            Line::from(format!("Post-void {:>5}  {cur} {:>10}", r.post_voids_count, r.post_voids)),
+            Line::from(format!(
+                "Opened {}  cashier {}",
+                r.opened_at.get(5..16).unwrap_or(&r.opened_at),
+                r.cashier
+            )),
+            Line::from(format!(
+                "Sales     {:>5}  {cur} {:>10}",
+                r.sales_count, r.gross
+            )),
+            Line::from(format!(
+                "Refunds   {:>5}  {cur} {:>10}",
+                r.refunds_count, r.refunds
+            )),
+            Line::from(format!(
+                "Post-void {:>5}  {cur} {:>10}",
+                r.post_voids_count, r.post_voids
+            )),
             Line::from(format!("Net              {cur} {:>10}", r.net)),
             Line::from(format!("Avg basket       {cur} {:>10}", r.average_basket)),
             Line::from(format!("Paid in/out  {} / {}", r.paid_in, r.paid_out)),
@@ -88,10 +110,16 @@ impl Widget for &ReportView<'_> {
         let width = if hours.is_empty() {
             3
         } else {
-            ((bottom.width.saturating_sub(2)) / hours.len() as u16).saturating_sub(1).clamp(2, 7)
+            ((bottom.width.saturating_sub(2)) / hours.len() as u16)
+                .saturating_sub(1)
+                .clamp(2, 7)
         };
         BarChart::default()
-            .block(Block::default().borders(Borders::TOP).title(" Sales per hour (bars: amount, value: count) "))
+            .block(
+                Block::default()
+                    .borders(Borders::TOP)
+                    .title(" Sales per hour (bars: amount, value: count) "),
+            )
             .bar_width(width)
             .bar_gap(1)
             .data(ratatui::widgets::BarGroup::default().bars(&hours))
