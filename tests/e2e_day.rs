@@ -34,12 +34,27 @@ fn open_sell_at_the_counter_close_and_read_the_z() {
     // 4.50 + 8.625% tax (0.39, half-up) = 4.89 in cash on a 100.00 float: 104.89 expected.
     let x = run_qrtill(t.data_dir(), &["report", "x", "--format", "json"]);
     let x: serde_json::Value = serde_json::from_slice(&x.stdout).unwrap();
-    assert_eq!((x["sales_count"].as_i64(), x["cash_expected"].as_str()), (Some(1), Some("104.89")));
+    assert_eq!(
+        (x["sales_count"].as_i64(), x["cash_expected"].as_str()),
+        (Some(1), Some("104.89"))
+    );
     let close = run_qrtill(
         t.data_dir(),
-        &["shift", "close", "--count", "20=5,1=4,0.25=3,0.10=1", "--format", "json"],
+        &[
+            "shift",
+            "close",
+            "--count",
+            "20=5,1=4,0.25=3,0.10=1",
+            "--format",
+            "json",
+        ],
     );
-    assert_eq!(close.status.code(), Some(0), "{}", String::from_utf8_lossy(&close.stderr));
+    assert_eq!(
+        close.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&close.stderr)
+    );
     let z = run_qrtill(t.data_dir(), &["report", "z", "1", "--format", "json"]);
     let z: serde_json::Value = serde_json::from_slice(&z.stdout).unwrap();
     assert_eq!(z["number"], 1);

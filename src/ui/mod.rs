@@ -56,6 +56,8 @@ pub struct Panes {
     pub phone_qr: qr_code::QrCache,
     /// Training mode (`--training`): the watermark is drawn on every screen.
     pub training: bool,
+    /// The X report covers the counter (F2).
+    pub report: bool,
 }
 
 impl Panes {

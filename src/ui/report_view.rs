@@ -126,3 +126,31 @@ impl Widget for &ReportView<'_> {
             .render(bottom, buf);
     }
 }
+
+/// The X report of the open shift over `area` (F2 at the counter), or why there is none.
+pub fn render_x(
+    journal: &crate::journal::Journal,
+    config: &crate::config::Config,
+    now: crate::clock::Timestamp,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    ratatui::widgets::Clear.render(area, buf);
+    let message = match crate::report::x_report(journal, config, now) {
+        Ok(Some(report)) => {
+            (&ReportView { report: &report }).render(area, buf);
+            return;
+        }
+        Ok(None) => format!(
+            "No shift is open on lane {}: open one with `qrtill shift open --float ...`.",
+            config.store.lane_id
+        ),
+        Err(e) => format!("The X report cannot be read: {e}"),
+    };
+    Paragraph::new(vec![
+        Line::from(message),
+        Line::from("Any key returns to the counter."),
+    ])
+    .block(Block::default().borders(Borders::ALL).title(" X report "))
+    .render(area, buf);
+}
