@@ -45,6 +45,12 @@ pub struct Config {
 #[serde(deny_unknown_fields)]
 pub struct WebPhoneSettings {
     pub listen: Option<String>,
+    /// Denominations and PIN thresholds of the cash drawer (embedded USD defaults).
+    #[serde(default)]
+    pub drawer: crate::shift::DrawerSettings,
+    /// The fees of the simulated network's settlement files.
+    #[serde(default)]
+    pub settlement: crate::settlement::SettlementSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -17,5 +17,8 @@ pub mod network;
 pub mod printer;
 pub mod receipt;
 pub mod reconcile;
+pub mod report;
 pub mod runtime;
+pub mod settlement;
+pub mod shift;
 pub mod ui;

@@ -13,7 +13,9 @@ use std::process::ExitCode;
 fn writes_data(command: &Option<Command>) -> bool {
     matches!(
         command,
-        None | Some(Command::Simulate(_)) | Some(Command::Reconcile { dry_run: false })
+        None | Some(Command::Simulate(_))
+            | Some(Command::Reconcile { dry_run: false })
+            | Some(Command::Shift(_))
     )
 }
 
@@ -56,6 +58,9 @@ fn main() -> ExitCode {
         }
         Some(Command::Display) => qrtill::cli::display::run(&setup),
         Some(Command::Phone { shopper }) => qrtill::cli::phone::run(&setup, shopper.as_deref()),
+        Some(Command::Report(args)) => qrtill::cli::report::run(&setup, args),
+        Some(Command::Shift(cmd)) => qrtill::cli::shift::run(&setup, cmd),
+        Some(Command::Settle(args)) => qrtill::cli::settle::run(&setup, args),
         Some(Command::Qr(cmd)) => {
             let out = match cmd {
                 QrCommand::Decode { payload } => qrtill::cli::qr::decode(payload),

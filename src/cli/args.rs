@@ -32,6 +32,10 @@ pub struct Cli {
     /// counter's QR then carries the page's URL. Also `[web_phone] listen` in the config.
     #[arg(long, value_name = "ADDR:PORT")]
     pub web_phone: Option<String>,
+    /// Training mode: a separate journal and ledger (DATA/journal-training.sqlite), receipts
+    /// marked "TRAINING — NOT A RECEIPT", the drawer never kicked, a watermark on every screen.
+    #[arg(long, global = true)]
+    pub training: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -65,6 +69,14 @@ pub enum Command {
         #[arg(long)]
         shopper: Option<String>,
     },
+    /// Print the X report (open shift) or a Z report: `report x`, `report z [N]`.
+    Report(super::report::ReportArgs),
+    /// Open a shift, pay cash in or out, log a no-sale, close with a blind count (writes the Z).
+    #[command(subcommand)]
+    Shift(super::shift::ShiftCommand),
+    /// Match a settlement file against the journal and Z reports (exit 1 when anything
+    /// differs), or `--write` the simulated network's settlement files.
+    Settle(super::settle::SettleArgs),
 }
 
 #[derive(Debug, clap::Args)]

@@ -23,6 +23,11 @@ pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
             Ok(target) => Box::new(super::spool::Spool::new(target, config)),
             Err(o) => return o,
         };
+    let printer: Box<dyn crate::runtime::ReceiptPrinter> = if setup.training {
+        Box::new(crate::ui::training_mode::TrainingPrinter(printer))
+    } else {
+        printer
+    };
     let journal = match Journal::open(&setup.journal_path()) {
         Ok(j) => j,
         Err(e) => return super::journal_failure(e),
@@ -40,9 +45,12 @@ pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
     }
     tracing::info!(data = %setup.data_dir.display(), "counter open");
 
-    run_terminal(&mut runtime, config, &|rt, inject| {
-        crate::link::attach::attach(rt, inject, cli, setup)
-    })
+    run_terminal(
+        &mut runtime,
+        config,
+        &|rt, inject| crate::link::attach::attach(rt, inject, cli, setup),
+        setup.training,
+    )
 }
 
 /// The counter in the real terminal until Ctrl-Q or a stop signal, then the terminal restored.
@@ -53,6 +61,7 @@ fn run_terminal(
     runtime: &mut crate::runtime::Runtime<SystemClock>,
     config: &crate::config::Config,
     screens: &crate::link::attach::AttachScreens<'_>,
+    training: bool,
 ) -> Outcome {
     use crate::ui::app::{self, Exit};
     use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
@@ -69,6 +78,7 @@ fn run_terminal(
     let mut panes = crate::ui::Panes {
         no_color: crate::ui::Panes::no_color_from(std::env::var_os("NO_COLOR").as_deref()),
         receipt_picture: crate::ui::receipt_picture::ReceiptPicture::from_env(),
+        training,
         ..Default::default()
     };
     // ratatui::init installs a panic hook that restores the terminal before the panic message.

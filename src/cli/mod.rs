@@ -10,6 +10,9 @@ pub mod qr;
 pub mod receipt;
 pub mod reconcile;
 pub mod sales;
+pub mod report;
+pub mod settle;
+pub mod shift;
 pub mod simulate;
 pub mod spool;
 
@@ -77,6 +80,8 @@ impl Outcome {
 pub struct Setup {
     pub data_dir: PathBuf,
     pub config: Config,
+    /// `--training`: the training journal and ledger instead of the real ones.
+    pub training: bool,
 }
 
 impl Setup {
@@ -87,7 +92,15 @@ impl Setup {
             None => Config::load_optional(&data_dir.join("config.toml")),
         }
         .map_err(|e| Outcome::fail(EXIT_BAD_INPUT, format!("qrtill: {e}")))?;
-        Ok(Setup { data_dir, config })
+        let mut config = config;
+        if cli.training {
+            crate::ui::training_mode::apply_to_config(&mut config);
+        }
+        Ok(Setup {
+            data_dir,
+            config,
+            training: cli.training,
+        })
     }
 
     /// Creates the data directory if needed (0700) and makes an existing one private.
@@ -120,10 +133,16 @@ impl Setup {
     }
 
     pub fn journal_path(&self) -> PathBuf {
+        if self.training {
+            return self.data_dir.join(crate::ui::training_mode::JOURNAL_FILE);
+        }
         self.data_dir.join("journal.sqlite")
     }
 
     pub fn network_path(&self) -> PathBuf {
+        if self.training {
+            return self.data_dir.join(crate::ui::training_mode::LEDGER_FILE);
+        }
         self.data_dir.join("network.sqlite")
     }
 

@@ -1,4 +1,4 @@
-//! Sales history reads: one page at a time, newest first, through the indexes of migration 4.
+//! Sales history reads: one page at a time, newest first, through the indexes of migration 5.
 //!
 //! Order is the journal row id (commit order), descending; a page continues below the last id
 //! shown (keyset paging), so a page costs the same at sale 1 or sale 1,000,000. A day range

@@ -149,6 +149,82 @@ const MIGRATIONS: &[&str] = &[
            s.tender || ' ' || COALESCE(json_extract(s.body, '$.tender.brand'), '')
     FROM sales AS s;
     "#,
+    // 6: shifts, drawer moves, running totals per shift (kept by `commit_sale`, so reports
+    // never re-read sale bodies) and Z reports. Everything but the totals is append-only; the
+    // totals of a shift freeze once its Z is written.
+    r#"
+    CREATE TABLE shifts (
+        id          INTEGER PRIMARY KEY,
+        lane_id     TEXT    NOT NULL,
+        cashier     TEXT    NOT NULL,
+        opened_at   INTEGER NOT NULL,
+        float_minor INTEGER NOT NULL,
+        float_count TEXT    NOT NULL
+    ) STRICT;
+    CREATE INDEX shifts_lane ON shifts(lane_id, id);
+    CREATE TRIGGER shifts_no_update BEFORE UPDATE ON shifts
+        BEGIN SELECT RAISE(ABORT, 'shifts are append-only'); END;
+    CREATE TRIGGER shifts_no_delete BEFORE DELETE ON shifts
+        BEGIN SELECT RAISE(ABORT, 'shifts are append-only'); END;
+    CREATE TABLE shift_moves (
+        id           INTEGER PRIMARY KEY,
+        shift_id     INTEGER NOT NULL REFERENCES shifts(id),
+        kind         TEXT    NOT NULL,
+        at           INTEGER NOT NULL,
+        by_whom      TEXT    NOT NULL,
+        approved_by  TEXT,
+        amount_minor INTEGER NOT NULL,
+        reason       TEXT    NOT NULL
+    ) STRICT;
+    CREATE INDEX shift_moves_shift ON shift_moves(shift_id);
+    CREATE TRIGGER shift_moves_no_update BEFORE UPDATE ON shift_moves
+        BEGIN SELECT RAISE(ABORT, 'drawer moves are append-only'); END;
+    CREATE TRIGGER shift_moves_no_delete BEFORE DELETE ON shift_moves
+        BEGIN SELECT RAISE(ABORT, 'drawer moves are append-only'); END;
+    CREATE TABLE shift_sales (
+        sale_id  INTEGER PRIMARY KEY REFERENCES sales(id),
+        shift_id INTEGER NOT NULL REFERENCES shifts(id)
+    ) STRICT;
+    CREATE INDEX shift_sales_shift ON shift_sales(shift_id);
+    CREATE TABLE shift_totals (
+        shift_id      INTEGER NOT NULL REFERENCES shifts(id),
+        key           TEXT    NOT NULL,
+        currency2     TEXT    NOT NULL,
+        label         TEXT    NOT NULL,
+        count         INTEGER NOT NULL,
+        amount_minor  INTEGER NOT NULL,
+        amount2_minor INTEGER NOT NULL,
+        PRIMARY KEY (shift_id, key, currency2)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE z_reports (
+        id            INTEGER PRIMARY KEY,
+        lane_id       TEXT    NOT NULL,
+        z_no          INTEGER NOT NULL,
+        shift_id      INTEGER NOT NULL UNIQUE REFERENCES shifts(id),
+        closed_at     INTEGER NOT NULL,
+        closed_by     TEXT    NOT NULL,
+        approved_by   TEXT,
+        counted_minor INTEGER NOT NULL,
+        counted_count TEXT    NOT NULL,
+        body          TEXT    NOT NULL,
+        UNIQUE (lane_id, z_no)
+    ) STRICT;
+    CREATE TRIGGER z_reports_no_update BEFORE UPDATE ON z_reports
+        BEGIN SELECT RAISE(ABORT, 'Z reports are immutable'); END;
+    CREATE TRIGGER z_reports_no_delete BEFORE DELETE ON z_reports
+        BEGIN SELECT RAISE(ABORT, 'Z reports are immutable'); END;
+    CREATE TRIGGER shift_totals_frozen_insert BEFORE INSERT ON shift_totals
+        WHEN EXISTS (SELECT 1 FROM z_reports WHERE shift_id = NEW.shift_id)
+        BEGIN SELECT RAISE(ABORT, 'the shift is closed'); END;
+    CREATE TRIGGER shift_totals_frozen_update BEFORE UPDATE ON shift_totals
+        WHEN EXISTS (SELECT 1 FROM z_reports WHERE shift_id = OLD.shift_id)
+        BEGIN SELECT RAISE(ABORT, 'the shift is closed'); END;
+    CREATE TRIGGER shift_totals_no_delete BEFORE DELETE ON shift_totals
+        BEGIN SELECT RAISE(ABORT, 'shift totals are kept'); END;
+    CREATE TRIGGER shift_moves_closed BEFORE INSERT ON shift_moves
+        WHEN EXISTS (SELECT 1 FROM z_reports WHERE shift_id = NEW.shift_id)
+        BEGIN SELECT RAISE(ABORT, 'the shift is closed'); END;
+    "#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

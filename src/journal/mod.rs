@@ -10,6 +10,7 @@ mod history;
 mod migrations;
 mod refunds;
 mod sales;
+mod shifts;
 mod unmatched;
 
 pub use attempts::{AttemptOutcome, AttemptRecord, AttemptState};
@@ -18,6 +19,7 @@ pub use refunds::{
     BeginRefund, NewRefund, RefundEvent, RefundKind, RefundLine, RefundRecord, RefundState,
     RefundSummary,
 };
+pub use shifts::{ShiftData, ShiftError, ShiftRow, TotalRow, ZRow};
 
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};

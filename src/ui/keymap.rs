@@ -19,6 +19,8 @@ pub enum UiAction {
     /// Move the keys between the counter and the open phone pane.
     SwitchFocus,
     Phone(PhoneKey),
+    /// Show or hide the X report of the open shift (any other key hides it).
+    ToggleReport,
 }
 
 /// A key of the shopper-phone pane.
@@ -339,6 +341,7 @@ const PAY_CLOSED: &[Binding] = &[
 pub const GLOBAL: &[Binding] = &[
     bind!(K::Char('q'), CONTROL, "^Q", "quit", UiAction::Quit, Legend),
     bind!(K::Char('c'), CONTROL, "^C", "quit", UiAction::Quit, Help),
+    bind!(K::F(2), "F2", "X report", UiAction::ToggleReport, Help),
     bind!(
         K::F(10),
         "F10",

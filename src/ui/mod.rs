@@ -17,10 +17,13 @@ pub mod qr_code;
 pub mod receipt_picture;
 mod receipt_view;
 mod sale_view;
+pub mod report_view;
 mod search_view;
 mod static_view;
 pub mod strings;
 mod trace_view;
+pub mod training;
+pub mod training_mode;
 
 use crate::checkout::payment::PayMode;
 use crate::checkout::{Checkout, Screen};
@@ -61,6 +64,10 @@ pub struct Panes {
     /// `(payload, text)`: the counter's QR carries `text` instead of this EMV payload (the web
     /// phone's URL; `crate::link::web`).
     pub counter_qr: Option<(String, String)>,
+    /// Training mode (`--training`): the watermark is drawn on every screen.
+    pub training: bool,
+    /// The X report covers the counter (F2).
+    pub report: bool,
 }
 
 impl Panes {
@@ -89,6 +96,9 @@ impl Widget for &CounterView<'_> {
         let codes = self.render_all(area, buf);
         if self.panes.no_color {
             no_color(area, &codes, buf);
+        }
+        if self.panes.training {
+            training::watermark(area, buf);
         }
     }
 }

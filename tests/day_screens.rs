@@ -1,0 +1,117 @@
+//! The report screen (X and Z) at 80×24 and 120×40, as TestBackend snapshots.
+
+use qrtill::checkout::payment::PayMode;
+use qrtill::checkout::sale::{CompletedSale, SaleLine, SaleTender, WalletTender};
+use qrtill::clock::Timestamp;
+use qrtill::config::Config;
+use qrtill::journal::Journal;
+use qrtill::money::{Currency, Money};
+use qrtill::report::{Report, close_with_z, x_report};
+use qrtill::shift::{CashMove, Count, MoveKind};
+use qrtill::ui::report_view::ReportView;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn usd(minor: i64) -> Money {
+    Money::from_minor(minor, Currency::USD).unwrap()
+}
+
+fn sale(total: i64, at: i64, tender: SaleTender) -> CompletedSale {
+    CompletedSale {
+        lane_id: "03".into(),
+        sale_no: 0,
+        completed_at: Timestamp(at),
+        lines: vec![SaleLine {
+            barcode: "4006381333931".into(),
+            name: "Flat white".into(),
+            qty: 1,
+            unit_price: usd(total),
+            line_total: usd(total),
+            tax_category: "prepared".into(),
+        }],
+        subtotal: usd(total),
+        tax: usd(0),
+        total: usd(total),
+        tax_lines: vec![],
+        tender,
+    }
+}
+
+/// Six sales over three hours (cash and Alipay+), a paid-out; X before and Z after the close.
+fn day() -> (Report, Report) {
+    let mut j = Journal::in_memory().unwrap();
+    let config = Config::default();
+    let t0 = 1_764_518_400_000; // 08:00 local (UTC-8)
+    let float = Count {
+        pieces: vec![(2000, 5)],
+    };
+    j.open_shift_with("03", "01", &float, Timestamp(t0))
+        .unwrap();
+    for (i, amount) in [450i64, 1299, 325, 880, 2100, 615].iter().enumerate() {
+        let at = t0 + 600_000 + i as i64 * 2_000_000;
+        let tender = if i % 3 == 1 {
+            SaleTender::Wallet(WalletTender {
+                brand: "Alipay+".into(),
+                mode: PayMode::PaymentCode,
+                payment_request_id: format!("P{i}"),
+                wallet_txn_id: format!("W{i}"),
+                masked_account: "****".into(),
+                amount: usd(*amount),
+                wallet_amount: Some(Money::from_minor(amount * 72 / 10, Currency::CNY).unwrap()),
+                rate: None,
+                promotion: None,
+                settlement: None,
+            })
+        } else {
+            SaleTender::Cash {
+                tendered: usd(*amount),
+                change: usd(0),
+            }
+        };
+        j.commit_sale(sale(*amount, at, tender), None).unwrap();
+    }
+    let out = CashMove {
+        kind: MoveKind::PaidOut,
+        at: Timestamp(t0 + 9_000_000),
+        by: "01".into(),
+        approved_by: None,
+        amount_minor: 500,
+        reason: "milk".into(),
+    };
+    j.record_move("03", &out).unwrap();
+    let now = Timestamp(t0 + 12_000_000);
+    let x = x_report(&j, &config, now).unwrap().unwrap();
+    let counted = Count {
+        pieces: vec![(2000, 6), (100, 9)],
+    };
+    let (_, z) = close_with_z(&mut j, &config, &counted, "01", None, now).unwrap();
+    (x, z)
+}
+
+fn render(report: &Report, w: u16, h: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal
+        .draw(|f| f.render_widget(&ReportView { report }, f.area()))
+        .unwrap();
+    terminal.backend().to_string()
+}
+
+#[test]
+fn report_screens_at_both_sizes() {
+    let (x, z) = day();
+    for (w, h) in [(80, 24), (120, 40)] {
+        insta::assert_snapshot!(format!("day_x_report_{w}x{h}"), render(&x, w, h));
+        insta::assert_snapshot!(format!("day_z_report_{w}x{h}"), render(&z, w, h));
+    }
+}
+
+#[test]
+fn the_z_screen_shows_its_number_count_and_variance() {
+    let (_, z) = day();
+    let screen = render(&z, 80, 24);
+    assert!(screen.contains("Z report Z1"), "{screen}");
+    // 5 × 20.00 float + 22.70 cash sales (4.50 + 3.25 + 8.80 + 6.15) − 5.00 paid out = 117.70
+    // expected; 6 × 20.00 + 9 × 1.00 = 129.00 counted.
+    assert!(screen.contains("117.70"), "{screen}");
+    assert!(screen.contains("var 11.30"), "{screen}");
+}
