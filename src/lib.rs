@@ -13,6 +13,7 @@ pub mod harness;
 pub mod journal;
 pub mod money;
 pub mod network;
+pub mod pin;
 pub mod printer;
 pub mod receipt;
 pub mod reconcile;
