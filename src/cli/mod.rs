@@ -4,9 +4,11 @@
 pub mod args;
 pub mod catalog;
 pub mod counter;
+pub mod pin;
 pub mod qr;
 pub mod receipt;
 pub mod reconcile;
+pub mod refund;
 pub mod simulate;
 pub mod spool;
 

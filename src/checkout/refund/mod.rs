@@ -5,6 +5,7 @@ pub mod desk;
 pub mod flow;
 pub mod plan;
 pub mod policy;
+pub mod slip;
 
 pub use flow::{RefundAttempt, Route, Status, Step};
 pub use plan::{Basis, Choice, Plan, PlanError, Taken};
