@@ -17,5 +17,6 @@ pub mod pin;
 pub mod printer;
 pub mod receipt;
 pub mod reconcile;
+mod reconcile_refunds;
 pub mod runtime;
 pub mod ui;

@@ -139,6 +139,15 @@ fn s20_partial_refund_then_over_refund_then_the_rest() {
     assert_eq!(j.refunds_of_sale(LANE, sale.sale_no).unwrap().len(), 2);
     let nothing = refund(&mut till, sale.sale_no, Choice::Whole).unwrap_err();
     assert!(nothing.to_string().contains("nothing left"), "{nothing}");
+    assert_books_agree(&till, 2);
+}
+
+/// `qrtill reconcile`'s comparison: the journal's refunds match the network's ledger.
+fn assert_books_agree(till: &Till, refunds: usize) {
+    let r = qrtill::reconcile::reconcile(till.rt.journal(), till.rt.network().ledger())
+        .expect("reconcile");
+    assert!(r.balanced(), "{}", r.report());
+    assert_eq!(r.refunds_matched, refunds, "{}", r.report());
 }
 
 // 21. Refund retried with the same id · the reply is lost → the counter sends the same refund
@@ -419,6 +428,7 @@ fn a_post_void_the_same_day_cancels_the_wallet_payment() {
     );
     assert_eq!(till.ledger(&id).stage, PaymentStage::Reversed);
     assert_eq!(done.record.refund.kind, RefundKind::Void);
+    assert_books_agree(&till, 1);
 }
 
 #[test]

@@ -366,3 +366,15 @@ pub fn describe(status: &Status) -> String {
         Status::Open { why } => format!("open: {why}"),
     }
 }
+
+/// `resume_open` at the counter's start-up, with what it did logged (never a PIN).
+pub fn log_resumed<C: WaitClock>(rt: &mut Runtime<C>, policy: &RefundPolicy) {
+    match resume_open(rt, policy) {
+        Ok(done) => {
+            for (id, what) in done {
+                tracing::warn!(refund = %id, %what, "refund left open by the last run resumed");
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "open refunds not resumed"),
+    }
+}
