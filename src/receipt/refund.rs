@@ -251,15 +251,21 @@ pub fn render_refund_escpos(
 pub fn sample(lang: Lang, cash: bool) -> RefundSlip {
     use crate::money::Currency;
     let usd = |m: i64| Money::from_minor(m, Currency::USD).unwrap_or(Money::zero(Currency::USD));
+    // The shopper's wallet by slip language, with its figures for USD 4.89 at a booked rate.
+    let (brand, minor, currency, rate) = match lang {
+        Lang::ZhHant => ("AlipayHK", 3839, Currency::HKD, "7.8515625"),
+        Lang::Ko => ("Kakao Pay", 6725, Currency::KRW, "1375.242"),
+        _ => ("Alipay", 3531, Currency::CNY, "7.2212265"),
+    };
     let tender = if cash {
         RefundTender::Cash
     } else {
         RefundTender::Wallet {
-            brand: "Alipay".into(),
-            wallet_amount: Money::from_minor(3531, Currency::CNY).ok(),
+            brand: brand.into(),
+            wallet_amount: Money::from_minor(minor, currency).ok(),
             rate: Some(ReportedRate {
-                rate: "7.2212265".parse().unwrap_or_default(),
-                pair: "USD/CNY".into(),
+                rate: rate.parse().unwrap_or_default(),
+                pair: format!("USD/{}", currency.code()),
             }),
             network_id: Some("2026113022001400000000000123".into()),
         }
