@@ -149,3 +149,50 @@ fn refund_exit_codes_no_pin_wrong_pin_over_the_remainder_and_success() {
         text(&again)
     );
 }
+
+#[test]
+fn three_wrong_pins_lock_entry_even_for_the_right_pin() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    let sim = run_qrtill(&data, &["simulate", "--sales", "1"]);
+    assert!(sim.status.success(), "{:?}", text(&sim));
+    assert_eq!(set_pin(&data, "2468").status.code(), Some(0));
+    let right = dir.path().join("right");
+    let wrong = dir.path().join("wrong");
+    std::fs::write(&right, "2468\n").expect("write");
+    std::fs::write(&wrong, "8642\n").expect("write");
+    let (right, wrong) = (right.to_str().expect("utf8"), wrong.to_str().expect("utf8"));
+    let attempt = |pin: &str| {
+        run_qrtill(
+            &data,
+            &[
+                "refund",
+                "1",
+                "--all",
+                "--reason",
+                "Damaged",
+                "--pin-file",
+                pin,
+            ],
+        )
+    };
+    let first = attempt(wrong);
+    assert_eq!(first.status.code(), Some(2));
+    assert!(
+        text(&first).1.contains("2 more tries"),
+        "{:?}",
+        text(&first)
+    );
+    assert_eq!(attempt(wrong).status.code(), Some(2));
+    let third = attempt(wrong);
+    assert_eq!(third.status.code(), Some(2));
+    assert!(text(&third).1.contains("locked"), "{:?}", text(&third));
+    let locked = attempt(right);
+    assert_eq!(locked.status.code(), Some(2), "{:?}", text(&locked));
+    assert!(
+        text(&locked).1.contains("try again in"),
+        "{:?}",
+        text(&locked)
+    );
+    assert_eq!(refund_rows(&data), 0, "nothing refunded while locked");
+}

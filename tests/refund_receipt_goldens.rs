@@ -30,7 +30,11 @@ fn refund_slips_match_their_goldens() {
             },
         )
         .expect("renders");
-        assert!(out.replaced.is_empty(), "{name}: {:?}", out.warning(charset));
+        assert!(
+            out.replaced.is_empty(),
+            "{name}: {:?}",
+            out.warning(charset)
+        );
         assert_golden(&format!("{name}.w42.escpos.hex"), &hex_dump(&out.bytes));
     }
 }

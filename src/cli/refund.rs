@@ -162,16 +162,37 @@ pub fn run(cli: &Cli, setup: &Setup, args: &RefundArgs) -> Outcome {
             Ok(h) => h,
             Err(e) => return bad(e.to_string()),
         };
-        match PinGate::new(hash).check(&entered, rt.now()) {
+        // The lock holds across runs: the count and lock are saved beside the hash, on the
+        // wall clock (this run's virtual clock starts there).
+        let mut gate = PinGate::resume(hash, crate::pin::load_lock(&setup.data_dir));
+        let checked = gate.check(&entered, rt.now());
+        if let Err(e) = crate::pin::save_lock(&setup.data_dir, gate.state()) {
+            return Outcome::fail(1, format!("qrtill: {e} (nothing refunded)"));
+        }
+        match checked {
             PinCheck::Accepted => {}
             PinCheck::NotSet => {
                 return bad(
                     "no supervisor PIN is set: run `qrtill pin set` (nothing refunded)".into(),
                 );
             }
-            PinCheck::Wrong { .. } | PinCheck::Locked { .. } => {
+            PinCheck::Wrong { left } => {
                 tracing::warn!(sale_no = args.sale, "refund refused: wrong supervisor PIN");
-                return bad("wrong supervisor PIN: nothing refunded".into());
+                return bad(format!(
+                    "wrong supervisor PIN: nothing refunded ({left} more tries before a {} s lock)",
+                    crate::pin::LOCKOUT.as_secs()
+                ));
+            }
+            PinCheck::Locked { until } => {
+                let secs = until
+                    .millis()
+                    .saturating_sub(rt.now().millis())
+                    .div_euclid(1000)
+                    + 1;
+                return bad(format!(
+                    "PIN entry is locked after {} wrong entries: try again in {secs} s (nothing refunded)",
+                    crate::pin::MAX_WRONG
+                ));
             }
         }
     }

@@ -95,6 +95,45 @@ pub fn load(data_dir: &Path) -> Result<Option<String>, PinError> {
     }
 }
 
+/// Wrong entries so far and the lock, kept in `DATA/supervisor-pin.lockout` for the command
+/// line (each `qrtill refund` is a new process): `WRONG LOCKED_UNTIL_MS`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LockState {
+    pub wrong: u32,
+    pub locked_until: Option<Timestamp>,
+}
+
+pub fn lockout_path(data_dir: &Path) -> PathBuf {
+    data_dir.join(format!("{PIN_FILE}.lockout"))
+}
+
+/// The saved state; a missing or unreadable file counts as no wrong entries.
+pub fn load_lock(data_dir: &Path) -> LockState {
+    let text = std::fs::read_to_string(lockout_path(data_dir)).unwrap_or_default();
+    let mut parts = text.split_whitespace();
+    let wrong = parts.next().and_then(|w| w.parse().ok()).unwrap_or(0);
+    let locked_until = parts
+        .next()
+        .and_then(|t| t.parse::<i64>().ok())
+        .filter(|t| *t > 0)
+        .map(Timestamp);
+    LockState {
+        wrong,
+        locked_until,
+    }
+}
+
+pub fn save_lock(data_dir: &Path, state: LockState) -> Result<(), PinError> {
+    let path = lockout_path(data_dir);
+    crate::data_dir::create_private_file(&path).map_err(|source| PinError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    let until = state.locked_until.map_or(0, |t| t.millis());
+    std::fs::write(&path, format!("{} {until}\n", state.wrong))
+        .map_err(|source| PinError::Io { path, source })
+}
+
 /// What an entry at the counter gave.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PinCheck {
@@ -125,6 +164,23 @@ impl PinGate {
             hash,
             wrong: 0,
             locked_until: None,
+        }
+    }
+
+    /// A gate that carries on from a saved count of wrong entries and lock (`LockState`).
+    pub fn resume(hash: Option<String>, state: LockState) -> Self {
+        Self {
+            hash,
+            wrong: state.wrong,
+            locked_until: state.locked_until,
+        }
+    }
+
+    /// The count and lock to save between runs of the command line.
+    pub fn state(&self) -> LockState {
+        LockState {
+            wrong: self.wrong,
+            locked_until: self.locked_until,
         }
     }
 
