@@ -446,3 +446,38 @@ fn a_post_void_on_another_business_day_is_refused() {
     .unwrap_err();
     assert!(err.to_string().contains("current business day"), "{err}");
 }
+
+#[test]
+fn a_card_sale_is_refunded_on_the_test_card_in_two_parts() {
+    let mut till = Till::new();
+    till.ring_up(&[FLAT_WHITE, LATTE]);
+    till.key(Action::PayCard);
+    till.key(Action::Char('3'));
+    let id = till.request_id();
+    till.wait_secs(3);
+    till.key(Action::Enter);
+    let sale = till.sales().pop().expect("card sale");
+    assert!(matches!(sale.tender, SaleTender::Card(_)));
+    let one = refund(&mut till, sale.sale_no, Choice::Lines(vec![(0, 1)])).expect("part");
+    assert!(
+        matches!(one.status, Status::Settled { how: "refund", .. }),
+        "{:?}",
+        one.status
+    );
+    assert!(!one.drawer, "a card refund does not open the drawer");
+    let rest = refund(&mut till, sale.sale_no, Choice::Whole).expect("rest");
+    assert!(
+        matches!(rest.status, Status::Settled { .. }),
+        "{:?}",
+        rest.status
+    );
+    let card = till
+        .rt
+        .network()
+        .ledger()
+        .card(&id)
+        .expect("ledger")
+        .expect("card authorization");
+    assert_eq!(card.refunded, sale.total);
+    assert_eq!(card.refund_count, 2);
+}
