@@ -31,12 +31,14 @@ impl Reconciliation {
     /// A short human report, one finding per line.
     pub fn report(&self) -> String {
         let mut out = format!(
-            "{} payment(s) match their sale; {} refund(s) match; {} unresolved; {} problem(s)\n",
+            "{} payment(s) match their sale; {} unresolved; {} problem(s)\n",
             self.matched,
-            self.refunds_matched,
             self.unresolved.len(),
             self.problems.len()
         );
+        if self.refunds_matched > 0 {
+            out.push_str(&format!("{} refund(s) match\n", self.refunds_matched));
+        }
         for u in &self.unmatched {
             out.push_str(&format!("unmatched: {u}\n"));
         }
