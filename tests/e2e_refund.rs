@@ -196,3 +196,34 @@ fn three_wrong_pins_lock_entry_even_for_the_right_pin() {
     );
     assert_eq!(refund_rows(&data), 0, "nothing refunded while locked");
 }
+
+#[test]
+fn a_post_void_from_the_command_line_cancels_and_reconciles() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    let sim = run_qrtill(&data, &["simulate", "--sales", "1", "--wallet"]);
+    assert!(sim.status.success(), "{:?}", text(&sim));
+    assert_eq!(set_pin(&data, "2468").status.code(), Some(0));
+    let pin = dir.path().join("pin");
+    std::fs::write(&pin, "2468\n").expect("write");
+    let pin = pin.to_str().expect("utf8");
+    let void = run_qrtill(
+        &data,
+        &[
+            "refund",
+            "1",
+            "--void",
+            "--reason",
+            "Post-void",
+            "--pin-file",
+            pin,
+        ],
+    );
+    let (out, err) = text(&void);
+    assert_eq!(void.status.code(), Some(0), "{out}\n{err}");
+    assert!(out.contains("VOID 撤销"), "{out}");
+    let rec = run_qrtill(&data, &["reconcile"]);
+    let (out, err) = text(&rec);
+    assert_eq!(rec.status.code(), Some(0), "{out}\n{err}");
+    assert!(out.contains("1 refund(s) match"), "{out}");
+}

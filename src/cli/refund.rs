@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 #[derive(Debug, clap::Args)]
-#[command(group(clap::ArgGroup::new("what").required(true).args(["all", "line"])))]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["all", "line", "void"])))]
 pub struct RefundArgs {
     /// The sale number on this lane.
     pub sale: u64,
