@@ -38,6 +38,15 @@ pub struct Config {
     /// The audience's phone (`--web-phone` overrides it).
     #[serde(default)]
     pub web_phone: WebPhoneSettings,
+    /// Denominations and PIN thresholds of the cash drawer (embedded USD defaults).
+    #[serde(default)]
+    pub drawer: crate::shift::DrawerSettings,
+    /// The fees of the simulated network's settlement files.
+    #[serde(default)]
+    pub settlement: crate::settlement::SettlementSettings,
+    /// `[refund]`: reasons, PIN threshold, cash when a wallet refuses (all optional).
+    #[serde(default)]
+    pub refund: crate::checkout::refund::policy::RefundPolicy,
 }
 
 /// `[web_phone] listen = "127.0.0.1:8080"`: serve the web phone there (`crate::link::web`).
@@ -45,12 +54,6 @@ pub struct Config {
 #[serde(deny_unknown_fields)]
 pub struct WebPhoneSettings {
     pub listen: Option<String>,
-    /// Denominations and PIN thresholds of the cash drawer (embedded USD defaults).
-    #[serde(default)]
-    pub drawer: crate::shift::DrawerSettings,
-    /// The fees of the simulated network's settlement files.
-    #[serde(default)]
-    pub settlement: crate::settlement::SettlementSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

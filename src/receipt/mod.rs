@@ -9,6 +9,7 @@ pub mod model;
 pub mod png_image;
 pub mod raster;
 pub mod raster_page;
+pub mod refund;
 pub mod samples;
 pub mod text;
 pub mod width;
