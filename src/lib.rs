@@ -17,4 +17,5 @@ pub mod printer;
 pub mod receipt;
 pub mod reconcile;
 pub mod runtime;
+pub mod scenario;
 pub mod ui;

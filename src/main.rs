@@ -49,6 +49,8 @@ fn main() -> ExitCode {
                 code,
             }
         }
+        Some(Command::Play(args)) => qrtill::cli::play::run(args),
+        Some(Command::Demo(args)) => qrtill::cli::demo::run(args),
         Some(Command::Qr(cmd)) => {
             let out = match cmd {
                 QrCommand::Decode { payload } => qrtill::cli::qr::decode(payload),

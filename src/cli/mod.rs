@@ -4,6 +4,8 @@
 pub mod args;
 pub mod catalog;
 pub mod counter;
+pub mod demo;
+pub mod play;
 pub mod qr;
 pub mod receipt;
 pub mod reconcile;

@@ -2,6 +2,7 @@
 //! Nothing here changes the sale; it only reads state and reports intents.
 
 pub mod app;
+pub mod caption;
 mod basket_view;
 mod cash_view;
 mod chrome;
