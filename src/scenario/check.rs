@@ -25,10 +25,10 @@ pub fn check(run: &mut Run, e: &Expect) -> Result<(), String> {
     }
     if let Some(want) = &e.screen {
         let rows = screen_text(&run.rt.checkout, run.config(), run.rt.now(), run.rt.network());
-        let rows: Vec<String> = rows.iter().map(|r| collapse(r)).collect();
+        let texts = panel_texts(&rows);
         for w in want {
             let w = collapse(w);
-            if !rows.iter().any(|r| r.contains(&w)) {
+            if !texts.iter().any(|r| r.contains(&w)) {
                 return Err(format!("screen: {w:?} is not on screen:\n{}", rows.join("\n")));
             }
         }
@@ -119,6 +119,11 @@ pub fn check(run: &mut Run, e: &Expect) -> Result<(), String> {
             }
         }
     }
+    if let Some(want) = e.prints
+        && run.printed != want
+    {
+        return Err(format!("prints: expected {want} receipt(s) printed, got {}", run.printed));
+    }
     if e.receipt.is_some() || e.receipt_lacks.is_some() {
         let sale = run
             .sales()
@@ -180,4 +185,23 @@ pub fn check(run: &mut Run, e: &Expect) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The screen's text as the reader sees it: each row, and each boxed panel's rows joined into
+/// one text (the views wrap long messages over several rows of a panel), whitespace collapsed.
+fn panel_texts(rows: &[String]) -> Vec<String> {
+    let mut panels: Vec<String> = Vec::new();
+    for row in rows {
+        for (i, cell) in row.split('│').enumerate() {
+            if panels.len() <= i {
+                panels.push(String::new());
+            }
+            panels[i].push(' ');
+            panels[i].push_str(cell);
+        }
+    }
+    rows.iter()
+        .map(|r| collapse(r))
+        .chain(panels.iter().map(|p| collapse(p)))
+        .collect()
 }

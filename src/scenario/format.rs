@@ -59,6 +59,9 @@ pub enum StepKind {
     Scan(String),
     /// The cashier types text (no Enter).
     Type(String),
+    /// The cashier scans, again, the last payment code this shopper's phone showed (a
+    /// screenshot, or a code already used).
+    Rescan(String),
     /// A cashier key, `times` times.
     Key { key: CashierKey, times: u32 },
     /// The shopper does something on the phone; `refused` expects the phone to refuse, with a
@@ -166,6 +169,7 @@ const CALLS: &[(&str, Call)] = &[
 const STEP_TYPES: &[(&str, &[&str])] = &[
     ("scan", &[]),
     ("type", &[]),
+    ("rescan", &[]),
     ("key", &["times"]),
     ("phone", &["shopper", "refused"]),
     ("fault", &["call", "times", "by", "shopper"]),
@@ -201,6 +205,8 @@ pub struct Expect {
     pub charges: Option<usize>,
     pub refunds: Option<usize>,
     pub reversals: Option<usize>,
+    /// Receipts sent to the printer since the start (reprints included).
+    pub prints: Option<usize>,
     /// Lines of the last sale's receipt (48 columns, runs of spaces collapsed), each contained
     /// in some line.
     pub receipt: Option<Vec<String>>,
@@ -322,6 +328,7 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, FormatError> {
     for s in &steps {
         let who = match &s.kind {
             StepKind::Phone { shopper, .. }
+            | StepKind::Rescan(shopper)
             | StepKind::Balance { shopper, .. }
             | StepKind::Fault(FaultStep::Offline { shopper, .. }) => vec![shopper.clone()],
             StepKind::Expect(e) => e
@@ -474,6 +481,7 @@ fn parse_step(
     let kind = match kind {
         "scan" => StepKind::Scan(required("scan")?),
         "type" => StepKind::Type(required("type")?),
+        "rescan" => StepKind::Rescan(required("rescan")?),
         "key" => {
             let name = required("key")?;
             let Some((name, action)) = CASHIER_KEYS.iter().find(|(n, _)| *n == name) else {

@@ -23,6 +23,9 @@ pub fn caption(step: &Step, network: &Network) -> String {
     match &step.kind {
         StepKind::Scan(code) => format!("The cashier scans {code}"),
         StepKind::Type(text) => format!("The cashier types {text:?}"),
+        StepKind::Rescan(shopper) => {
+            format!("The cashier scans {}'s old payment code again", who(shopper))
+        }
         StepKind::Key { key, .. } => match key.name {
             "pay-code" => "The cashier picks \"payment code\" and waits for the shopper's code".into(),
             "pay-qr" => "The counter shows a QR code for the shopper's wallet".into(),

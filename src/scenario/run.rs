@@ -87,6 +87,10 @@ pub struct Run {
     attempts: BTreeMap<String, (String, Option<String>)>,
     sales_logged: usize,
     prints: Rc<RefCell<Vec<(u64, bool)>>>,
+    /// Receipts printed since the start.
+    pub printed: usize,
+    /// The last payment code each shopper's phone showed.
+    codes: BTreeMap<String, String>,
 }
 
 impl Run {
@@ -139,6 +143,8 @@ impl Run {
             attempts: BTreeMap::new(),
             sales_logged: 0,
             prints,
+            printed: 0,
+            codes: BTreeMap::new(),
         };
         run.log(json!({"event": "start", "scenario": scenario.name, "seed": scenario.seed}));
         run.observe();
@@ -177,6 +183,13 @@ impl Run {
                 self.log(json!({"event": "type", "text": text}));
                 crate::harness::type_text(&mut self.rt, text);
             }
+            StepKind::Rescan(shopper) => {
+                let code = self.codes.get(shopper).cloned().ok_or_else(|| {
+                    fail(format!("{shopper}'s phone has shown no payment code yet"))
+                })?;
+                self.log(json!({"event": "scan", "barcode": code, "rescan": shopper}));
+                crate::harness::scan(&mut self.rt, &code);
+            }
             StepKind::Key { key, times } => {
                 for _ in 0..*times {
                     self.log(json!({"event": "key", "key": key.name}));
@@ -193,7 +206,10 @@ impl Run {
                     .iter()
                     .find(|(_, a)| a == action)
                     .map_or("?", |(n, _)| *n);
-                let result = self.rt.phone(&ShopperId(shopper.clone()), *action);
+                let id = ShopperId(shopper.clone());
+                self.remember_code(&id);
+                let result = self.rt.phone(&id, *action);
+                self.remember_code(&id);
                 let (ok, message) = match &result {
                     Ok(m) => (true, m.clone()),
                     Err(m) => (false, m.clone()),
@@ -288,6 +304,15 @@ impl Run {
             }
         }
         Ok(())
+    }
+
+    /// Notes the payment code the shopper's phone shows, for a later `rescan`.
+    fn remember_code(&mut self, shopper: &ShopperId) {
+        if let Some(crate::network::PhoneScreen::ShowCode { code, tap: false, .. }) =
+            self.rt.phone_screen(shopper)
+        {
+            self.codes.insert(shopper.0.clone(), code);
+        }
     }
 
     /// Lets `d` of virtual time pass, event by event, logging each change on the way.
@@ -397,6 +422,7 @@ impl Run {
         self.sales_logged = numbers.len();
         let prints: Vec<(u64, bool)> = self.prints.borrow_mut().drain(..).collect();
         for (n, reprint) in prints {
+            self.printed += 1;
             self.log(json!({"event": "print", "sale_no": n, "reprint": reprint}));
         }
     }
