@@ -131,6 +131,7 @@ pub const CASHIER_KEYS: &[(&str, Action)] = &[
     ("down", Action::Down),
     ("qty-up", Action::QtyUp),
     ("qty-down", Action::QtyDown),
+    ("qty-set", Action::SetQty),
     ("void-line", Action::VoidLine),
     ("clear-basket", Action::ClearBasket),
     ("search", Action::Search),
@@ -187,7 +188,7 @@ const STEP_TYPES: &[(&str, &[&str])] = &[
 pub struct Expect {
     /// The pay status (or screen) now, e.g. `Receipt`, `Declined EXPIRED_CODE`.
     pub status: Option<String>,
-    /// Every status shown since the start or the previous `seen` check, in order.
+    /// Every status shown since the start, the previous `seen` check or a restart, in order.
     pub seen: Option<Vec<String>>,
     /// Text on the counter's screen (100×32), each string on some row.
     pub screen: Option<Vec<String>>,

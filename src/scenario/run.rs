@@ -371,6 +371,9 @@ impl Run {
         self.rt = build(&self.stage, self.files.as_ref(), &self.prints, at)?;
         self.trace_mark = None;
         self.sales_logged = 0;
+        // A new counter: `seen` starts again from its first screen.
+        self.seen.clear();
+        self.last_label.clear();
         if kind == RestartKind::Replacement {
             self.attempts.clear();
         }
