@@ -25,3 +25,31 @@ impl Network {
         self.reply_shapes.remove(pos).map(|(_, s)| s)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn network() -> Network {
+        crate::harness::demo_network(7).expect("network")
+    }
+
+    #[test]
+    fn shapes_queue_per_call_in_order() {
+        let mut n = network();
+        n.shape_next_reply(Call::Pay, ReplyShape::Duplicate);
+        n.shape_next_reply(Call::Query, ReplyShape::Delay(Duration::from_secs(4)));
+        n.shape_next_reply(Call::Pay, ReplyShape::Delay(Duration::from_secs(1)));
+        assert_eq!(n.take_reply_shape(Call::Cancel), None);
+        assert_eq!(n.take_reply_shape(Call::Pay), Some(ReplyShape::Duplicate));
+        assert_eq!(
+            n.take_reply_shape(Call::Pay),
+            Some(ReplyShape::Delay(Duration::from_secs(1)))
+        );
+        assert_eq!(n.take_reply_shape(Call::Pay), None);
+        assert_eq!(
+            n.take_reply_shape(Call::Query),
+            Some(ReplyShape::Delay(Duration::from_secs(4)))
+        );
+    }
+}

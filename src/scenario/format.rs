@@ -433,7 +433,7 @@ fn parse_step(
         }
         [a, b, ..] => {
             return Err(err(
-                line_for(b.0),
+                line_for(a.0).max(line_for(b.0)),
                 format!("one step, two types: `{}` and `{}` (split them into two [[step]]s)", a.0, b.0),
             ));
         }
@@ -607,13 +607,29 @@ fn parse_step(
             };
             let e: Expect = value.clone().try_into().map_err(|e: toml::de::Error| {
                 let msg = e.message().trim().to_string();
-                // Point at the offending key when the message names one.
-                let line = msg
-                    .split('`')
-                    .nth(1)
+                // Point at the offending key: the one named in the message, or the first
+                // whose value alone does not read.
+                let named = msg.split('`').nth(1).map(str::to_string);
+                let bad_value = value.as_table().and_then(|t| {
+                    t.iter()
+                        .find(|(k, v)| {
+                            let mut one = toml::Table::new();
+                            one.insert((*k).clone(), (*v).clone());
+                            toml::Value::Table(one).try_into::<Expect>().is_err()
+                        })
+                        .map(|(k, _)| k.clone())
+                });
+                let key = named.or(bad_value);
+                let line = key
+                    .as_deref()
                     .and_then(|k| key_line(text, start, k))
                     .unwrap_or(start);
-                err(line, format!("expect: {msg}"))
+                match key {
+                    Some(k) if !msg.contains(&format!("`{k}`")) => {
+                        err(line, format!("expect.{k}: {msg}"))
+                    }
+                    _ => err(line, format!("expect: {msg}")),
+                }
             })?;
             if let Some(d) = &e.elapsed_at_most {
                 parse_duration(d).map_err(|m| err(line_for("elapsed_at_most"), format!("elapsed_at_most: {m}")))?;
