@@ -32,7 +32,8 @@ fn rss_kb(pid: u32) -> u64 {
 
 #[test]
 fn demo_loops_without_growing_and_hands_over_to_a_person() {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenarios/demo/every-way-to-pay.toml");
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenarios/demo/every-way-to-pay.toml");
     let script = script.to_string_lossy().into_owned();
     let t = Tmux::with_data(
         |data| Tmux::counter_command(data, &["demo", "--loop", "--speed", "1000", &script]),
@@ -64,7 +65,11 @@ fn demo_loops_without_growing_and_hands_over_to_a_person() {
     };
     let held = step(&paused);
     std::thread::sleep(std::time::Duration::from_millis(300));
-    assert_eq!(step(&t.capture()), held, "no step plays while a person has the counter");
+    assert_eq!(
+        step(&t.capture()),
+        held,
+        "no step plays while a person has the counter"
+    );
     // The same key gives it back.
     t.send_keys(&["F12"]);
     t.wait_for("any key: take over");

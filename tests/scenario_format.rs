@@ -52,10 +52,16 @@ fn the_good_file_parses() {
 
 #[test]
 fn an_unknown_key_names_the_key_and_its_line() {
-    let (line, msg) = refused(&broken("shopper = \"li-na\"", "shopper = \"li-na\"\nhurry = true"));
+    let (line, msg) = refused(&broken(
+        "shopper = \"li-na\"",
+        "shopper = \"li-na\"\nhurry = true",
+    ));
     assert_eq!(line, 13);
     assert!(msg.contains("unknown key `hurry`"), "{msg}");
-    let (line, msg) = refused(&broken("name = \"good\"", "name = \"good\"\nauthor = \"me\""));
+    let (line, msg) = refused(&broken(
+        "name = \"good\"",
+        "name = \"good\"\nauthor = \"me\"",
+    ));
     assert_eq!(line, 3);
     assert!(msg.contains("author"), "{msg}");
     let (line, msg) = refused(&broken("expect.status", "expect.stauts"));
@@ -74,7 +80,10 @@ fn a_bad_value_names_the_line() {
     let (line, msg) = refused(&broken("scan = \"2000000000138\"", "scan = 2000000000138"));
     assert_eq!(line, 5);
     assert!(msg.contains("must be a string"), "{msg}");
-    let (line, msg) = refused(&broken("expect.status = \"Receipt\"", "expect.sales = \"one\""));
+    let (line, msg) = refused(&broken(
+        "expect.status = \"Receipt\"",
+        "expect.sales = \"one\"",
+    ));
     assert_eq!(line, 18);
     assert!(msg.contains("expect"), "{msg}");
 }
@@ -84,7 +93,10 @@ fn an_unknown_shopper_names_the_line() {
     let (line, msg) = refused(&broken("shopper = \"li-na\"", "shopper = \"nobody\""));
     assert_eq!(line, 12);
     assert!(msg.contains("unknown shopper `nobody`"), "{msg}");
-    assert!(msg.contains("li-na"), "the known shoppers are listed: {msg}");
+    assert!(
+        msg.contains("li-na"),
+        "the known shoppers are listed: {msg}"
+    );
 }
 
 #[test]

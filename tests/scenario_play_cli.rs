@@ -26,7 +26,12 @@ fn passing_files_print_one_ok_line_each() {
     let b = scenario("s13-late-success-after-cancel.toml");
     let out = play(&[a.as_os_str(), b.as_os_str()]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 2, "{stdout}");
     assert!(lines[0].starts_with("ok ") && lines[0].contains("s01-happy-upm-no-password.toml"));
@@ -47,7 +52,14 @@ fn a_failed_expectation_exits_1_naming_file_line_and_difference() {
     let line = broken
         .lines()
         .position(|l| l.contains("72.58"))
-        .and_then(|i| broken.lines().take(i).collect::<Vec<_>>().iter().rposition(|l| *l == "[[step]]"))
+        .and_then(|i| {
+            broken
+                .lines()
+                .take(i)
+                .collect::<Vec<_>>()
+                .iter()
+                .rposition(|l| *l == "[[step]]")
+        })
         .expect("the step")
         + 1;
     let out = play(&[path.as_os_str()]);
@@ -79,7 +91,12 @@ fn the_json_event_log_is_the_same_on_every_run() {
         args.push("--json".as_ref());
         args.push(log.as_os_str());
         let out = play(&args);
-        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         logs.push(std::fs::read(&log).expect("the log was written"));
     }
     assert_eq!(logs[0], logs[1], "byte for byte");
@@ -92,8 +109,19 @@ fn the_json_event_log_is_the_same_on_every_run() {
         kinds.insert(v["event"].as_str().expect("an event name").to_string());
     }
     for want in [
-        "key", "scan", "phone", "fault", "request", "reply", "status", "attempt", "sale", "print",
-        "restart", "recovered", "expect",
+        "key",
+        "scan",
+        "phone",
+        "fault",
+        "request",
+        "reply",
+        "status",
+        "attempt",
+        "sale",
+        "print",
+        "restart",
+        "recovered",
+        "expect",
     ] {
         assert!(kinds.contains(want), "no {want:?} event in {kinds:?}");
     }

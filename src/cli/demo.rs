@@ -44,7 +44,10 @@ pub fn run(args: &DemoArgs) -> Outcome {
         _ => {
             return Outcome::fail(
                 EXIT_BAD_INPUT,
-                format!("qrtill: --speed {:?}: give a number from 0.05 to 1000 (1 is human speed)", args.speed),
+                format!(
+                    "qrtill: --speed {:?}: give a number from 0.05 to 1000 (1 is human speed)",
+                    args.speed
+                ),
             );
         }
     };
@@ -55,7 +58,10 @@ pub fn run(args: &DemoArgs) -> Outcome {
     // Each script sets up once before the screen opens, so a broken file is reported plainly.
     for s in &scripts {
         if let Err(why) = Run::new(s) {
-            return Outcome::fail(EXIT_BAD_INPUT, format!("{}: cannot set the counter up: {why}", s.file));
+            return Outcome::fail(
+                EXIT_BAD_INPUT,
+                format!("{}: cannot set the counter up: {why}", s.file),
+            );
         }
     }
     let mut events = match crate::ui::events::TerminalEvents::start() {

@@ -55,7 +55,10 @@ pub fn run(args: &PlayArgs) -> Outcome {
             std::fs::write(out, text)
         };
         if let Err(e) = written {
-            stderr.push_str(&format!("qrtill: cannot write the event log {}: {e}\n", out.display()));
+            stderr.push_str(&format!(
+                "qrtill: cannot write the event log {}: {e}\n",
+                out.display()
+            ));
             code = 1;
         }
     }

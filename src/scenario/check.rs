@@ -24,12 +24,20 @@ pub fn check(run: &mut Run, e: &Expect) -> Result<(), String> {
         }
     }
     if let Some(want) = &e.screen {
-        let rows = screen_text(&run.rt.checkout, run.config(), run.rt.now(), run.rt.network());
+        let rows = screen_text(
+            &run.rt.checkout,
+            run.config(),
+            run.rt.now(),
+            run.rt.network(),
+        );
         let texts = panel_texts(&rows);
         for w in want {
             let w = collapse(w);
             if !texts.iter().any(|r| r.contains(&w)) {
-                return Err(format!("screen: {w:?} is not on screen:\n{}", rows.join("\n")));
+                return Err(format!(
+                    "screen: {w:?} is not on screen:\n{}",
+                    rows.join("\n")
+                ));
             }
         }
     }
@@ -42,7 +50,9 @@ pub fn check(run: &mut Run, e: &Expect) -> Result<(), String> {
             .map(|n| n.text.clone())
             .unwrap_or_default();
         if !got.contains(want.as_str()) {
-            return Err(format!("notice: expected it to contain {want:?}, got {got:?}"));
+            return Err(format!(
+                "notice: expected it to contain {want:?}, got {got:?}"
+            ));
         }
     }
     if let Some(want) = e.sales {
@@ -70,7 +80,9 @@ pub fn check(run: &mut Run, e: &Expect) -> Result<(), String> {
                 state == wstate && rest.contains(wrest)
             });
         if !fits {
-            return Err(format!("attempts: expected {want:?}, the journal has {got:?}"));
+            return Err(format!(
+                "attempts: expected {want:?}, the journal has {got:?}"
+            ));
         }
     }
     if let Some(want) = &e.ledger {
@@ -90,7 +102,9 @@ pub fn check(run: &mut Run, e: &Expect) -> Result<(), String> {
                 .zip(want)
                 .all(|(g, w)| g == w || g.split(' ').next() == Some(w.as_str()));
         if !fits {
-            return Err(format!("ledger: expected {want:?}, the network has {got:?}"));
+            return Err(format!(
+                "ledger: expected {want:?}, the network has {got:?}"
+            ));
         }
     }
     if let Some(want) = &e.balance {
@@ -122,13 +136,13 @@ pub fn check(run: &mut Run, e: &Expect) -> Result<(), String> {
     if let Some(want) = e.prints
         && run.printed != want
     {
-        return Err(format!("prints: expected {want} receipt(s) printed, got {}", run.printed));
+        return Err(format!(
+            "prints: expected {want} receipt(s) printed, got {}",
+            run.printed
+        ));
     }
     if e.receipt.is_some() || e.receipt_lacks.is_some() {
-        let sale = run
-            .sales()
-            .pop()
-            .ok_or("receipt: no sale in the journal")?;
+        let sale = run.sales().pop().ok_or("receipt: no sale in the journal")?;
         let text = render_text_string(&receipt_for(&sale, run.config(), None), PaperWidth::W48);
         let lines: Vec<String> = text.lines().map(collapse).collect();
         for w in e.receipt.iter().flatten() {
@@ -146,9 +160,14 @@ pub fn check(run: &mut Run, e: &Expect) -> Result<(), String> {
     let trace = &run.rt.checkout.trace;
     if let Some(want) = &e.sent {
         for (call, n) in want {
-            let got = trace.iter().filter(|t| t.outgoing && t.call == call).count();
+            let got = trace
+                .iter()
+                .filter(|t| t.outgoing && t.call == call)
+                .count();
             if got != *n {
-                return Err(format!("sent: expected {n} {call} request(s), the counter sent {got}"));
+                return Err(format!(
+                    "sent: expected {n} {call} request(s), the counter sent {got}"
+                ));
             }
         }
     }
@@ -160,7 +179,9 @@ pub fn check(run: &mut Run, e: &Expect) -> Result<(), String> {
             .collect();
         for w in want {
             if !heard.iter().any(|h| h == w) {
-                return Err(format!("heard: no reply {w:?}; the counter heard {heard:?}"));
+                return Err(format!(
+                    "heard: no reply {w:?}; the counter heard {heard:?}"
+                ));
             }
         }
     }

@@ -30,9 +30,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     if !ms.fract().is_zero() {
         return Err(format!("{text:?} is finer than a millisecond"));
     }
-    let ms: u64 = ms
-        .try_into()
-        .map_err(|_| format!("{text:?} is too long"))?;
+    let ms: u64 = ms.try_into().map_err(|_| format!("{text:?} is too long"))?;
     // A day of virtual time is more than any scenario needs; more is a typo.
     if ms > 86_400_000 {
         return Err(format!("{text:?} is longer than a day"));

@@ -253,7 +253,10 @@ pub fn load(path: &Path) -> Result<Scenario, FormatError> {
     })?;
     let mut s = parse(&text, &file)?;
     let dir = path.parent().unwrap_or(Path::new("."));
-    for p in [&mut s.config, &mut s.catalog, &mut s.fx].into_iter().flatten() {
+    for p in [&mut s.config, &mut s.catalog, &mut s.fx]
+        .into_iter()
+        .flatten()
+    {
         if p.is_relative() {
             *p = dir.join(&*p);
         }
@@ -305,7 +308,9 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, FormatError> {
     let _ = raw.version; // checked above
     let start_ms = match &raw.start {
         None => None,
-        Some(s) => Some(parse_start(s.get_ref()).map_err(|m| err(line_of(text, s.span().start), m))?),
+        Some(s) => {
+            Some(parse_start(s.get_ref()).map_err(|m| err(line_of(text, s.span().start), m))?)
+        }
     };
     let shoppers_toml = match &raw.shopper {
         None => None,
@@ -343,7 +348,10 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, FormatError> {
             if !known.contains(&w) {
                 return Err(err(
                     key_line(text, s.line, &w).unwrap_or(s.line),
-                    format!("unknown shopper `{w}`: known shoppers are {}", known.join(", ")),
+                    format!(
+                        "unknown shopper `{w}`: known shoppers are {}",
+                        known.join(", ")
+                    ),
                 ));
             }
         }
@@ -391,12 +399,13 @@ fn key_line(text: &str, from: usize, word: &str) -> Option<usize> {
 
 /// `2026-11-21T22:32:05Z` (UTC) as ms since the epoch.
 fn parse_start(s: &str) -> Result<i64, String> {
-    let format = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
-    );
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
     time::PrimitiveDateTime::parse(s, format)
         .map(|t| (t.assume_utc().unix_timestamp_nanos() / 1_000_000) as i64)
-        .map_err(|e| format!("bad start time {s:?} ({e}): write it like \"2026-11-21T22:32:05Z\" (UTC)"))
+        .map_err(|e| {
+            format!("bad start time {s:?} ({e}): write it like \"2026-11-21T22:32:05Z\" (UTC)")
+        })
 }
 
 fn parse_step(
@@ -412,13 +421,21 @@ fn parse_step(
         message,
     };
     let line_for = |key: &str| {
-        key_line(text, start, &format!("{key} ")).or_else(|| key_line(text, start, key)).unwrap_or(start)
+        key_line(text, start, &format!("{key} "))
+            .or_else(|| key_line(text, start, key))
+            .unwrap_or(start)
     };
     let types: Vec<&(&str, &[&str])> = STEP_TYPES
         .iter()
         .filter(|(k, _)| table.contains_key(*k))
         .collect();
-    let type_names = || STEP_TYPES.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ");
+    let type_names = || {
+        STEP_TYPES
+            .iter()
+            .map(|(k, _)| *k)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let (kind, extra) = match types.as_slice() {
         [one] => **one,
         [] => {
@@ -428,19 +445,27 @@ fn parse_step(
                     line_for(k),
                     format!("unknown step type `{k}`: a step is one of {}", type_names()),
                 ),
-                None => err(start, format!("empty step: a step is one of {}", type_names())),
+                None => err(
+                    start,
+                    format!("empty step: a step is one of {}", type_names()),
+                ),
             });
         }
         [a, b, ..] => {
             return Err(err(
                 line_for(a.0).max(line_for(b.0)),
-                format!("one step, two types: `{}` and `{}` (split them into two [[step]]s)", a.0, b.0),
+                format!(
+                    "one step, two types: `{}` and `{}` (split them into two [[step]]s)",
+                    a.0, b.0
+                ),
             ));
         }
     };
     for k in table.keys() {
         if k != kind && k != "caption" && !extra.contains(&k.as_str()) {
-            let allowed: Vec<&str> = std::iter::once("caption").chain(extra.iter().copied()).collect();
+            let allowed: Vec<&str> = std::iter::once("caption")
+                .chain(extra.iter().copied())
+                .collect();
             return Err(err(
                 line_for(k),
                 format!(
@@ -490,7 +515,11 @@ fn parse_step(
                     line_for("key"),
                     format!(
                         "unknown key {name:?}: one of {}",
-                        CASHIER_KEYS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                        CASHIER_KEYS
+                            .iter()
+                            .map(|(n, _)| *n)
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 ));
             };
@@ -509,7 +538,11 @@ fn parse_step(
                     line_for("phone"),
                     format!(
                         "unknown phone action {name:?}: one of {}",
-                        PHONE_ACTIONS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                        PHONE_ACTIONS
+                            .iter()
+                            .map(|(n, _)| *n)
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 ));
             };
@@ -533,7 +566,10 @@ fn parse_step(
                         "system-error" => ReplyFault::SystemError,
                         "duplicate-reply" => ReplyFault::Duplicate,
                         "delay-reply" => ReplyFault::Delay(duration("by")?.ok_or_else(|| {
-                            err(start, "a `delay-reply` fault needs `by` (e.g. by = \"4s\")".into())
+                            err(
+                                start,
+                                "a `delay-reply` fault needs `by` (e.g. by = \"4s\")".into(),
+                            )
                         })?),
                         other => {
                             return Err(err(
@@ -550,7 +586,9 @@ fn parse_step(
                     let Some((_, call)) = CALLS.iter().find(|(n, _)| *n == call_name) else {
                         return Err(err(
                             line_for("call"),
-                            format!("unknown call {call_name:?}: one of pay, query, cancel, refund, card"),
+                            format!(
+                                "unknown call {call_name:?}: one of pay, query, cancel, refund, card"
+                            ),
                         ));
                     };
                     StepKind::Fault(FaultStep::Reply {
@@ -564,15 +602,21 @@ fn parse_step(
         "wait" => StepKind::Wait(duration("wait")?.unwrap_or_default()),
         "until" => StepKind::Until {
             status: required("until")?,
-            within: duration("within")?
-                .ok_or_else(|| err(start, "an `until` step needs `within` (e.g. within = \"60s\")".into()))?,
+            within: duration("within")?.ok_or_else(|| {
+                err(
+                    start,
+                    "an `until` step needs `within` (e.g. within = \"60s\")".into(),
+                )
+            })?,
         },
         "balance" => {
             let amount = required("balance")?;
             if amount.split_once(' ').is_none() {
                 return Err(err(
                     line_for("balance"),
-                    format!("`balance` {amount:?}: write the currency and the amount, e.g. \"CNY 5000.00\""),
+                    format!(
+                        "`balance` {amount:?}: write the currency and the amount, e.g. \"CNY 5000.00\""
+                    ),
                 ));
             }
             StepKind::Balance {
@@ -632,7 +676,9 @@ fn parse_step(
                 }
             })?;
             if let Some(d) = &e.elapsed_at_most {
-                parse_duration(d).map_err(|m| err(line_for("elapsed_at_most"), format!("elapsed_at_most: {m}")))?;
+                parse_duration(d).map_err(|m| {
+                    err(line_for("elapsed_at_most"), format!("elapsed_at_most: {m}"))
+                })?;
             }
             StepKind::Expect(Box::new(e))
         }

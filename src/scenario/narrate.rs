@@ -24,10 +24,15 @@ pub fn caption(step: &Step, network: &Network) -> String {
         StepKind::Scan(code) => format!("The cashier scans {code}"),
         StepKind::Type(text) => format!("The cashier types {text:?}"),
         StepKind::Rescan(shopper) => {
-            format!("The cashier scans {}'s old payment code again", who(shopper))
+            format!(
+                "The cashier scans {}'s old payment code again",
+                who(shopper)
+            )
         }
         StepKind::Key { key, .. } => match key.name {
-            "pay-code" => "The cashier picks \"payment code\" and waits for the shopper's code".into(),
+            "pay-code" => {
+                "The cashier picks \"payment code\" and waits for the shopper's code".into()
+            }
             "pay-qr" => "The counter shows a QR code for the shopper's wallet".into(),
             "pay-tap" => "The counter waits for a phone to tap the reader".into(),
             "pay-card" => "The cashier takes a contactless card".into(),
@@ -77,7 +82,9 @@ pub fn caption(step: &Step, network: &Network) -> String {
         }
         StepKind::Wait(d) => format!("Time passes: {} s", d.as_millis() / 1000),
         StepKind::Until { status, .. } => format!("Waiting until the counter shows {status}"),
-        StepKind::Balance { shopper, amount } => format!("{}'s balance is set to {amount}", who(shopper)),
+        StepKind::Balance { shopper, amount } => {
+            format!("{}'s balance is set to {amount}", who(shopper))
+        }
         StepKind::Restart { kind, .. } => match kind {
             RestartKind::Counter => "The counter restarts".into(),
             RestartKind::Replacement => "A replacement counter takes over the lane".into(),

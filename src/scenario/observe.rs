@@ -42,7 +42,12 @@ pub const SCREEN_SIZE: (u16, u16) = (100, 32);
 
 /// The counter's screen as text, one string per row (trailing spaces trimmed), drawn by the
 /// same view the TUI uses.
-pub fn screen_text(checkout: &Checkout, config: &Config, now: Timestamp, network: &Network) -> Vec<String> {
+pub fn screen_text(
+    checkout: &Checkout,
+    config: &Config,
+    now: Timestamp,
+    network: &Network,
+) -> Vec<String> {
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
     let panes = crate::ui::Panes::default();
@@ -54,10 +59,7 @@ pub fn screen_text(checkout: &Checkout, config: &Config, now: Timestamp, network
         panes: &panes,
     };
     let Ok(mut terminal) = Terminal::new(TestBackend::new(SCREEN_SIZE.0, SCREEN_SIZE.1));
-    if terminal
-        .draw(|f| f.render_widget(&view, f.area()))
-        .is_err()
-    {
+    if terminal.draw(|f| f.render_widget(&view, f.area())).is_err() {
         return vec![];
     }
     let buf = terminal.backend().buffer();

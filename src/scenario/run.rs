@@ -110,7 +110,8 @@ impl Run {
             Some(extra) => format!("{DEFAULT_WALLETS_TOML}\n{extra}"),
             None => DEFAULT_WALLETS_TOML.to_string(),
         };
-        WalletBook::parse(&book, "wallets.toml + the scenario's shoppers").map_err(|e| e.to_string())?;
+        WalletBook::parse(&book, "wallets.toml + the scenario's shoppers")
+            .map_err(|e| e.to_string())?;
         let fx = match &scenario.fx {
             Some(p) => FxTable::load(p),
             None => FxTable::embedded(),
@@ -128,7 +129,11 @@ impl Run {
             .iter()
             .any(|s| matches!(s.kind, StepKind::Restart { .. }));
         let files = restarts.then(temp_files).transpose()?;
-        let start = Timestamp(scenario.start_ms.unwrap_or(crate::harness::DEMO_START.millis()));
+        let start = Timestamp(
+            scenario
+                .start_ms
+                .unwrap_or(crate::harness::DEMO_START.millis()),
+        );
         let prints = Rc::new(RefCell::new(Vec::new()));
         let rt = build(&stage, files.as_ref(), &prints, start)?;
         let mut run = Run {
@@ -256,7 +261,9 @@ impl Run {
                     .network_mut()
                     .set_balance(&ShopperId(shopper.clone()), money, now)
                     .map_err(|e| fail(e.to_string()))?;
-                self.log(json!({"event": "balance", "shopper": shopper, "amount": money.with_code()}));
+                self.log(
+                    json!({"event": "balance", "shopper": shopper, "amount": money.with_code()}),
+                );
             }
             StepKind::Restart { kind, after } => self.restart(*kind, *after).map_err(fail)?,
             StepKind::Recover => {
@@ -308,8 +315,9 @@ impl Run {
 
     /// Notes the payment code the shopper's phone shows, for a later `rescan`.
     fn remember_code(&mut self, shopper: &ShopperId) {
-        if let Some(crate::network::PhoneScreen::ShowCode { code, tap: false, .. }) =
-            self.rt.phone_screen(shopper)
+        if let Some(crate::network::PhoneScreen::ShowCode {
+            code, tap: false, ..
+        }) = self.rt.phone_screen(shopper)
         {
             self.codes.insert(shopper.0.clone(), code);
         }
@@ -405,7 +413,9 @@ impl Run {
         }
         for t in new {
             let event = if t.outgoing { "request" } else { "reply" };
-            self.log(json!({"event": event, "call": t.call, "id": t.request_id, "detail": t.detail}));
+            self.log(
+                json!({"event": event, "call": t.call, "id": t.request_id, "detail": t.detail}),
+            );
         }
         let attempts = self.rt.journal().all_attempts().unwrap_or_default();
         for a in attempts {
@@ -417,7 +427,12 @@ impl Run {
         }
         let lane = self.stage.config.store.lane_id.clone();
         let numbers = self.rt.journal().sale_numbers(&lane).unwrap_or_default();
-        for n in numbers.iter().skip(self.sales_logged).copied().collect::<Vec<_>>() {
+        for n in numbers
+            .iter()
+            .skip(self.sales_logged)
+            .copied()
+            .collect::<Vec<_>>()
+        {
             if let Ok(Some(sale)) = self.rt.journal().sale(&lane, n) {
                 self.log(json!({"event": "sale", "sale_no": n, "total": sale.total.with_code()}));
             }
@@ -450,10 +465,9 @@ impl Run {
 
 /// Parses `"CNY 5000.00"`.
 pub fn parse_money(text: &str) -> Result<crate::money::Money, String> {
-    let (code, amount) = text
-        .trim()
-        .split_once(' ')
-        .ok_or_else(|| format!("{text:?}: write the currency and the amount, e.g. \"CNY 5000.00\""))?;
+    let (code, amount) = text.trim().split_once(' ').ok_or_else(|| {
+        format!("{text:?}: write the currency and the amount, e.g. \"CNY 5000.00\"")
+    })?;
     let currency = crate::money::currency_from_code(code).map_err(|e| format!("{text:?}: {e}"))?;
     crate::money::Money::parse(amount.trim(), currency).map_err(|e| format!("{text:?}: {e}"))
 }
@@ -482,7 +496,8 @@ fn build(
     let journal = journal.map_err(|e| e.to_string())?;
     let ledger = ledger.map_err(|e| e.to_string())?;
     let book = WalletBook::parse(&stage.book, "wallets.toml").map_err(|e| e.to_string())?;
-    let network = Network::open(ledger, book, stage.fx.clone(), stage.seed).map_err(|e| e.to_string())?;
+    let network =
+        Network::open(ledger, book, stage.fx.clone(), stage.seed).map_err(|e| e.to_string())?;
     let printer = RecordingPrinter {
         done: Vec::new(),
         log: prints.clone(),

@@ -37,7 +37,9 @@ impl Widget for &Caption<'_> {
             None => format!(" ▶  {}", self.text),
         };
         buf.set_style(Rect { height: 1, ..area }, strong);
-        Line::from(first).style(strong).render(Rect { height: 1, ..area }, buf);
+        Line::from(first)
+            .style(strong)
+            .render(Rect { height: 1, ..area }, buf);
         if area.height > 1 {
             let hint = if self.paused_by.is_some() {
                 "Ctrl-Q: quit"

@@ -2,8 +2,8 @@
 //! Nothing here changes the sale; it only reads state and reports intents.
 
 pub mod app;
-pub mod caption;
 mod basket_view;
+pub mod caption;
 mod cash_view;
 mod chrome;
 pub mod events;
