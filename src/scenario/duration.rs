@@ -1,4 +1,5 @@
-//! Durations as scenario files write them: `"40s"`, `"59.99s"`, `"500ms"`, `"2m"`, `"1h"`.
+//! Durations as scenario files write them: `"40s"`, `"59.99s"`, `"500ms"`, `"2m"`, `"1h"`,
+//! `"400d"`.
 
 use rust_decimal::Decimal;
 use std::time::Duration;
@@ -14,9 +15,11 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         (n, 60_000)
     } else if let Some(n) = t.strip_suffix('h') {
         (n, 3_600_000)
+    } else if let Some(n) = t.strip_suffix('d') {
+        (n, 86_400_000)
     } else {
         return Err(format!(
-            "{text:?} is not a duration: write a number and a unit (ms, s, m, h), e.g. \"40s\""
+            "{text:?} is not a duration: write a number and a unit (ms, s, m, h, d), e.g. \"40s\""
         ));
     };
     let n: Decimal = number
@@ -31,9 +34,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         return Err(format!("{text:?} is finer than a millisecond"));
     }
     let ms: u64 = ms.try_into().map_err(|_| format!("{text:?} is too long"))?;
-    // A day of virtual time is more than any scenario needs; more is a typo.
-    if ms > 86_400_000 {
-        return Err(format!("{text:?} is longer than a day"));
+    // Refund windows run to 366 days; much more than a thousand days is a typo.
+    if ms > 1_000 * 86_400_000 {
+        return Err(format!("{text:?} is longer than 1000 days"));
     }
     Ok(Duration::from_millis(ms))
 }
@@ -49,11 +52,12 @@ mod tests {
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("400d"), Ok(Duration::from_secs(400 * 86_400)));
     }
 
     #[test]
     fn mistakes_are_refused() {
-        for bad in ["40", "s", "-1s", "0.0001s", "2d", "25h", "x s"] {
+        for bad in ["40", "s", "-1s", "0.0001s", "2w", "1001d", "x s"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
     }
