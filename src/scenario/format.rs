@@ -226,7 +226,9 @@ pub struct Expect {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFile {
-    version: toml::Spanned<i64>,
+    /// Checked first, on its own (`VersionOnly`).
+    #[serde(rename = "version")]
+    _version: serde::de::IgnoredAny,
     name: String,
     description: Option<String>,
     seed: Option<u64>,
@@ -305,7 +307,6 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, FormatError> {
         Some(_) => {}
     }
     let raw: RawFile = toml::from_str(text).map_err(toml_err)?;
-    let _ = raw.version; // checked above
     let start_ms = match &raw.start {
         None => None,
         Some(s) => {

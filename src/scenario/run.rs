@@ -417,7 +417,10 @@ impl Run {
                 json!({"event": event, "call": t.call, "id": t.request_id, "detail": t.detail}),
             );
         }
-        let attempts = self.rt.journal().all_attempts().unwrap_or_default();
+        let attempts = self.rt.journal().all_attempts().unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "journal unreadable: attempts left out of the event log");
+            Vec::new()
+        });
         for a in attempts {
             let now = (a.state.as_str().to_string(), a.outcome.clone());
             if self.attempts.get(&a.request_id) != Some(&now) {
@@ -426,7 +429,10 @@ impl Run {
             }
         }
         let lane = self.stage.config.store.lane_id.clone();
-        let numbers = self.rt.journal().sale_numbers(&lane).unwrap_or_default();
+        let numbers = self.rt.journal().sale_numbers(&lane).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "journal unreadable: sales left out of the event log");
+            Vec::new()
+        });
         for n in numbers
             .iter()
             .skip(self.sales_logged)
