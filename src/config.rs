@@ -35,6 +35,9 @@ pub struct Config {
     pub tax: TaxRules,
     pub receipt: ReceiptSettings,
     pub printer: PrinterSettings,
+    /// `[refund]`: reasons, PIN threshold, cash when a wallet refuses (all optional).
+    #[serde(default)]
+    pub refund: crate::checkout::refund::policy::RefundPolicy,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -13,7 +13,9 @@ use std::process::ExitCode;
 fn writes_data(command: &Option<Command>) -> bool {
     matches!(
         command,
-        None | Some(Command::Simulate(_)) | Some(Command::Reconcile { dry_run: false })
+        None | Some(Command::Simulate(_))
+            | Some(Command::Reconcile { dry_run: false })
+            | Some(Command::Refund(_))
     )
 }
 
@@ -38,6 +40,8 @@ fn main() -> ExitCode {
             qrtill::cli::receipt::run(&setup, args, cli.printer.as_deref())
         }
         Some(Command::Simulate(args)) => qrtill::cli::simulate::run(&cli, &setup, args),
+        Some(Command::Refund(args)) => qrtill::cli::refund::run(&cli, &setup, args),
+        Some(Command::Pin(cmd)) => qrtill::cli::pin::run(&setup, cmd),
         Some(Command::Reconcile { dry_run: false }) => qrtill::cli::reconcile::run(&cli, &setup),
         Some(Command::Reconcile { dry_run: true }) => qrtill::cli::reconcile::run_dry(&setup),
         Some(Command::Catalog(CatalogCommand::Check { file })) => {

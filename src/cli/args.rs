@@ -51,6 +51,12 @@ pub enum Command {
     /// Decode, verify, encode and draw EMV QR payloads.
     #[command(subcommand)]
     Qr(QrCommand),
+    /// Refund a sale (all of it or chosen lines) by its original tender; prints the refund
+    /// slip. Exit 2: no or wrong PIN (nothing refunded); exit 1: over what is left, or refused.
+    Refund(super::refund::RefundArgs),
+    /// The supervisor PIN that refunds and post-voids need.
+    #[command(subcommand)]
+    Pin(super::pin::PinCommand),
     /// Play scenario files headless on the virtual clock and check their expectations.
     Play(PlayArgs),
     /// Play scenario files in the counter's screen at human speed, with a caption bar.

@@ -5,10 +5,12 @@ pub mod args;
 pub mod catalog;
 pub mod counter;
 pub mod demo;
+pub mod pin;
 pub mod play;
 pub mod qr;
 pub mod receipt;
 pub mod reconcile;
+pub mod refund;
 pub mod simulate;
 pub mod spool;
 

@@ -45,6 +45,66 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX sales_completed ON sales(completed_at);
     CREATE INDEX attempts_updated ON attempts(updated_at);
     "#,
+    // 4: refunds and post-voids, append-only. A refund row (and its lines) is written before
+    // the request leaves the counter; its state is the newest row of `refund_events`. What is
+    // left to refund is derived from these rows, never kept in a counter.
+    r#"
+    CREATE TABLE refunds (
+        id                INTEGER PRIMARY KEY,
+        refund_request_id TEXT    NOT NULL UNIQUE,
+        lane_id           TEXT    NOT NULL,
+        sale_no           INTEGER NOT NULL,
+        refund_no         INTEGER NOT NULL,
+        kind              TEXT    NOT NULL CHECK (kind IN ('refund', 'void')),
+        reason            TEXT    NOT NULL,
+        tender            TEXT    NOT NULL,
+        brand             TEXT,
+        amount_minor      INTEGER NOT NULL,
+        currency          TEXT    NOT NULL,
+        tax_minor         INTEGER NOT NULL,
+        wallet_minor      INTEGER,
+        wallet_currency   TEXT,
+        rate              TEXT,
+        created_at        INTEGER NOT NULL,
+        FOREIGN KEY (lane_id, sale_no) REFERENCES sales(lane_id, sale_no),
+        UNIQUE (lane_id, refund_no)
+    ) STRICT;
+    CREATE INDEX refunds_sale ON refunds(lane_id, sale_no);
+    CREATE INDEX refunds_created ON refunds(created_at);
+    CREATE TABLE refund_lines (
+        refund_id    INTEGER NOT NULL REFERENCES refunds(id),
+        line_index   INTEGER NOT NULL,
+        qty          INTEGER NOT NULL CHECK (qty > 0),
+        amount_minor INTEGER NOT NULL,
+        tax_minor    INTEGER NOT NULL,
+        PRIMARY KEY (refund_id, line_index)
+    ) STRICT;
+    CREATE TABLE refund_events (
+        id              INTEGER PRIMARY KEY,
+        refund_id       INTEGER NOT NULL REFERENCES refunds(id),
+        state           TEXT    NOT NULL
+                        CHECK (state IN ('requested', 'unknown', 'settled', 'failed')),
+        at              INTEGER NOT NULL,
+        wallet_minor    INTEGER,
+        wallet_currency TEXT,
+        network_id      TEXT,
+        detail          TEXT
+    ) STRICT;
+    CREATE INDEX refund_events_of ON refund_events(refund_id, id);
+    CREATE INDEX refund_events_state ON refund_events(state, at);
+    CREATE TRIGGER refunds_no_update BEFORE UPDATE ON refunds
+        BEGIN SELECT RAISE(ABORT, 'refunds are append-only'); END;
+    CREATE TRIGGER refunds_no_delete BEFORE DELETE ON refunds
+        BEGIN SELECT RAISE(ABORT, 'refunds are append-only'); END;
+    CREATE TRIGGER refund_lines_no_update BEFORE UPDATE ON refund_lines
+        BEGIN SELECT RAISE(ABORT, 'refunds are append-only'); END;
+    CREATE TRIGGER refund_lines_no_delete BEFORE DELETE ON refund_lines
+        BEGIN SELECT RAISE(ABORT, 'refunds are append-only'); END;
+    CREATE TRIGGER refund_events_no_update BEFORE UPDATE ON refund_events
+        BEGIN SELECT RAISE(ABORT, 'refunds are append-only'); END;
+    CREATE TRIGGER refund_events_no_delete BEFORE DELETE ON refund_events
+        BEGIN SELECT RAISE(ABORT, 'refunds are append-only'); END;
+    "#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

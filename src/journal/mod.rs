@@ -7,10 +7,15 @@
 mod attempts;
 mod faults;
 mod migrations;
+mod refunds;
 mod sales;
 mod unmatched;
 
 pub use attempts::{AttemptOutcome, AttemptRecord, AttemptState};
+pub use refunds::{
+    BeginRefund, NewRefund, RefundEvent, RefundKind, RefundLine, RefundRecord, RefundState,
+    RefundSummary,
+};
 
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
