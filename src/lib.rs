@@ -23,4 +23,5 @@ mod reconcile_refunds;
 pub mod runtime;
 pub mod settlement;
 pub mod shift;
+pub mod scenario;
 pub mod ui;

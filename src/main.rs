@@ -64,6 +64,8 @@ fn main() -> ExitCode {
         Some(Command::Report(args)) => qrtill::cli::report::run(&setup, args),
         Some(Command::Shift(cmd)) => qrtill::cli::shift::run(&setup, cmd),
         Some(Command::Settle(args)) => qrtill::cli::settle::run(&setup, args),
+        Some(Command::Play(args)) => qrtill::cli::play::run(args),
+        Some(Command::Demo(args)) => qrtill::cli::demo::run(args),
         Some(Command::Qr(cmd)) => {
             let out = match cmd {
                 QrCommand::Decode { payload } => qrtill::cli::qr::decode(payload),

@@ -16,7 +16,8 @@ pub use recovery::{Recovered, WaitClock};
 use crate::checkout::{Action, Checkout, CompletedSale, Effect, Event, NetReply};
 use crate::clock::{Clock, ManualClock, Timestamp};
 use crate::journal::Journal;
-use crate::network::{Delivery, Network};
+use crate::network::reply_shape::ReplyShape;
+use crate::network::{Call, Delivery, Network};
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
@@ -183,8 +184,22 @@ impl<C: Clock> Runtime<C> {
         }
     }
 
-    fn deliver<T>(&mut self, d: Delivery<T>, wrap: fn(T) -> NetReply) {
-        self.schedule(d.deliver_at, Event::Net(Box::new(wrap(d.body))));
+    fn deliver<T>(&mut self, call: Call, d: Delivery<T>, wrap: fn(T) -> NetReply) {
+        let reply = wrap(d.body);
+        // A scripted delay or duplicate (network/reply_shape.rs); a dropped reply stays dropped.
+        match (self.network.take_reply_shape(call), d.deliver_at) {
+            (Some(ReplyShape::Delay(by)), Some(at)) => {
+                self.schedule(Some(at + by), Event::Net(Box::new(reply)))
+            }
+            (Some(ReplyShape::Duplicate), Some(at)) => {
+                self.schedule(Some(at), Event::Net(Box::new(reply.clone())));
+                self.schedule(
+                    Some(at + Duration::from_millis(50)),
+                    Event::Net(Box::new(reply)),
+                );
+            }
+            _ => self.schedule(d.deliver_at, Event::Net(Box::new(reply))),
+        }
     }
 
     fn feed(&mut self, first: Event) {
@@ -241,7 +256,7 @@ impl<C: Clock> Runtime<C> {
                     });
                 }
                 let d = self.network.pay(request, now);
-                self.deliver(d, NetReply::Pay);
+                self.deliver(Call::Pay, d, NetReply::Pay);
                 None
             }
             Effect::CardAuthorize { record, request } => {
@@ -252,22 +267,22 @@ impl<C: Clock> Runtime<C> {
                     });
                 }
                 let d = self.network.card_authorize(request, now);
-                self.deliver(d, NetReply::Card);
+                self.deliver(Call::Card, d, NetReply::Card);
                 None
             }
             Effect::ResendPay { request } => {
                 let d = self.network.pay(request, now);
-                self.deliver(d, NetReply::Pay);
+                self.deliver(Call::Pay, d, NetReply::Pay);
                 None
             }
             Effect::Query { request_id } => {
                 let d = self.network.query(&request_id, now);
-                self.deliver(d, NetReply::Query);
+                self.deliver(Call::Query, d, NetReply::Query);
                 None
             }
             Effect::Cancel { request_id } => {
                 let d = self.network.cancel(&request_id, now);
-                self.deliver(d, NetReply::Cancel);
+                self.deliver(Call::Cancel, d, NetReply::Cancel);
                 None
             }
             Effect::FinishAttempt {

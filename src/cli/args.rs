@@ -83,6 +83,32 @@ pub enum Command {
     /// The supervisor PIN that refunds and post-voids need.
     #[command(subcommand)]
     Pin(super::pin::PinCommand),
+    /// Play scenario files headless on the virtual clock and check their expectations.
+    Play(PlayArgs),
+    /// Play scenario files in the counter's screen at human speed, with a caption bar.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PlayArgs {
+    /// Scenario files (TOML, docs/scenarios.md).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Write the event log (one JSON object per line) to FILE, or `-` for stdout.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Scenario files (default: the demo scripts in assets/scenarios/demo).
+    pub files: Vec<PathBuf>,
+    /// Start again from the first file after the last one, until a person quits (Ctrl-Q).
+    #[arg(long = "loop")]
+    pub repeat: bool,
+    /// Pace: 1 is human speed, 2 twice as fast, 0.5 half as fast.
+    #[arg(long, default_value = "1")]
+    pub speed: String,
 }
 
 #[derive(Debug, clap::Args)]

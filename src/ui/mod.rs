@@ -3,6 +3,7 @@
 
 pub mod app;
 mod basket_view;
+pub mod caption;
 mod cash_view;
 mod chrome;
 pub mod display_view;
