@@ -8,10 +8,10 @@
 
 use super::by_gtin::GtinIndex;
 use super::gtin;
-use super::index::{Catalog, SearchIndex};
+use super::index::Catalog;
 use super::item::FIELDS;
 use super::par::join;
-use super::search::NameChunk;
+use super::search::{NameChunk, rank_chunks};
 use super::store::ItemStore;
 use crate::money::{Currency, Decimal, Money};
 use std::collections::BTreeSet;
@@ -48,24 +48,21 @@ pub(super) fn load(
         || rows(low, low_rows + high_rows, slots, tax_codes, currency),
     );
     let (low, high) = (low?, high?);
-    let mut items = low.items;
-    let chunks = vec![low.names, high.names];
-    // The barcode index and the name index do not depend on each other.
-    let ((indexed, items), search) = join(
-        || {
-            let appended = items.append(high.items);
-            let indexed = appended.ok().and_then(|()| {
-                GtinIndex::build(items.len(), |i| items.gtin_value(i).unwrap_or_default())
-            });
-            (indexed, items)
-        },
-        || SearchIndex::from_chunks(chunks),
+    let n = low.items.len() + high.items.len();
+    let value_of = |i: usize| match i.checked_sub(low.items.len()) {
+        None => low.items.gtin_value(i),
+        Some(j) => high.items.gtin_value(j),
+    };
+    // The barcode index and the name order do not depend on each other.
+    let (indexed, order) = join(
+        || GtinIndex::build(n, |i| value_of(i).unwrap_or_default()),
+        || rank_chunks(vec![low.names, high.names]),
     );
     let (by_gtin, dups) = indexed?;
     if !dups.is_empty() {
         return None;
     }
-    Some(Catalog::from_indexes(items, by_gtin, search))
+    Catalog::from_parts(vec![low.items, high.items], order, by_gtin).ok()
 }
 
 /// For each field position in a line, which of barcode, name, price, tax it holds; `None`
@@ -239,7 +236,7 @@ mod tests {
         assert_eq!(fast.search("cr", 5)[0].name, "Crème brûlée");
         assert_eq!(
             fast.lookup("0036000291452").map(|i| i.name),
-            Ok("Gum".to_string())
+            Ok("Gum")
         );
     }
 

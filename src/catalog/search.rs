@@ -14,11 +14,13 @@
 //! against the real text, so the index may over-approximate (letters outside a-z/0-9 share
 //! one symbol) but never misses.
 //!
-//! The index holds no text: the catalogue keeps the names, and a search folds the few it
-//! looks at (a binary search and the candidates it verifies).
+//! The index holds no text: the catalogue keeps the names, laid out in rank order (see
+//! `store::NameArena`), and a search folds the few it looks at (a binary search and the
+//! candidates it verifies), reading them front to back.
 
 use super::par::join;
 use super::postings::{List, Postings};
+use super::store::NameArena;
 use std::ops::Range;
 
 /// Symbols: a-z, 0-9, space, everything else.
@@ -36,7 +38,10 @@ const SYMBOLS: [u8; 256] = {
     while b < 256 {
         let c = b as u8;
         table[b] = match c {
+            // Upper case shares the symbols of lower case, so the keys of a name that folds
+            // by ASCII lower-casing alone can be read off the name itself.
             b'a'..=b'z' => c - b'a',
+            b'A'..=b'Z' => c - b'A',
             b'0'..=b'9' => 26 + (c - b'0'),
             b' ' => SPACE as u8,
             _ => 37,
@@ -62,7 +67,7 @@ fn mask_of(text: &[u8]) -> u64 {
 /// Lower-cases for matching: ASCII fast path, Unicode otherwise; control characters
 /// become spaces so they cannot glue words together (and no name holds a NUL byte).
 fn fold(text: &str, out: &mut Vec<u8>) {
-    if text.is_ascii() && !text.bytes().any(|b| b.is_ascii_control()) {
+    if folds_by_ascii(text) {
         out.extend(text.bytes().map(|b| b.to_ascii_lowercase()));
     } else {
         let mut buf = [0u8; 4];
@@ -70,6 +75,23 @@ fn fold(text: &str, out: &mut Vec<u8>) {
             let c = if c.is_control() { ' ' } else { c };
             out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
         }
+    }
+}
+
+/// Whether [`fold`] only lower-cases ASCII letters of `text`: its symbols, keys and mask
+/// are then those of `text` itself.
+fn folds_by_ascii(text: &str) -> bool {
+    text.is_ascii() && !text.bytes().any(|b| b.is_ascii_control())
+}
+
+/// `f` of the folded `name`, folding only when ASCII lower-casing is not enough.
+fn with_symbols_of<R>(name: &str, f: impl FnOnce(&[u8]) -> R) -> R {
+    if folds_by_ascii(name) {
+        f(name.as_bytes())
+    } else {
+        let mut folded = Vec::with_capacity(name.len() + 8);
+        fold(name, &mut folded);
+        f(&folded)
     }
 }
 
@@ -111,77 +133,78 @@ pub(crate) struct SearchIndex {
     postings: Postings,
 }
 
-/// Folded names read on demand: the index keeps no copy of the names, only their order, so
-/// a search folds the few names it looks at from the caller's own text.
-struct Names<F> {
-    name_of: F,
+/// Folded names read on demand from the names in rank order.
+struct Names<'n> {
+    names: &'n NameArena,
     buf: Vec<u8>,
 }
 
-impl<'n, F: Fn(u32) -> &'n str> Names<F> {
-    fn folded(&mut self, id: u32) -> &[u8] {
+impl Names<'_> {
+    fn folded(&mut self, rank: usize) -> &[u8] {
         self.buf.clear();
-        fold((self.name_of)(id), &mut self.buf);
+        fold(self.names.get(rank), &mut self.buf);
         &self.buf
     }
 }
 
-impl SearchIndex {
-    /// Indexes `n` names given in item order. Ids are positions in that order; there must be
-    /// fewer than `u32::MAX` (the catalogue refuses more).
-    pub(crate) fn build<'a>(names: impl Iterator<Item = &'a str>, n: usize) -> Self {
-        let mut chunk = NameChunk::with_capacity(n);
-        for name in names {
-            chunk.push(name);
-        }
-        chunk.sort();
-        Self::from_chunks(vec![chunk])
+/// The rank order of `n` names given in item order: `order[rank]` is an item id. Ids must
+/// be fewer than `u32::MAX` (the catalogue refuses more).
+pub(crate) fn rank<'a>(names: impl Iterator<Item = &'a str>, n: usize) -> Vec<u32> {
+    let mut chunk = NameChunk::with_capacity(n);
+    for name in names {
+        chunk.push(name);
     }
+    chunk.sort();
+    rank_chunks(vec![chunk])
+}
 
-    /// Indexes names folded and sorted in chunks (see [`NameChunk`]); ids run on from one
-    /// chunk to the next.
-    pub(crate) fn from_chunks(chunks: Vec<NameChunk>) -> Self {
-        let merged = Merged::new(&chunks);
-        // Cut every chunk at the median name of the largest: names below it are ranked on
-        // one thread, the rest on another, and the two runs simply follow each other.
-        let pivot = chunks
-            .iter()
-            .zip(&merged.bases)
-            .max_by_key(|(c, _)| c.keys.len())
-            .and_then(|(c, &base)| Some(global(*c.keys.get(c.keys.len() / 2)?, base)));
-        let cuts: Vec<usize> = chunks
-            .iter()
-            .zip(&merged.bases)
-            .map(|(c, &base)| match &pivot {
-                Some(p) => c
-                    .keys
-                    .partition_point(|&k| merged.before(&global(k, base), p)),
-                None => 0,
-            })
-            .collect();
-        let (high, mut low) = join(
-            || merged.ranked(&cuts, false),
-            || merged.ranked(&cuts, true),
-        );
-        let offset = low.folded.len();
-        low.order.extend(high.order);
-        low.folded.extend(high.folded);
-        low.starts.extend(high.starts.iter().map(|s| s + offset));
-        low.starts.push(low.folded.len());
-        drop(chunks);
-        // The folded names in rank order serve only to build the lists; they go after.
-        let ranked = low;
-        let name = |rank: usize| match (ranked.starts.get(rank), ranked.starts.get(rank + 1)) {
-            (Some(&a), Some(&b)) => ranked.folded.get(a..b).unwrap_or(&[]),
-            _ => &[],
-        };
-        let n = ranked.order.len();
+/// The rank order of names folded and sorted in chunks (see [`NameChunk`]); ids run on from
+/// one chunk to the next.
+pub(crate) fn rank_chunks(chunks: Vec<NameChunk>) -> Vec<u32> {
+    let merged = Merged::new(&chunks);
+    // Cut every chunk at the median name of the largest: names below it are ranked on
+    // one thread, the rest on another, and the two runs simply follow each other.
+    let pivot = chunks
+        .iter()
+        .zip(&merged.bases)
+        .max_by_key(|(c, _)| c.keys.len())
+        .and_then(|(c, &base)| Some(global(*c.keys.get(c.keys.len() / 2)?, base)));
+    let cuts: Vec<usize> = chunks
+        .iter()
+        .zip(&merged.bases)
+        .map(|(c, &base)| match &pivot {
+            Some(p) => c
+                .keys
+                .partition_point(|&k| merged.before(&global(k, base), p)),
+            None => 0,
+        })
+        .collect();
+    let (high, mut low) = join(
+        || merged.ranked(&cuts, false),
+        || merged.ranked(&cuts, true),
+    );
+    low.extend(high);
+    low
+}
+
+impl SearchIndex {
+    /// Indexes `names`, given in rank order; `order[rank]` is the item id of each.
+    pub(crate) fn new(order: Vec<u32>, names: &NameArena) -> Self {
+        let n = names.len();
         let (masks, postings) = join(
-            || (0..n).map(|r| mask_of(name(r))).collect(),
-            || Postings::build(KEYS, n, |r, keys| keys_of(name(r), keys)),
+            || {
+                (0..n)
+                    .map(|r| with_symbols_of(names.get(r), mask_of))
+                    .collect()
+            },
+            || {
+                Postings::build(KEYS, n, |r, keys| {
+                    with_symbols_of(names.get(r), |name| keys_of(name, keys))
+                })
+            },
         );
         Self {
-            order: ranked.order,
+            order,
             masks,
             postings,
         }
@@ -199,14 +222,9 @@ impl SearchIndex {
         )
     }
 
-    /// Ids of the best `limit` matches for `query`, best first; `name_of(id)` is the name
-    /// of item `id` as indexed.
-    pub(crate) fn search<'n>(
-        &self,
-        query: &str,
-        limit: usize,
-        name_of: impl Fn(u32) -> &'n str,
-    ) -> Vec<u32> {
+    /// Ids of the best `limit` matches for `query`, best first; `names` are the indexed
+    /// names in rank order.
+    pub(crate) fn search(&self, query: &str, limit: usize, names: &NameArena) -> Vec<u32> {
         let mut bytes = Vec::new();
         fold(query, &mut bytes);
         // Folding keeps UTF-8 valid; split on every kind of space, as names are read.
@@ -216,7 +234,7 @@ impl SearchIndex {
             return Vec::new();
         }
         let mut names = Names {
-            name_of,
+            names,
             buf: Vec::new(),
         };
         let query = Query::new(words);
@@ -239,26 +257,10 @@ impl SearchIndex {
             .collect()
     }
 
-    /// The folded name of rank `rank`.
-    fn name<'b, 'n, F: Fn(u32) -> &'n str>(
-        &self,
-        names: &'b mut Names<F>,
-        rank: usize,
-    ) -> &'b [u8] {
-        match self.order.get(rank) {
-            Some(&id) => names.folded(id),
-            None => &[],
-        }
-    }
-
     /// The ranks of names starting with `phrase`: one run, since ranks follow name order.
-    fn starting_with<'n, F: Fn(u32) -> &'n str>(
-        &self,
-        names: &mut Names<F>,
-        phrase: &[u8],
-    ) -> Range<u32> {
-        let lo = self.partition_point(0, |r| self.name(names, r) < phrase);
-        let hi = self.partition_point(lo, |r| self.name(names, r).starts_with(phrase));
+    fn starting_with(&self, names: &mut Names<'_>, phrase: &[u8]) -> Range<u32> {
+        let lo = self.partition_point(0, |r| names.folded(r) < phrase);
+        let hi = self.partition_point(lo, |r| names.folded(r).starts_with(phrase));
         lo as u32..hi as u32
     }
 
@@ -310,9 +312,9 @@ impl SearchIndex {
 
     /// The lowest `need` ranks outside `skip` that are in every list (every rank if none)
     /// and match `query` in exactly `tier`.
-    fn collect<'n, F: Fn(u32) -> &'n str>(
+    fn collect(
         &self,
-        names: &mut Names<F>,
+        names: &mut Names<'_>,
         lists: &[List<'_>],
         query: &Query,
         skip: &Range<u32>,
@@ -327,7 +329,7 @@ impl SearchIndex {
                     .masks
                     .get(r)
                     .is_some_and(|m| m & query.mask == query.mask)
-                && query.tier(self.name(names, r)) == Some(tier);
+                && query.tier(names.folded(r)) == Some(tier);
             if matches {
                 found.push(rank);
             }
@@ -466,13 +468,6 @@ fn global((prefix, id): (Prefix, u32), base: usize) -> (Prefix, u32) {
     (prefix, id + base as u32)
 }
 
-/// Names in rank order: ids, folded names back to back and where each starts.
-struct Ranked {
-    order: Vec<u32>,
-    folded: Vec<u8>,
-    starts: Vec<usize>,
-}
-
 /// Sorted chunks seen as one list; ids of a later chunk are all higher, so each chunk's
 /// order by its own ids is the order by global ids.
 struct Merged<'c> {
@@ -506,7 +501,7 @@ impl<'c> Merged<'c> {
     }
 
     /// The names below each chunk's cut (`low`) or from it on, merged into rank order.
-    fn ranked(&self, cuts: &[usize], low: bool) -> Ranked {
+    fn ranked(&self, cuts: &[usize], low: bool) -> Vec<u32> {
         let mut keys: Vec<(Prefix, u32)> = Vec::new();
         for ((chunk, &base), &cut) in self.chunks.iter().zip(&self.bases).zip(cuts) {
             let part = if low {
@@ -518,17 +513,7 @@ impl<'c> Merged<'c> {
             let next = part.iter().map(|&k| global(k, base));
             keys = merge(keys, next, part.len(), |a, b| self.before(a, b));
         }
-        let mut out = Ranked {
-            order: Vec::with_capacity(keys.len()),
-            folded: Vec::with_capacity(keys.len().saturating_mul(40)),
-            starts: Vec::with_capacity(keys.len() + 1),
-        };
-        for (_, id) in keys {
-            out.starts.push(out.folded.len());
-            out.folded.extend_from_slice(self.name(id));
-            out.order.push(id);
-        }
-        out
+        keys.into_iter().map(|(_, id)| id).collect()
     }
 }
 
@@ -617,15 +602,31 @@ fn starts_a_word(h: &[u8], n: &[u8]) -> Option<bool> {
 mod tests {
     use super::*;
 
-    fn index(names: &[&str]) -> SearchIndex {
-        SearchIndex::build(names.iter().copied(), names.len())
+    /// An index and the names it was built over, in rank order.
+    struct Indexed {
+        idx: SearchIndex,
+        arena: NameArena,
     }
 
-    /// Searches `idx`, built over `names`.
-    fn find(idx: &SearchIndex, names: &[&str], query: &str, limit: usize) -> Vec<u32> {
-        idx.search(query, limit, |id| {
-            names.get(id as usize).copied().unwrap_or("")
-        })
+    /// Lays `names` out in the rank order `order` and indexes them.
+    fn indexed(names: &[&str], order: Vec<u32>) -> Indexed {
+        let mut arena = NameArena::with_capacity(order.len(), 0);
+        for &id in &order {
+            arena.push(names[id as usize]).unwrap();
+        }
+        Indexed {
+            idx: SearchIndex::new(order, &arena),
+            arena,
+        }
+    }
+
+    fn index(names: &[&str]) -> Indexed {
+        indexed(names, rank(names.iter().copied(), names.len()))
+    }
+
+    /// Searches `ix`, built over `_names`.
+    fn find(ix: &Indexed, _names: &[&str], query: &str, limit: usize) -> Vec<u32> {
+        ix.idx.search(query, limit, &ix.arena)
     }
 
     fn names<'a>(names: &[&'a str], ids: Vec<u32>) -> Vec<&'a str> {
@@ -762,8 +763,10 @@ mod tests {
             query in "[abcB1 &é-]{0,5}",
             limit in 0usize..12,
         ) {
-            let idx = SearchIndex::build(names.iter().map(String::as_str), names.len());
-            let found = idx.search(&query, limit, |id| names.get(id as usize).map_or("", String::as_str));
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            let ix = index(&names);
+            let found = find(&ix, &names, &query, limit);
+            let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
             proptest::prop_assert_eq!(found, reference(&names, &query, limit));
         }
 
@@ -782,8 +785,9 @@ mod tests {
                 chunk.sort();
                 chunk
             });
-            let idx = SearchIndex::from_chunks(chunks.into());
-            let found = idx.search(&query, limit, |id| names.get(id as usize).map_or("", String::as_str));
+            let strs: Vec<&str> = names.iter().map(String::as_str).collect();
+            let ix = indexed(&strs, rank_chunks(chunks.into()));
+            let found = find(&ix, &strs, &query, limit);
             proptest::prop_assert_eq!(found, reference(&names, &query, limit));
         }
     }
