@@ -75,7 +75,7 @@ impl Catalog {
                 gtin: items[second].gtin.clone(),
             });
         }
-        let order = search::rank((0..store.len()).map(|i| store.name(i)), store.len());
+        let order = search::rank(store.len(), |id| store.name(id as usize));
         Self::from_parts(vec![store], order, by_gtin).map_err(|_| DuplicateBarcode::TooMany)
     }
 

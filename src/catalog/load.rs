@@ -517,7 +517,7 @@ impl<'a> Checker<'a> {
         let items = &self.items;
         let rows = &self.rows;
         let (order, indexed) = super::par::join(
-            || super::search::rank((0..items.len()).map(|i| items.name(i)), items.len()),
+            || super::search::rank(items.len(), |id| items.name(id as usize)),
             || GtinIndex::build(rows.len(), |i| rows.get(i).map_or(0, |r| r.0.value)),
         );
         let (by_gtin, dups) = match indexed {
