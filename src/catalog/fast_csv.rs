@@ -125,7 +125,7 @@ fn rows(
     let mut out = Rows {
         // Names take about a third of a plain row.
         items: ItemStore::with_capacity(currency, capacity, text.len() / 2),
-        names: NameChunk::default(),
+        names: NameChunk::with_capacity(capacity),
     };
     if text.is_empty() {
         return Some(out);
@@ -165,8 +165,8 @@ fn rows(
         out.items
             .push_packed(g.value, written, minor, tax, name)
             .ok()?;
+        out.names.push(name);
     }
-    out.names = NameChunk::of((0..out.items.len()).map(|i| out.items.name(i)));
     Some(out)
 }
 

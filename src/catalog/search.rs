@@ -352,29 +352,37 @@ pub(crate) struct NameChunk {
 impl NameChunk {
     /// The keys of `names`, ids counted from 0.
     pub(crate) fn of<'a>(names: impl Iterator<Item = &'a str>) -> Self {
+        let mut chunk = Self::with_capacity(names.size_hint().0);
+        for name in names {
+            chunk.push(name);
+        }
+        chunk
+    }
+
+    pub(crate) fn with_capacity(names: usize) -> Self {
+        Self {
+            keys: Vec::with_capacity(names),
+        }
+    }
+
+    /// Adds the key of the next name (ids count up from 0).
+    pub(crate) fn push(&mut self, name: &str) {
         let mut folded = Vec::new();
-        let keys = names
-            .enumerate()
-            .map(|(id, name)| {
-                let head = if folds_by_ascii(name) {
-                    name.as_bytes()
-                } else {
-                    folded.clear();
-                    fold(name, &mut folded);
-                    &folded
-                };
-                let mut prefix = [0u64; PREFIX_WORDS];
-                for (word, chunk) in prefix.iter_mut().zip(head.chunks(8)) {
-                    let mut bytes = [0u8; 8];
-                    for (to, &b) in bytes.iter_mut().zip(chunk) {
-                        *to = b.to_ascii_lowercase();
-                    }
-                    *word = u64::from_be_bytes(bytes);
-                }
-                (prefix, id as u32)
-            })
-            .collect();
-        Self { keys }
+        let head = if folds_by_ascii(name) {
+            name.as_bytes()
+        } else {
+            fold(name, &mut folded);
+            &folded
+        };
+        let mut prefix = [0u64; PREFIX_WORDS];
+        for (word, chunk) in prefix.iter_mut().zip(head.chunks(8)) {
+            let mut bytes = [0u8; 8];
+            for (to, &b) in bytes.iter_mut().zip(chunk) {
+                *to = b.to_ascii_lowercase();
+            }
+            *word = u64::from_be_bytes(bytes);
+        }
+        self.keys.push((prefix, self.keys.len() as u32));
     }
 }
 
