@@ -11,7 +11,8 @@ use std::path::Path;
 
 /// Names with capitals, non-ASCII letters whose lower case is longer (İ) or ASCII (the
 /// Kelvin sign), and an optional long shared start so ties reach past the sorted prefix.
-const NAME: &str = "(Northside strawberry granola bar with almonds and ?)?[abcAB1 &é\u{130}\u{212A}-]{0,9}";
+const NAME: &str =
+    "(Northside strawberry granola bar with almonds and ?)?[abcAB1 &é\u{130}\u{212A}-]{0,9}";
 const QUERY: &str = "[abcB1 &éi\u{130}k-]{0,5}";
 
 fn items(names: &[String]) -> Vec<Item> {

@@ -215,7 +215,16 @@ mod tests {
     #[test]
     fn plain_prices_read_from_bytes_equal_parsed_decimals() {
         let units = crate::money::minor_units(Currency::USD).unwrap();
-        for text in ["0", "4.50", "04.5", "12", "0.01", "999999.99", "1.500", "7.0000"] {
+        for text in [
+            "0",
+            "4.50",
+            "04.5",
+            "12",
+            "0.01",
+            "999999.99",
+            "1.500",
+            "7.0000",
+        ] {
             let careful = Money::new(text.parse::<Decimal>().unwrap(), Currency::USD).unwrap();
             let fast = plain_minor(text, units).map(|m| Money::from_minor(m, Currency::USD));
             assert_eq!(fast, Some(Ok(careful)), "{text}");
@@ -265,10 +274,7 @@ mod tests {
         assert_eq!(fast_items.len(), 3);
         assert_eq!(fast_items[1].gtin, "0036000291452");
         assert_eq!(fast.search("cr", 5)[0].name, "Crème brûlée");
-        assert_eq!(
-            fast.lookup("0036000291452").map(|i| i.name),
-            Ok("Gum")
-        );
+        assert_eq!(fast.lookup("0036000291452").map(|i| i.name), Ok("Gum"));
     }
 
     #[test]

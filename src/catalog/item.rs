@@ -71,7 +71,10 @@ impl PartialEq<Item> for ItemRef<'_> {
 #[derive(Clone, Copy)]
 pub enum Code<'a> {
     /// ASCII digits: `digits[..len]`.
-    Digits { digits: [u8; 14], len: u8 },
+    Digits {
+        digits: [u8; 14],
+        len: u8,
+    },
     Text(&'a str),
 }
 

@@ -76,7 +76,9 @@ impl ItemStore {
         let minor = self.minor_units(price);
         let tax_index = self.tax_index(tax);
         match (written, minor, tax_index) {
-            (1.., Some(minor), Some(tax)) => self.push_packed(gtin.value, written, minor, tax, name),
+            (1.., Some(minor), Some(tax)) => {
+                self.push_packed(gtin.value, written, minor, tax, name)
+            }
             _ => {
                 let index = u32::try_from(self.records.len()).map_err(|_| TooLarge)?;
                 self.push_packed(gtin.value, 0, 0, 0, name)?;
@@ -249,7 +251,9 @@ impl Items {
         debug_assert_eq!(order.len(), total, "every item has one rank");
         let bytes: usize = stores.iter().map(|s| s.names.len()).sum();
         let name_of = |id: u32| {
-            let c = bases.partition_point(|&b| b <= id as usize).saturating_sub(1);
+            let c = bases
+                .partition_point(|&b| b <= id as usize)
+                .saturating_sub(1);
             match (stores.get(c), bases.get(c)) {
                 (Some(store), Some(&base)) => store.name(id as usize - base),
                 _ => "",
@@ -325,7 +329,12 @@ impl Items {
         if r.written == 0 {
             return rare_item(&self.rare, i).map(ItemRef::from);
         }
-        view(r, self.currency, self.names.get(r.name as usize), &self.taxes)
+        view(
+            r,
+            self.currency,
+            self.names.get(r.name as usize),
+            &self.taxes,
+        )
     }
 }
 
@@ -367,7 +376,12 @@ fn rare_item(rare: &[(u32, Item)], i: usize) -> Option<&Item> {
 }
 
 /// A packed record seen as an item.
-fn view<'a>(r: &Record, currency: Currency, name: &'a str, taxes: &'a [String]) -> Option<ItemRef<'a>> {
+fn view<'a>(
+    r: &Record,
+    currency: Currency,
+    name: &'a str,
+    taxes: &'a [String],
+) -> Option<ItemRef<'a>> {
     let digits = usize::from(r.written);
     let barcode = Code::digits(r.gtin, digits);
     let key_digits = match digits {
@@ -451,7 +465,11 @@ mod tests {
         let order: Vec<u32> = vec![4, 2, 0, 5, 1, 3];
         let items = Items::pack(vec![store], &order).unwrap();
         for (i, item) in expected.iter().enumerate() {
-            assert_eq!(items.get(i).map(|v| v.to_item()).as_ref(), Some(item), "item {i}");
+            assert_eq!(
+                items.get(i).map(|v| v.to_item()).as_ref(),
+                Some(item),
+                "item {i}"
+            );
         }
         for (rank, &id) in order.iter().enumerate() {
             assert_eq!(items.names().get(rank), expected[id as usize].name);
