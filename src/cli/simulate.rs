@@ -144,7 +144,7 @@ fn mixed_sales(
         let sale = MixedSale::pick(rt.network(), &mut rng);
         let basket: Vec<String> = (0..rng.random_range(1..=3usize))
             .filter_map(|_| catalog.get(rng.random_range(0..catalog.len())))
-            .map(|item| item.barcode)
+            .map(|item| item.barcode.to_string())
             .collect();
         let barcodes: Vec<&str> = basket.iter().map(String::as_str).collect();
         let paid = match harness::mixed_sale(rt, &sale, &barcodes) {

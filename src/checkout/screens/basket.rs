@@ -75,7 +75,7 @@ impl Checkout {
     pub(in crate::checkout) fn scan(&mut self, code: &str) {
         match self.catalog.lookup(code) {
             Ok(item) => {
-                let item = item.clone();
+                let item = item.to_item();
                 match self.add_item(&item) {
                     Ok(idx) => {
                         self.selected = idx;
