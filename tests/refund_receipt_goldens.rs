@@ -27,6 +27,7 @@ fn refund_slips_match_their_goldens() {
                 width: PaperWidth::W42,
                 charset,
                 reprint: false,
+                ..Default::default()
             },
         )
         .expect("renders");

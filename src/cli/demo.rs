@@ -346,7 +346,8 @@ fn play<B: ratatui::backend::Backend>(
             }
             Input::Signal(n) => return Ok(Some(n)),
             Input::Closed => return Ok(None),
-            Input::Term(_) | Input::Timeout => {}
+            // The demo attaches no second screens, so nothing remote arrives.
+            Input::Term(_) | Input::Timeout | Input::Remote(_) => {}
         }
         let now = Instant::now();
         let real = now - last;

@@ -4,9 +4,9 @@
 pub mod args;
 pub mod catalog;
 pub mod counter;
+pub mod demo;
 pub mod display;
 pub mod phone;
-pub mod demo;
 pub mod pin;
 pub mod play;
 pub mod qr;

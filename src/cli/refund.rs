@@ -77,6 +77,10 @@ fn read_pin(path: &Path) -> Result<String, String> {
 
 pub fn run(cli: &Cli, setup: &Setup, args: &RefundArgs) -> Outcome {
     let policy = &setup.config.refund;
+    // Checked before anything is refunded: the slip is printed only after the money moved.
+    if args.format == ReceiptFormat::Png {
+        return bad("a refund slip prints as text or escpos (--format png is for sale receipts)".into());
+    }
     let reason = match policy.reason(&args.reason) {
         Ok(r) => r,
         Err(e) => return bad(e),
@@ -214,7 +218,8 @@ pub fn run(cli: &Cli, setup: &Setup, args: &RefundArgs) -> Outcome {
         so_far,
     );
     let stdout = match args.format {
-        ReceiptFormat::Text => {
+        // Png was refused before the refund.
+        ReceiptFormat::Text | ReceiptFormat::Png => {
             crate::receipt::refund::render_refund_text(&slip, width).into_bytes()
         }
         ReceiptFormat::Escpos => {
@@ -228,6 +233,7 @@ pub fn run(cli: &Cli, setup: &Setup, args: &RefundArgs) -> Outcome {
                 width,
                 charset,
                 reprint: false,
+                text: setup.config.printer.text.parse().unwrap_or_default(),
             };
             match crate::receipt::refund::render_refund_escpos(&slip, opts) {
                 Ok(r) => r.bytes,

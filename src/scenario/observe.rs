@@ -34,6 +34,8 @@ pub fn status_label(screen: &Screen) -> String {
         Screen::ConfirmClear => "ConfirmClear".into(),
         Screen::Cash { .. } => "Cash".into(),
         Screen::Static(_) => "Static".into(),
+        Screen::History(_) => "History".into(),
+        Screen::SaleDetail(_) => "SaleDetail".into(),
     }
 }
 
