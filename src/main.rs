@@ -39,6 +39,11 @@ fn main() -> ExitCode {
         Some(Command::Receipt(args)) => {
             qrtill::cli::receipt::run(&setup, args, cli.printer.as_deref())
         }
+        Some(Command::Sales(args)) => {
+            // Rows go straight to stdout as they are read: the list is never held whole.
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            qrtill::cli::sales::run(&setup, args, &mut out)
+        }
         Some(Command::Simulate(args)) => qrtill::cli::simulate::run(&cli, &setup, args),
         Some(Command::Refund(args)) => qrtill::cli::refund::run(&cli, &setup, args),
         Some(Command::Pin(cmd)) => qrtill::cli::pin::run(&setup, cmd),

@@ -305,6 +305,18 @@ impl<C: Clock> Runtime<C> {
                 self.schedule(Some(at), Event::Timer(timer));
                 None
             }
+            // Sales history: one page, or one sale with its refunds (journal/history.rs).
+            Effect::LoadHistory(query) => Some(Event::HistoryLoaded(
+                self.journal.history_page(&query).map_err(|e| e.to_string()),
+            )),
+            Effect::OpenSale { lane_id, sale_no } => {
+                let found = self.journal.sale_record(&lane_id, sale_no);
+                Some(Event::SaleOpened {
+                    lane_id,
+                    sale_no,
+                    found: found.map(|r| r.map(Box::new)).map_err(|e| e.to_string()),
+                })
+            }
         }
     }
 }

@@ -4,6 +4,8 @@ pub mod attempt;
 pub mod basket;
 pub mod cash;
 pub mod entry;
+pub mod history;
+pub mod history_filter;
 mod machine;
 mod notice;
 mod pay;

@@ -36,6 +36,8 @@ pub struct Cli {
 pub enum Command {
     /// Print a stored receipt to stdout.
     Receipt(ReceiptArgs),
+    /// List this lane's sales, oldest first, with what was refunded of each.
+    Sales(SalesArgs),
     /// Work with catalogue files.
     #[command(subcommand)]
     Catalog(CatalogCommand),
@@ -124,4 +126,26 @@ pub struct SimulateArgs {
     /// shoppers who confirm late, go offline, refuse or are risk-rejected.
     #[arg(long, conflicts_with = "wallet")]
     pub mix: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SalesArgs {
+    /// First day to list (YYYY-MM-DD, in the store's UTC offset).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Last day to list, included (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// Only this tender: cash, card, wallet, or a wallet (alipay, kakaopay, wechatpay …).
+    #[arg(long, value_name = "T")]
+    pub tender: Option<String>,
+    #[arg(long, value_enum, default_value_t = SalesFormat::Text)]
+    pub format: SalesFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SalesFormat {
+    Text,
+    Json,
+    Csv,
 }

@@ -9,6 +9,7 @@ pub mod qr;
 pub mod receipt;
 pub mod reconcile;
 pub mod refund;
+pub mod sales;
 pub mod simulate;
 pub mod spool;
 

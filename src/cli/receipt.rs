@@ -1,4 +1,5 @@
-//! `qrtill receipt last|N`: prints a stored receipt to stdout.
+//! `qrtill receipt last|N`: prints a stored receipt to stdout, with the sale's refunds under
+//! the text slip.
 
 use super::args::{ReceiptArgs, ReceiptFormat};
 use super::{EXIT_BAD_INPUT, Outcome, Setup};
@@ -54,7 +55,23 @@ pub fn run(setup: &Setup, args: &ReceiptArgs, printer_flag: Option<&str>) -> Out
         Err(e) => return Outcome::fail(1, format!("qrtill: {e}")),
     };
     let receipt = receipt_for(&sale, &setup.config, lang);
-    output(setup, args, printer_flag, &receipt, width)
+    let mut out = output(setup, args, printer_flag, &receipt, width);
+    if out.code == 0 && !args.print && args.format == ReceiptFormat::Text {
+        // The slip as it printed, then what has been refunded of it since.
+        match journal.sale_record(&sale.lane_id, sale.sale_no) {
+            Ok(Some(record)) => {
+                let offset = setup.config.store.utc_offset_minutes;
+                out.stdout.push(b'\n');
+                for line in record.refunds_text(offset) {
+                    out.stdout.extend_from_slice(line.as_bytes());
+                    out.stdout.push(b'\n');
+                }
+            }
+            Ok(None) => {}
+            Err(e) => return Outcome::fail(1, format!("qrtill: {e}")),
+        }
+    }
+    out
 }
 
 /// Writes `receipt` as the arguments ask: text or ESC/POS on stdout, or on paper with `--print`.

@@ -105,6 +105,50 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER refund_events_no_delete BEFORE DELETE ON refund_events
         BEGIN SELECT RAISE(ABORT, 'refunds are append-only'); END;
     "#,
+    // 5: sales history (journal/history.rs): a page of the newest sales by tender, wallet,
+    // total or item words without scanning the history. Every index ends in the row id, so a
+    // page is the first rows below the last one shown. Item names and the tender (kind and
+    // brand) go into a contentless FTS5 index filled by trigger, so sales committed any way (or
+    // copied by SQL) are found; its rowid is minus the sale id, so FTS5's natural ascending
+    // order is newest first. `sale_names` keeps each item name once, with its own small word
+    // index: a word being typed is expanded there into the whole words it starts, so the big
+    // index is asked for whole words (read lazily) rather than a prefix (merged up front).
+    r#"
+    CREATE INDEX sales_lane ON sales(lane_id);
+    CREATE INDEX sales_lane_tender ON sales(lane_id, tender);
+    CREATE INDEX sales_lane_brand ON sales(lane_id, tender, json_extract(body, '$.tender.brand'));
+    CREATE INDEX sales_lane_total ON sales(lane_id, total_minor);
+    CREATE VIRTUAL TABLE sale_words USING fts5(
+        items, tender, content = '', tokenize = 'unicode61 remove_diacritics 2',
+        prefix = '1 2 3'
+    );
+    CREATE TABLE sale_names (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE) STRICT;
+    CREATE VIRTUAL TABLE sale_names_words USING fts5(
+        name, content = 'sale_names', content_rowid = 'id',
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    CREATE VIRTUAL TABLE sale_names_vocab USING fts5vocab(sale_names_words, 'row');
+    CREATE TRIGGER sale_names_fill AFTER INSERT ON sale_names BEGIN
+        INSERT INTO sale_names_words (rowid, name) VALUES (new.id, new.name);
+    END;
+    CREATE TRIGGER sale_words_fill AFTER INSERT ON sales BEGIN
+        INSERT INTO sale_words (rowid, items, tender)
+        SELECT -new.id, group_concat(json_extract(l.value, '$.name'), ' '),
+               new.tender || ' ' || COALESCE(json_extract(new.body, '$.tender.brand'), '')
+        FROM json_each(new.body, '$.lines') AS l;
+        INSERT OR IGNORE INTO sale_names (name)
+        SELECT json_extract(l.value, '$.name') FROM json_each(new.body, '$.lines') AS l
+        WHERE json_extract(l.value, '$.name') IS NOT NULL;
+    END;
+    INSERT OR IGNORE INTO sale_names (name)
+    SELECT json_extract(l.value, '$.name') FROM sales AS s, json_each(s.body, '$.lines') AS l
+    WHERE json_extract(l.value, '$.name') IS NOT NULL;
+    INSERT INTO sale_words (rowid, items, tender)
+    SELECT -s.id, (SELECT group_concat(json_extract(l.value, '$.name'), ' ')
+                   FROM json_each(s.body, '$.lines') AS l),
+           s.tender || ' ' || COALESCE(json_extract(s.body, '$.tender.brand'), '')
+    FROM sales AS s;
+    "#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

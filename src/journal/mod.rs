@@ -6,12 +6,14 @@
 
 mod attempts;
 mod faults;
+mod history;
 mod migrations;
 mod refunds;
 mod sales;
 mod unmatched;
 
 pub use attempts::{AttemptOutcome, AttemptRecord, AttemptState};
+pub use history::SaleListing;
 pub use refunds::{
     BeginRefund, NewRefund, RefundEvent, RefundKind, RefundLine, RefundRecord, RefundState,
     RefundSummary,

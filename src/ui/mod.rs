@@ -7,11 +7,13 @@ mod cash_view;
 mod chrome;
 pub mod events;
 mod help_view;
+mod history_view;
 pub mod keymap;
 mod pay_view;
 mod phone_view;
 pub mod qr_code;
 mod receipt_view;
+mod sale_view;
 mod search_view;
 mod static_view;
 pub mod strings;
@@ -151,6 +153,8 @@ impl CounterView<'_> {
                 scroll,
             } => receipt_view::render(self, sale, print, *scroll, main, buf),
             Screen::Pay(pay) => pay_view::render_framed(self, pay, main, buf),
+            Screen::History(state) => history_view::render(self, state, main, buf),
+            Screen::SaleDetail(opened) => sale_view::render(self, opened, main, buf),
             _ => basket_view::render(self, main, buf),
         }
         chrome::status_line(self, status, buf);

@@ -8,6 +8,10 @@ use crate::clock::Timestamp;
 impl Checkout {
     pub(in crate::checkout) fn on_basket(&mut self, action: Action, now: Timestamp) -> Vec<Effect> {
         match action {
+            // Sales history and scanned sale references: checkout/screens/history.rs.
+            Action::History => return self.open_history(),
+            Action::Char(c) if self.takes_reference_char(c) => self.type_reference_char(c),
+            Action::Enter if self.scan_input.starts_with('S') => return self.open_reference(),
             Action::Char(c) if c.is_ascii_digit() => {
                 if self.scan_input.len() < 32 {
                     self.scan_input.push(c);

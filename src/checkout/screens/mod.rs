@@ -2,6 +2,7 @@
 mod basket;
 mod cash;
 mod confirm_clear;
+mod history;
 mod pay;
 mod quantity;
 mod receipt;
