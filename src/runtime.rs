@@ -7,6 +7,7 @@
 mod entry;
 mod phone;
 mod recovery;
+mod refund;
 
 pub use phone::PhoneAction;
 pub use recovery::{Recovered, WaitClock};
@@ -317,6 +318,7 @@ impl<C: Clock> Runtime<C> {
                     found: found.map(|r| r.map(Box::new)).map_err(|e| e.to_string()),
                 })
             }
+            Effect::Refund(effect) => self.execute_refund(effect, now),
         }
     }
 }
