@@ -12,7 +12,9 @@ pub mod keymap;
 mod pay_view;
 mod phone_view;
 pub mod qr_code;
+mod pin_view;
 mod receipt_view;
+mod refund_view;
 mod sale_view;
 mod search_view;
 mod static_view;
@@ -155,6 +157,7 @@ impl CounterView<'_> {
             Screen::Pay(pay) => pay_view::render_framed(self, pay, main, buf),
             Screen::History(state) => history_view::render(self, state, main, buf),
             Screen::SaleDetail(opened) => sale_view::render(self, opened, main, buf),
+            Screen::Refund(state) => refund_view::render(self, state, main, buf),
             _ => basket_view::render(self, main, buf),
         }
         chrome::status_line(self, status, buf);

@@ -168,6 +168,10 @@ impl Checkout {
         self.refund_desk = RefundDesk { policy, gate };
     }
 
+    pub fn refund_desk(&self) -> &RefundDesk {
+        &self.refund_desk
+    }
+
     /// `f` (refund) or `v` (post-void) on an opened sale.
     pub(in crate::checkout) fn open_refund(
         &mut self,
