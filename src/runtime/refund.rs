@@ -41,7 +41,11 @@ impl<C: Clock> Runtime<C> {
                         record: Err(e.to_string()),
                     }
                 } else {
-                    let record = self.journal.refund(&id).map_err(|e| e.to_string());
+                    let record = self
+                        .journal
+                        .refund(&id)
+                        .map(|r| r.map(Box::new))
+                        .map_err(|e| e.to_string());
                     RefundNews::Recorded { id, record }
                 }
             }
@@ -49,7 +53,10 @@ impl<C: Clock> Runtime<C> {
                 let id = request.refund_request_id.clone();
                 let d = self.network.refund(request, now);
                 let (at, reply) = in_time(d, now);
-                self.schedule(Some(at), refund_event(RefundNews::RefundReply { id, reply }));
+                self.schedule(
+                    Some(at),
+                    refund_event(RefundNews::RefundReply { id, reply }),
+                );
                 return None;
             }
             RefundEffect::SendCancel {
@@ -58,7 +65,10 @@ impl<C: Clock> Runtime<C> {
             } => {
                 let d = self.network.cancel(&payment_request_id, now);
                 let (at, reply) = in_time(d, now);
-                self.schedule(Some(at), refund_event(RefundNews::CancelReply { id, reply }));
+                self.schedule(
+                    Some(at),
+                    refund_event(RefundNews::CancelReply { id, reply }),
+                );
                 return None;
             }
             RefundEffect::RetryAt { id, at } => {
@@ -90,9 +100,9 @@ fn refund_event(news: RefundNews) -> Event {
 
 /// When the screen hears of a request sent at `sent`: the reply when it comes within the
 /// timeout, else "no reply" at the timeout.
-fn in_time<T>(d: Delivery<T>, sent: Timestamp) -> (Timestamp, Option<T>) {
+fn in_time<T>(d: Delivery<T>, sent: Timestamp) -> (Timestamp, Option<Box<T>>) {
     match d.deliver_at {
-        Some(at) if at <= sent + REPLY_TIMEOUT => (at, Some(d.body)),
+        Some(at) if at <= sent + REPLY_TIMEOUT => (at, Some(Box::new(d.body))),
         _ => (sent + REPLY_TIMEOUT, None),
     }
 }

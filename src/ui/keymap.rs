@@ -311,7 +311,13 @@ const REFUND: &[Binding] = &[
     bind!(K::Char('+'), "+/-", "units", C(A::QtyUp), Legend),
     bind!(K::Char('='), "=", "one more unit", C(A::QtyUp), Help),
     bind!(K::Char('-'), "-", "one unit less", C(A::QtyDown), Alias),
-    bind!(K::Char('a'), "a", "all that is left", C(A::Char('a')), Legend),
+    bind!(
+        K::Char('a'),
+        "a",
+        "all that is left",
+        C(A::Char('a')),
+        Legend
+    ),
     bind!(
         K::Char('c'),
         "c",

@@ -1,12 +1,12 @@
 //! The refund screen: the sale's lines with what is left and what is chosen, the reasons, the
 //! PIN box, the progress while the refund runs, and the result with its refund slip.
 
+use super::CounterView;
 use super::keymap::{InputMode, UiAction, label_in, table};
 use super::pin_view::{self, PinEntry};
-use super::CounterView;
+use crate::checkout::refund::Status;
 use crate::checkout::refund::desk::describe;
 use crate::checkout::refund::slip::refund_slip;
-use crate::checkout::refund::Status;
 use crate::checkout::{Action, RefundScreen, RefundStage};
 use crate::journal::RefundKind;
 use crate::receipt::PaperWidth;
@@ -25,7 +25,11 @@ pub fn render(view: &CounterView, s: &RefundScreen, area: Rect, buf: &mut Buffer
     };
     let [head, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(3)]).areas(area);
     Paragraph::new(Line::from(Span::styled(
-        format!(" {what} · Sale {} · {} ", sale.sale_no, sale.total.with_code()),
+        format!(
+            " {what} · Sale {} · {} ",
+            sale.sale_no,
+            sale.total.with_code()
+        ),
         Style::new()
             .fg(Color::Black)
             .bg(Color::Magenta)
@@ -84,8 +88,8 @@ pub fn render(view: &CounterView, s: &RefundScreen, area: Rect, buf: &mut Buffer
                 Some(status),
                 so_far.unwrap_or(*refunded_before),
             );
-            let width = PaperWidth::from_columns(u32::from(view.config.receipt.width))
-                .unwrap_or_default();
+            let width =
+                PaperWidth::from_columns(u32::from(view.config.receipt.width)).unwrap_or_default();
             let text = render_refund_text(&slip, width);
             let paper_w = width.columns() as u16 + 2;
             let [result, rest] =
@@ -131,7 +135,11 @@ fn status_settled(status: &Status) -> bool {
     matches!(status, Status::Settled { .. })
 }
 
-fn result_line(status: &Status, drawer: bool, record: &crate::journal::RefundRecord) -> Span<'static> {
+fn result_line(
+    status: &Status,
+    drawer: bool,
+    record: &crate::journal::RefundRecord,
+) -> Span<'static> {
     let amount = record.refund.amount.with_code();
     match status {
         Status::Settled { .. } if drawer => Span::styled(
@@ -154,15 +162,21 @@ fn result_line(status: &Status, drawer: bool, record: &crate::journal::RefundRec
 }
 
 fn message(area: Rect, buf: &mut Buffer, text: &str, color: Color) {
-    Paragraph::new(Line::from(Span::styled(text.to_string(), Style::new().fg(color))))
-        .wrap(Wrap { trim: false })
-        .render(area, buf);
+    Paragraph::new(Line::from(Span::styled(
+        text.to_string(),
+        Style::new().fg(color),
+    )))
+    .wrap(Wrap { trim: false })
+    .render(area, buf);
 }
 
 fn lines(s: &RefundScreen, area: Rect, buf: &mut Buffer) {
     let sale = &s.opened.record.sale;
     let mut out = vec![Line::from(Span::styled(
-        format!("{:<3} {:<28} {:>5} {:>5} {:>7}", "#", "Item", "Sold", "Left", "Refund"),
+        format!(
+            "{:<3} {:<28} {:>5} {:>5} {:>7}",
+            "#", "Item", "Sold", "Left", "Refund"
+        ),
         Style::new().add_modifier(Modifier::BOLD),
     ))];
     for (i, line) in sale.lines.iter().enumerate() {
@@ -197,7 +211,11 @@ fn lines(s: &RefundScreen, area: Rect, buf: &mut Buffer) {
         label_in(keys, &UiAction::Checkout(Action::Enter)),
     )));
     Paragraph::new(out)
-        .block(Block::new().borders(Borders::ALL).title(" Lines to refund "))
+        .block(
+            Block::new()
+                .borders(Borders::ALL)
+                .title(" Lines to refund "),
+        )
         .render(area, buf);
 }
 

@@ -172,7 +172,11 @@ pub struct Begun {
 
 /// Journals `prepared` (before anything is sent) and works out its route. The command line
 /// drives the result with `run`; the refund screen drives it step by step through the runtime.
-pub fn begin(journal: &mut Journal, prepared: Prepared, now: Timestamp) -> Result<Begun, DeskError> {
+pub fn begin(
+    journal: &mut Journal,
+    prepared: Prepared,
+    now: Timestamp,
+) -> Result<Begun, DeskError> {
     let Prepared {
         order,
         sale,

@@ -6,6 +6,7 @@
 //! policy, the offer to pay cash instead.
 
 use super::refund_io::{RefundEffect, RefundNews};
+use crate::checkout::Action;
 use crate::checkout::action::Effect;
 use crate::checkout::history::OpenedSale;
 use crate::checkout::machine::{Checkout, Notice, Screen};
@@ -13,7 +14,6 @@ use crate::checkout::refund::desk::{Prepared, RefundOrder};
 use crate::checkout::refund::plan::Choice;
 use crate::checkout::refund::policy::RefundPolicy;
 use crate::checkout::refund::{RefundAttempt, Status, Step};
-use crate::checkout::Action;
 use crate::clock::Timestamp;
 use crate::journal::{RefundKind, RefundRecord};
 use crate::money::Money;
@@ -247,9 +247,7 @@ impl Checkout {
                 )));
                 s.stage = Stage::Planning;
             }
-            (Stage::Reason, Action::Back) if s.kind == RefundKind::Refund => {
-                s.stage = Stage::Lines
-            }
+            (Stage::Reason, Action::Back) if s.kind == RefundKind::Refund => s.stage = Stage::Lines,
             (Stage::Pin { entry, .. }, Action::Char(c))
                 if c.is_ascii_digit() && entry.len() < MAX_PIN_DIGITS =>
             {
@@ -299,9 +297,10 @@ impl Checkout {
             }
             (
                 Stage::Done {
-                    status: Status::Refused {
-                        offer_cash: true, ..
-                    },
+                    status:
+                        Status::Refused {
+                            offer_cash: true, ..
+                        },
                     ..
                 },
                 Action::Char('c'),
@@ -349,7 +348,8 @@ impl Checkout {
                 match left {
                     Ok(left) => {
                         if left.iter().all(|q| *q == 0) && s.kind == RefundKind::Refund {
-                            s.stage = Stage::Failed("Nothing is left to refund on this sale.".into());
+                            s.stage =
+                                Stage::Failed("Nothing is left to refund on this sale.".into());
                         }
                         s.left = Some(left);
                     }
@@ -396,7 +396,7 @@ impl Checkout {
             RefundNews::Recorded { id, record } if s.refund_id() == Some(id.as_str()) => {
                 match (record, &mut s.stage) {
                     (Ok(Some(new)), Stage::Running { record, .. } | Stage::Done { record, .. }) => {
-                        **record = new
+                        *record = new
                     }
                     (Ok(_), _) => {}
                     // Not journaled: the refund stays open and is asked again at the next
@@ -412,7 +412,7 @@ impl Checkout {
             RefundNews::RefundReply { id, reply } if s.refund_id() == Some(id.as_str()) => {
                 match &mut s.stage {
                     Stage::Running { attempt, .. } => {
-                        let steps = attempt.on_refund(reply.as_ref(), now);
+                        let steps = attempt.on_refund(reply.as_deref(), now);
                         carry_out(s, steps)
                     }
                     _ => vec![],
@@ -421,7 +421,7 @@ impl Checkout {
             RefundNews::CancelReply { id, reply } if s.refund_id() == Some(id.as_str()) => {
                 match &mut s.stage {
                     Stage::Running { attempt, .. } => {
-                        let steps = attempt.on_cancel(reply.as_ref(), now);
+                        let steps = attempt.on_cancel(reply.as_deref(), now);
                         carry_out(s, steps)
                     }
                     _ => vec![],

@@ -39,15 +39,15 @@ pub enum RefundNews {
     Begun(Result<Box<Begun>, String>),
     Recorded {
         id: String,
-        record: Result<Option<RefundRecord>, String>,
+        record: Result<Option<Box<RefundRecord>>, String>,
     },
     RefundReply {
         id: String,
-        reply: Option<RefundResponse>,
+        reply: Option<Box<RefundResponse>>,
     },
     CancelReply {
         id: String,
-        reply: Option<CancelResponse>,
+        reply: Option<Box<CancelResponse>>,
     },
     Retry {
         id: String,

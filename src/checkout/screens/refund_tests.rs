@@ -53,7 +53,10 @@ fn the_pin_is_needed_only_above_the_no_pin_amount() {
     assert!(!needs_pin(&policy, Money::from_minor(500, usd).unwrap()));
     assert!(needs_pin(&policy, Money::from_minor(501, usd).unwrap()));
     // The default ("0"): every refund needs it.
-    assert!(needs_pin(&RefundPolicy::default(), Money::from_minor(1, usd).unwrap()));
+    assert!(needs_pin(
+        &RefundPolicy::default(),
+        Money::from_minor(1, usd).unwrap()
+    ));
 }
 
 #[test]
@@ -69,7 +72,9 @@ fn units_are_capped_at_what_is_left_and_nothing_chosen_is_refused() {
     }
     assert_eq!(screen(&rt).chosen, vec![2, 0]);
     let policy = RefundPolicy::default();
-    assert!(matches!(screen(&rt).order(&policy).choice, Choice::Lines(ref l) if *l == vec![(0, 2)]));
+    assert!(
+        matches!(screen(&rt).order(&policy).choice, Choice::Lines(ref l) if *l == vec![(0, 2)])
+    );
     rt.dispatch(Action::Char('a'));
     assert_eq!(screen(&rt).chosen, vec![2, 1]);
     assert_eq!(screen(&rt).order(&policy).choice, Choice::Whole);
@@ -100,9 +105,16 @@ fn a_cash_refund_runs_through_the_flow_opens_the_drawer_and_is_journaled_settled
     else {
         panic!("{:?}", screen(&rt).stage);
     };
-    assert!(matches!(status, Status::Settled { how: "cash", .. }), "{status:?}");
+    assert!(
+        matches!(status, Status::Settled { how: "cash", .. }),
+        "{status:?}"
+    );
     assert!(*drawer);
-    assert_eq!(record.state, RefundState::Settled, "the screen holds the journal's record");
+    assert_eq!(
+        record.state,
+        RefundState::Settled,
+        "the screen holds the journal's record"
+    );
     assert_eq!(record.refund.reason, "Wrong item");
     let journaled = rt.journal().refunds_of_sale("03", 1).unwrap();
     assert_eq!(journaled.len(), 1);
@@ -147,7 +159,10 @@ fn three_wrong_pins_lock_entry_for_sixty_seconds_on_the_counter_clock() {
     assert!(entry.is_empty(), "an entry is cleared once checked");
     let until = rt.now() + crate::pin::LOCKOUT;
     assert_eq!(*locked_until, Some(until));
-    assert!(message.as_deref().unwrap_or("").contains("locked"), "{message:?}");
+    assert!(
+        message.as_deref().unwrap_or("").contains("locked"),
+        "{message:?}"
+    );
     // The right PIN is not even looked at while locked.
     rt.advance(Duration::from_secs(59));
     harness::type_text(&mut rt, "2468");
@@ -191,10 +206,19 @@ fn a_wallet_refund_waits_for_the_network_without_blocking_then_settles() {
         }
         rt.advance(Duration::from_millis(500));
     }
-    let Stage::Done { status, drawer, record, .. } = &screen(&rt).stage else {
+    let Stage::Done {
+        status,
+        drawer,
+        record,
+        ..
+    } = &screen(&rt).stage
+    else {
         panic!("{:?}", screen(&rt).stage);
     };
-    assert!(matches!(status, Status::Settled { how: "refund", .. }), "{status:?}");
+    assert!(
+        matches!(status, Status::Settled { how: "refund", .. }),
+        "{status:?}"
+    );
     assert!(!drawer, "no drawer for a wallet refund");
     assert_eq!(record.state, RefundState::Settled);
 }
