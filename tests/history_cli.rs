@@ -195,6 +195,11 @@ fn a_settled_refund_shows_in_the_list_and_under_the_receipt() {
     let no = first["sale_no"].as_u64().unwrap();
     let currency = qrtill::money::currency_from_code(first["currency"].as_str().unwrap()).unwrap();
     let half = Money::from_minor(50, currency).unwrap();
+    let plain = ok(dir.path(), &["receipt", &no.to_string()]);
+    assert!(
+        !plain.contains("Refunds"),
+        "no refunds yet: the slip only\n{plain}"
+    );
     {
         let mut j = Journal::open(&journal_path).unwrap();
         let sale = j.sale("03", no).unwrap().unwrap();
@@ -235,6 +240,10 @@ fn a_settled_refund_shows_in_the_list_and_under_the_receipt() {
     assert_eq!(rows[0]["refunded"], "0.50", "{}", rows[0]);
     assert!(rows[1..].iter().all(|r| r["refunded"] == "0.00"));
     let slip = ok(dir.path(), &["receipt", &no.to_string()]);
+    assert!(
+        slip.starts_with(&plain),
+        "the slip is unchanged, the refunds follow it"
+    );
     let tail: Vec<&str> = slip.lines().rev().take(6).collect();
     let tail = tail.into_iter().rev().collect::<Vec<_>>().join("\n");
     assert!(tail.contains("Refunds"), "{tail}");

@@ -95,6 +95,8 @@ fn open_reprint_and_back_to_the_same_filtered_list() {
     rt.dispatch(Action::Down);
     rt.dispatch(Action::Enter);
     assert_eq!(opened_no(&rt), 2);
+    let record = rt.checkout.opened_sale().map(|r| r.sale.clone());
+    assert_eq!(record, rt.journal().sale("03", 2).unwrap());
     rt.dispatch(Action::Reprint);
     match &rt.checkout.screen {
         Screen::SaleDetail(d) => assert_eq!(d.print, Some(PrintStatus::Printing)),

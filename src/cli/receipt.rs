@@ -57,9 +57,10 @@ pub fn run(setup: &Setup, args: &ReceiptArgs, printer_flag: Option<&str>) -> Out
     let receipt = receipt_for(&sale, &setup.config, lang);
     let mut out = output(setup, args, printer_flag, &receipt, width);
     if out.code == 0 && !args.print && args.format == ReceiptFormat::Text {
-        // The slip as it printed, then what has been refunded of it since.
+        // The slip as it printed, then what has been refunded of it since (if anything: a sale
+        // without refunds prints exactly its slip, as scripts compare it with the screen).
         match journal.sale_record(&sale.lane_id, sale.sale_no) {
-            Ok(Some(record)) => {
+            Ok(Some(record)) if !record.refunds.is_empty() => {
                 let offset = setup.config.store.utc_offset_minutes;
                 out.stdout.push(b'\n');
                 for line in record.refunds_text(offset) {
@@ -67,7 +68,7 @@ pub fn run(setup: &Setup, args: &ReceiptArgs, printer_flag: Option<&str>) -> Out
                     out.stdout.push(b'\n');
                 }
             }
-            Ok(None) => {}
+            Ok(_) => {}
             Err(e) => return Outcome::fail(1, format!("qrtill: {e}")),
         }
     }

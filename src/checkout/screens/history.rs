@@ -144,6 +144,15 @@ impl Checkout {
         vec![]
     }
 
+    /// The sale on the opened-sale screen, with its refunds: where a refund of it starts (the
+    /// refund screen's key belongs in `on_sale_detail` and the SALE_DETAIL keymap row).
+    pub fn opened_sale(&self) -> Option<&SaleRecord> {
+        match &self.screen {
+            Screen::SaleDetail(opened) => Some(&opened.record),
+            _ => None,
+        }
+    }
+
     pub(in crate::checkout) fn on_sale_detail(
         &mut self,
         mut opened: OpenedSale,
