@@ -66,6 +66,8 @@ pub enum InputMode {
     Refund,
     /// The supervisor PIN on the refund screen: digits are the PIN (masked).
     Pin,
+    /// The refund's result and slip.
+    RefundDone,
 }
 
 impl InputMode {
@@ -89,12 +91,14 @@ impl InputMode {
                 crate::checkout::RefundStage::Pin { .. } => InputMode::Pin,
                 crate::checkout::RefundStage::Planning
                 | crate::checkout::RefundStage::Running { .. } => InputMode::Busy,
+                crate::checkout::RefundStage::Done { .. }
+                | crate::checkout::RefundStage::Failed(_) => InputMode::RefundDone,
                 _ => InputMode::Refund,
             },
         }
     }
 
-    pub const ALL: [InputMode; 16] = [
+    pub const ALL: [InputMode; 17] = [
         InputMode::Basket,
         InputMode::Text,
         InputMode::Cash,
@@ -111,6 +115,7 @@ impl InputMode {
         InputMode::Reference,
         InputMode::Refund,
         InputMode::Pin,
+        InputMode::RefundDone,
     ];
 }
 
@@ -318,6 +323,13 @@ const REFUND: &[Binding] = &[
         C(A::Char('a')),
         Legend
     ),
+    bind!(K::Enter, "Enter", "next", C(A::Enter), Legend),
+    bind!(K::Esc, "Esc", "back", C(A::Back), Legend),
+    bind!(K::Char('?'), "?", "help", C(A::Help), Legend),
+];
+
+const REFUND_DONE: &[Binding] = &[
+    bind!(K::Enter, "Enter", "back to the sale", C(A::Enter), Legend),
     bind!(
         K::Char('c'),
         "c",
@@ -325,8 +337,7 @@ const REFUND: &[Binding] = &[
         C(A::Char('c')),
         Help
     ),
-    bind!(K::Enter, "Enter", "next", C(A::Enter), Legend),
-    bind!(K::Esc, "Esc", "back", C(A::Back), Legend),
+    bind!(K::Esc, "Esc", "back to the sale", C(A::Back), Help),
     bind!(K::Char('?'), "?", "help", C(A::Help), Legend),
 ];
 
@@ -496,6 +507,7 @@ pub fn table(mode: InputMode) -> &'static [Binding] {
         InputMode::Reference => REFERENCE,
         InputMode::Refund => REFUND,
         InputMode::Pin => PIN,
+        InputMode::RefundDone => REFUND_DONE,
     }
 }
 
