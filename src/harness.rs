@@ -54,7 +54,8 @@ pub fn assemble<C: Clock>(
     network: Network,
     clock: C,
 ) -> Runtime<C> {
-    let checkout = Checkout::new(settings(config, &network), catalog);
+    let mut checkout = Checkout::new(settings(config, &network), catalog);
+    checkout.set_refund_desk(config.refund.clone(), crate::pin::PinGate::new(None));
     Runtime::new(checkout, clock, journal, printer, network)
 }
 

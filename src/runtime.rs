@@ -8,6 +8,7 @@ mod entry;
 mod observe;
 mod phone;
 mod recovery;
+mod refund;
 
 pub use observe::StateObserver;
 pub use phone::PhoneAction;
@@ -337,6 +338,7 @@ impl<C: Clock> Runtime<C> {
                     found: found.map(|r| r.map(Box::new)).map_err(|e| e.to_string()),
                 })
             }
+            Effect::Refund(effect) => self.execute_refund(effect, now),
         }
     }
 }

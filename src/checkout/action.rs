@@ -50,6 +50,9 @@ pub enum Action {
     /// The previous or next page of a list (sales history).
     PageUp,
     PageDown,
+    /// Refund the opened sale (lines, reason, PIN) or post-void it whole.
+    Refund,
+    PostVoid,
 }
 
 /// Everything the checkout reacts to.
@@ -93,6 +96,8 @@ pub enum Event {
         sale_no: u64,
         found: Result<Option<Box<SaleRecord>>, String>,
     },
+    /// The runtime answered the refund screen (screens/refund_io.rs).
+    Refund(Box<super::screens::refund_io::RefundNews>),
 }
 
 /// What the network sends back.
@@ -175,4 +180,6 @@ pub enum Effect {
         lane_id: String,
         sale_no: u64,
     },
+    /// What the refund screen asks of the journal and the network (screens/refund_io.rs).
+    Refund(super::screens::refund_io::RefundEffect),
 }

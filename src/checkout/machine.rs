@@ -76,6 +76,8 @@ pub enum Screen {
     History(Box<super::history::HistoryState>),
     /// A past sale opened from the history or by scanning its receipt.
     SaleDetail(Box<super::history::OpenedSale>),
+    /// Refunding or post-voiding an opened sale.
+    Refund(Box<super::screens::refund::RefundScreen>),
 }
 
 pub struct Checkout {
@@ -94,6 +96,8 @@ pub struct Checkout {
     pub(super) attempt_seq: u64,
     /// Attempts resumed from the journal after a restart, until they settle.
     pub(super) resumed: Vec<Resumed>,
+    /// The refund policy and the supervisor PIN gate of the refund screen.
+    pub(super) refund_desk: super::screens::refund::RefundDesk,
 }
 
 impl Checkout {
@@ -111,6 +115,7 @@ impl Checkout {
             trace: Vec::new(),
             attempt_seq: 0,
             resumed: Vec::new(),
+            refund_desk: Default::default(),
         }
     }
 
@@ -193,6 +198,7 @@ impl Checkout {
                 sale_no,
                 found,
             } => self.on_sale_opened(&lane_id, sale_no, found),
+            Event::Refund(news) => self.on_refund_news(*news, now),
             Event::Printed { sale_no, result } => {
                 self.on_detail_printed(sale_no, &result);
                 if let Screen::Receipt { sale, print, .. } = &mut self.screen
@@ -247,6 +253,7 @@ impl Checkout {
             } => self.on_receipt(sale, print, scroll, action, now),
             Screen::History(state) => self.on_history(*state, action),
             Screen::SaleDetail(opened) => self.on_sale_detail(*opened, action),
+            Screen::Refund(state) => self.on_refund_action(*state, action, now),
         }
     }
 

@@ -21,3 +21,5 @@ pub use machine::{
     Checkout, CheckoutSettings, Notice, NoticeLevel, PrintStatus, Screen, SearchState,
 };
 pub use sale::CompletedSale;
+pub use screens::refund::{RefundDesk, RefundScreen, Stage as RefundStage};
+pub use screens::refund_io::{RefundEffect, RefundNews};

@@ -64,6 +64,12 @@ pub enum InputMode {
     SaleDetail,
     /// A sale reference being scanned on the basket (`S0007-L03-000042`): all of it is text.
     Reference,
+    /// The refund screen: lines and units, reason, result.
+    Refund,
+    /// The supervisor PIN on the refund screen: digits are the PIN (masked).
+    Pin,
+    /// The refund's result and slip.
+    RefundDone,
 }
 
 impl InputMode {
@@ -83,10 +89,18 @@ impl InputMode {
             Screen::Static(_) => InputMode::PayStatic,
             Screen::History(_) => InputMode::History,
             Screen::SaleDetail(_) => InputMode::SaleDetail,
+            Screen::Refund(r) => match r.stage {
+                crate::checkout::RefundStage::Pin { .. } => InputMode::Pin,
+                crate::checkout::RefundStage::Planning
+                | crate::checkout::RefundStage::Running { .. } => InputMode::Busy,
+                crate::checkout::RefundStage::Done { .. }
+                | crate::checkout::RefundStage::Failed(_) => InputMode::RefundDone,
+                _ => InputMode::Refund,
+            },
         }
     }
 
-    pub const ALL: [InputMode; 14] = [
+    pub const ALL: [InputMode; 17] = [
         InputMode::Basket,
         InputMode::Text,
         InputMode::Cash,
@@ -101,6 +115,9 @@ impl InputMode {
         InputMode::History,
         InputMode::SaleDetail,
         InputMode::Reference,
+        InputMode::Refund,
+        InputMode::Pin,
+        InputMode::RefundDone,
     ];
 }
 
@@ -286,11 +303,50 @@ const HISTORY: &[Binding] = &[
 
 const SALE_DETAIL: &[Binding] = &[
     bind!(K::Char('r'), "r", "reprint", C(A::Reprint), Legend),
+    bind!(K::Char('f'), "f", "refund", C(A::Refund), Legend),
+    bind!(K::Char('v'), "v", "post-void", C(A::PostVoid), Legend),
     bind!(K::Up, "↑↓", "scroll", C(A::Up), Legend),
     bind!(K::Down, "↓", "scroll", C(A::Down), Alias),
     bind!(K::Esc, "Esc", "back", C(A::Back), Legend),
     bind!(K::Enter, "Enter", "back", C(A::Enter), Help),
     bind!(K::Char('?'), "?", "help", C(A::Help), Legend),
+];
+
+const REFUND: &[Binding] = &[
+    bind!(K::Up, "↑↓", "choose", C(A::Up), Legend),
+    bind!(K::Down, "↓", "choose", C(A::Down), Alias),
+    bind!(K::Char('+'), "+/-", "units", C(A::QtyUp), Legend),
+    bind!(K::Char('='), "=", "one more unit", C(A::QtyUp), Help),
+    bind!(K::Char('-'), "-", "one unit less", C(A::QtyDown), Alias),
+    bind!(
+        K::Char('a'),
+        "a",
+        "all that is left",
+        C(A::Char('a')),
+        Legend
+    ),
+    bind!(K::Enter, "Enter", "next", C(A::Enter), Legend),
+    bind!(K::Esc, "Esc", "back", C(A::Back), Legend),
+    bind!(K::Char('?'), "?", "help", C(A::Help), Legend),
+];
+
+const REFUND_DONE: &[Binding] = &[
+    bind!(K::Enter, "Enter", "back to the sale", C(A::Enter), Legend),
+    bind!(
+        K::Char('c'),
+        "c",
+        "cash instead (when offered)",
+        C(A::Char('c')),
+        Help
+    ),
+    bind!(K::Esc, "Esc", "back to the sale", C(A::Back), Help),
+    bind!(K::Char('?'), "?", "help", C(A::Help), Legend),
+];
+
+const PIN: &[Binding] = &[
+    bind!(K::Enter, "Enter", "check the PIN", C(A::Enter), Legend),
+    bind!(K::Backspace, "Bksp", "erase", C(A::Backspace), Legend),
+    bind!(K::Esc, "Esc", "cancel the refund", C(A::Back), Legend),
 ];
 
 const REFERENCE: &[Binding] = &[
@@ -452,6 +508,9 @@ pub fn table(mode: InputMode) -> &'static [Binding] {
         InputMode::History => HISTORY,
         InputMode::SaleDetail => SALE_DETAIL,
         InputMode::Reference => REFERENCE,
+        InputMode::Refund => REFUND,
+        InputMode::Pin => PIN,
+        InputMode::RefundDone => REFUND_DONE,
     }
 }
 

@@ -14,9 +14,11 @@ pub mod keymap;
 mod pay_view;
 pub mod phone_client_view;
 mod phone_view;
+mod pin_view;
 pub mod qr_code;
 pub mod receipt_picture;
 mod receipt_view;
+mod refund_view;
 pub mod report_view;
 mod sale_view;
 mod search_view;
@@ -174,6 +176,7 @@ impl CounterView<'_> {
             Screen::Pay(pay) => pay_view::render_framed(self, pay, main, buf),
             Screen::History(state) => history_view::render(self, state, main, buf),
             Screen::SaleDetail(opened) => sale_view::render(self, opened, main, buf),
+            Screen::Refund(state) => refund_view::render(self, state, main, buf),
             _ => basket_view::render(self, main, buf),
         }
         chrome::status_line(self, status, buf);

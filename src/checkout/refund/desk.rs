@@ -160,13 +160,23 @@ fn tender_of(sale: &CompletedSale) -> (String, Option<String>) {
     (sale.tender.kind().to_string(), brand)
 }
 
-/// Journals `prepared`, then runs it to a result the screen can show.
-pub fn run<C: WaitClock>(
-    rt: &mut Runtime<C>,
+/// A refund journaled and ready to send: its record and how the money goes back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Begun {
+    pub sale: CompletedSale,
+    pub record: RefundRecord,
+    pub route: Route,
+    /// What had gone back on the sale before this refund (settled).
+    pub refunded_before: Money,
+}
+
+/// Journals `prepared` (before anything is sent) and works out its route. The command line
+/// drives the result with `run`; the refund screen drives it step by step through the runtime.
+pub fn begin(
+    journal: &mut Journal,
     prepared: Prepared,
-    policy: &RefundPolicy,
-) -> Result<Done, DeskError> {
-    let now = rt.now();
+    now: Timestamp,
+) -> Result<Begun, DeskError> {
     let Prepared {
         order,
         sale,
@@ -194,11 +204,10 @@ pub fn run<C: WaitClock>(
         lines: plan.lines.clone(),
         created_at: now,
     };
-    let refunded_before = rt
-        .journal()
+    let refunded_before = journal
         .refunded_total(&sale.lane_id, sale.sale_no)?
         .unwrap_or(Money::zero(sale.total.currency()));
-    let record = match rt.journal_mut().begin_refund(&new)? {
+    let record = match journal.begin_refund(&new)? {
         BeginRefund::Started(r) => r,
         BeginRefund::AlreadyJournaled(_) => return Err(DeskError::IdTaken(id)),
         BeginRefund::OverRemainder { line, left } => {
@@ -236,8 +245,30 @@ pub fn run<C: WaitClock>(
     let route = if order.cash_instead {
         Route::Cash
     } else {
-        route(rt.journal(), &sale, order.kind, request)?
+        route(journal, &sale, order.kind, request)?
     };
+    Ok(Begun {
+        sale,
+        record,
+        route,
+        refunded_before,
+    })
+}
+
+/// Journals `prepared`, then runs it to a result the screen can show.
+pub fn run<C: WaitClock>(
+    rt: &mut Runtime<C>,
+    prepared: Prepared,
+    policy: &RefundPolicy,
+) -> Result<Done, DeskError> {
+    let now = rt.now();
+    let Begun {
+        sale,
+        record,
+        route,
+        refunded_before,
+    } = begin(rt.journal_mut(), prepared, now)?;
+    let id = record.refund.refund_request_id.clone();
     let mut attempt = RefundAttempt::new(&id, route, policy.offer_cash);
     let drawer = drive(rt, &mut attempt);
     let record = rt.journal().refund(&id)?.unwrap_or(record);

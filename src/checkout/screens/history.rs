@@ -167,6 +167,8 @@ impl Checkout {
                     reprint: true,
                 });
             }
+            Action::Refund => return self.open_refund(opened, crate::journal::RefundKind::Refund),
+            Action::PostVoid => return self.open_refund(opened, crate::journal::RefundKind::Void),
             Action::Up => opened.scroll = opened.scroll.saturating_sub(1),
             Action::Down => opened.scroll = opened.scroll.saturating_add(1).min(400),
             Action::Back | Action::Enter => {

@@ -6,4 +6,6 @@ mod history;
 mod pay;
 mod quantity;
 mod receipt;
+pub mod refund;
+pub mod refund_io;
 mod search;
