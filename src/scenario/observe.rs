@@ -36,6 +36,7 @@ pub fn status_label(screen: &Screen) -> String {
         Screen::Static(_) => "Static".into(),
         Screen::History(_) => "History".into(),
         Screen::SaleDetail(_) => "SaleDetail".into(),
+        Screen::Refund(_) => "Refund".into(),
     }
 }
 
