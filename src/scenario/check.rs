@@ -194,6 +194,22 @@ pub fn check(run: &mut Run, e: &Expect) -> Result<(), String> {
             ));
         }
     }
+    if let Some(want) = &e.refunded {
+        let lane = run.config().store.lane_id.clone();
+        let last = run
+            .sales()
+            .pop()
+            .ok_or("refunded: no sale in the journal")?;
+        let got = run
+            .rt
+            .journal()
+            .refunded_total(&lane, last.sale_no)
+            .map_err(|e| format!("refunded: journal unreadable: {e}"))?
+            .map_or("none".to_string(), |m| m.with_code());
+        if &got != want {
+            return Err(format!("refunded: expected {want}, the journal has {got}"));
+        }
+    }
     if let Some(want) = e.reconciled {
         let r = crate::reconcile::reconcile(run.rt.journal(), run.rt.network().ledger())
             .map_err(|e| format!("reconcile: {e}"))?;

@@ -84,6 +84,15 @@ pub enum StepKind {
     Restart { kind: RestartKind, after: Duration },
     /// Runs the counter's start-up recovery of open attempts.
     Recover,
+    /// The cashier refunds a sale (the last one unless `sale` is given): all of what is left,
+    /// or `lines` as (1-based line, quantity); `cash` pays it back in cash. `refused` expects
+    /// the refund to be refused with a message containing that text.
+    Refund {
+        sale: Option<u64>,
+        lines: Option<Vec<(u32, u32)>>,
+        cash: bool,
+        refused: Option<String>,
+    },
     /// Checks; the run fails on the first difference.
     Expect(Box<Expect>),
 }
@@ -179,6 +188,7 @@ const STEP_TYPES: &[(&str, &[&str])] = &[
     ("balance", &["shopper"]),
     ("restart", &["after"]),
     ("recover", &[]),
+    ("refund", &["sale", "lines", "cash", "refused"]),
     ("expect", &[]),
 ];
 
@@ -219,6 +229,8 @@ pub struct Expect {
     pub heard: Option<Vec<String>>,
     /// Virtual ms since the start, at most this (e.g. "paid within 1.5 s").
     pub elapsed_at_most: Option<String>,
+    /// What the journal holds as refunded of the last sale (`"USD 4.89"`, or `"none"`).
+    pub refunded: Option<String>,
     /// Whether the journal and the network's ledger reconcile with no problem.
     pub reconciled: Option<bool>,
 }
@@ -640,6 +652,77 @@ fn parse_step(
             StepKind::Restart {
                 kind,
                 after: duration("after")?.unwrap_or_default(),
+            }
+        }
+        "refund" => {
+            let what = required("refund")?;
+            let lines = match (what.as_str(), table.get("lines")) {
+                ("whole", None) => None,
+                ("lines", Some(toml::Value::Array(list))) if !list.is_empty() => {
+                    let mut out = Vec::new();
+                    for pair in list {
+                        match pair.as_array().map(|p| p.as_slice()) {
+                            Some([toml::Value::Integer(l), toml::Value::Integer(q)])
+                                if (1..=9999).contains(l) && (1..=9999).contains(q) =>
+                            {
+                                out.push((*l as u32, *q as u32))
+                            }
+                            _ => {
+                                return Err(err(
+                                    line_for("lines"),
+                                    "`lines` lists [line, quantity] pairs, e.g. [[1, 2]] \
+                                     (line from 1, quantity from 1)"
+                                        .into(),
+                                ));
+                            }
+                        }
+                    }
+                    Some(out)
+                }
+                ("whole", Some(_)) => {
+                    return Err(err(
+                        line_for("lines"),
+                        "`lines` goes with refund = \"lines\", not \"whole\"".into(),
+                    ));
+                }
+                ("lines", _) => {
+                    return Err(err(
+                        start,
+                        "refund = \"lines\" needs `lines = [[line, quantity], ...]`".into(),
+                    ));
+                }
+                (other, _) => {
+                    return Err(err(
+                        line_for("refund"),
+                        format!("`refund` {other:?}: one of whole, lines"),
+                    ));
+                }
+            };
+            let sale = match table.get("sale") {
+                None => None,
+                Some(toml::Value::Integer(n)) if *n >= 1 => Some(*n as u64),
+                Some(other) => {
+                    return Err(err(
+                        line_for("sale"),
+                        format!("`sale` must be a sale number from 1, not {other}"),
+                    ));
+                }
+            };
+            let cash = match table.get("cash") {
+                None => false,
+                Some(toml::Value::Boolean(b)) => *b,
+                Some(other) => {
+                    return Err(err(
+                        line_for("cash"),
+                        format!("`cash` must be true or false, not {other}"),
+                    ));
+                }
+            };
+            StepKind::Refund {
+                sale,
+                lines,
+                cash,
+                refused: string("refused")?,
             }
         }
         "recover" => match table.get("recover") {

@@ -90,6 +90,15 @@ pub fn caption(step: &Step, network: &Network) -> String {
             RestartKind::Replacement => "A replacement counter takes over the lane".into(),
         },
         StepKind::Recover => "The counter resolves the payments left open".into(),
+        StepKind::Refund { lines, cash, .. } => {
+            let what = if lines.is_some() {
+                "part of the sale"
+            } else {
+                "the sale"
+            };
+            let how = if *cash { " in cash" } else { "" };
+            format!("The cashier refunds {what}{how}")
+        }
         StepKind::Expect(e) => match &e.status {
             Some(s) => format!("Check: the counter shows {s}"),
             None => "Check: the journal and the network agree".into(),

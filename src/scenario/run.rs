@@ -266,6 +266,30 @@ impl Run {
                 );
             }
             StepKind::Restart { kind, after } => self.restart(*kind, *after).map_err(fail)?,
+            StepKind::Refund {
+                sale,
+                lines,
+                cash,
+                refused,
+            } => {
+                let outcome = self.refund(*sale, lines.as_deref(), *cash).map_err(&fail)?;
+                self.observe();
+                match (outcome, refused) {
+                    (Ok(_), None) => {}
+                    (Err(why), Some(want)) if why.contains(want.as_str()) => {}
+                    (Err(why), None) => return Err(fail(format!("the refund was refused: {why}"))),
+                    (Err(why), Some(want)) => {
+                        return Err(fail(format!(
+                            "the refund was refused with {why:?}, expected a refusal containing {want:?}"
+                        )));
+                    }
+                    (Ok(how), Some(want)) => {
+                        return Err(fail(format!(
+                            "the refund went through ({how}), expected a refusal containing {want:?}"
+                        )));
+                    }
+                }
+            }
             StepKind::Recover => {
                 for r in self.rt.recover() {
                     let text = format!("{r:?}");
@@ -311,6 +335,66 @@ impl Run {
             }
         }
         Ok(())
+    }
+
+    /// Refunds a sale at the refund desk; `Ok(Ok(how))` settled, `Ok(Err(why))` refused (by
+    /// the plan or the wallet), `Err` when there is no sale to refund.
+    fn refund(
+        &mut self,
+        sale: Option<u64>,
+        lines: Option<&[(u32, u32)]>,
+        cash: bool,
+    ) -> Result<Result<String, String>, String> {
+        use crate::checkout::refund::desk::{self, RefundOrder};
+        use crate::checkout::refund::{Choice, Status};
+        let lane = self.stage.config.store.lane_id.clone();
+        let sale_no = match sale {
+            Some(n) => n,
+            None => self
+                .rt
+                .journal()
+                .sale_numbers(&lane)
+                .ok()
+                .and_then(|v| v.last().copied())
+                .ok_or("no sale to refund")?,
+        };
+        let choice = match lines {
+            None => Choice::Whole,
+            Some(l) => Choice::Lines(l.iter().map(|(line, qty)| (line - 1, *qty)).collect()),
+        };
+        let order = RefundOrder {
+            lane_id: lane,
+            sale_no,
+            choice,
+            reason: "Scenario".into(),
+            kind: crate::journal::RefundKind::Refund,
+            cash_instead: cash,
+        };
+        let config = &self.stage.config;
+        let now = self.rt.now();
+        let result = desk::prepare(
+            self.rt.journal(),
+            &config.tax,
+            order,
+            now,
+            config.store.utc_offset_minutes,
+        )
+        .and_then(|p| desk::run(&mut self.rt, p, &config.refund));
+        let outcome = match result {
+            Ok(done) => match &done.status {
+                Status::Settled { .. } => Ok(desk::describe(&done.status)),
+                other => Err(desk::describe(other)),
+            },
+            Err(e) => Err(e.to_string()),
+        };
+        let (ok, text) = match &outcome {
+            Ok(t) => (true, t.clone()),
+            Err(t) => (false, t.clone()),
+        };
+        self.log(
+            json!({"event": "refund", "sale_no": sale_no, "cash": cash, "ok": ok, "result": text}),
+        );
+        Ok(outcome)
     }
 
     /// Notes the payment code the shopper's phone shows, for a later `rescan`.
