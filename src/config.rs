@@ -41,6 +41,9 @@ pub struct Config {
     /// The fees of the simulated network's settlement files.
     #[serde(default)]
     pub settlement: crate::settlement::SettlementSettings,
+    /// `[refund]`: reasons, PIN threshold, cash when a wallet refuses (all optional).
+    #[serde(default)]
+    pub refund: crate::checkout::refund::policy::RefundPolicy,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

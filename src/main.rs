@@ -16,6 +16,7 @@ fn writes_data(command: &Option<Command>) -> bool {
         None | Some(Command::Simulate(_))
             | Some(Command::Reconcile { dry_run: false })
             | Some(Command::Shift(_))
+            | Some(Command::Refund(_))
     )
 }
 
@@ -40,6 +41,8 @@ fn main() -> ExitCode {
             qrtill::cli::receipt::run(&setup, args, cli.printer.as_deref())
         }
         Some(Command::Simulate(args)) => qrtill::cli::simulate::run(&cli, &setup, args),
+        Some(Command::Refund(args)) => qrtill::cli::refund::run(&cli, &setup, args),
+        Some(Command::Pin(cmd)) => qrtill::cli::pin::run(&setup, cmd),
         Some(Command::Reconcile { dry_run: false }) => qrtill::cli::reconcile::run(&cli, &setup),
         Some(Command::Reconcile { dry_run: true }) => qrtill::cli::reconcile::run_dry(&setup),
         Some(Command::Catalog(CatalogCommand::Check { file })) => {

@@ -8,6 +8,7 @@ mod machine;
 mod notice;
 mod pay;
 pub mod payment;
+pub mod refund;
 pub mod sale;
 mod screens;
 pub mod slip;

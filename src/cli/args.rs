@@ -63,6 +63,12 @@ pub enum Command {
     /// Match a settlement file against the journal and Z reports (exit 1 when anything
     /// differs), or `--write` the simulated network's settlement files.
     Settle(super::settle::SettleArgs),
+    /// Refund a sale (all of it or chosen lines) by its original tender; prints the refund
+    /// slip. Exit 2: no or wrong PIN (nothing refunded); exit 1: over what is left, or refused.
+    Refund(super::refund::RefundArgs),
+    /// The supervisor PIN that refunds and post-voids need.
+    #[command(subcommand)]
+    Pin(super::pin::PinCommand),
 }
 
 #[derive(Debug, clap::Args)]

@@ -43,6 +43,7 @@ pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
     for r in runtime.recover() {
         tracing::warn!(?r, "attempt left open by the last run resolved");
     }
+    crate::checkout::refund::desk::log_resumed(&mut runtime, &config.refund);
     tracing::info!(data = %setup.data_dir.display(), "counter open");
 
     run_terminal(&mut runtime, config, setup.training)

@@ -4,12 +4,14 @@
 pub mod args;
 pub mod catalog;
 pub mod counter;
+pub mod pin;
 pub mod qr;
 pub mod receipt;
 pub mod reconcile;
 pub mod report;
 pub mod settle;
 pub mod shift;
+pub mod refund;
 pub mod simulate;
 pub mod spool;
 

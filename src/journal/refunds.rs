@@ -379,6 +379,24 @@ impl Journal {
             .map_err(|e| self.corrupt(e))
     }
 
+    /// The payment attempt that paid sale `sale_no` (a card or wallet sale), by its link.
+    pub fn payment_request_of_sale(
+        &self,
+        lane_id: &str,
+        sale_no: u64,
+    ) -> Result<Option<String>, JournalError> {
+        self.conn
+            .prepare_cached(
+                "SELECT a.request_id FROM attempts a JOIN sales s ON s.id = a.sale_id
+                 WHERE s.lane_id = ?1 AND s.sale_no = ?2 ORDER BY a.rowid LIMIT 1",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![lane_id, sale_no as i64], |r| r.get(0))
+                    .optional()
+            })
+            .map_err(|e| self.wrap(e.into()))
+    }
+
     /// Refunds and voids settled in `[from, to)`, by settlement time: what a day report counts.
     pub fn refunds_between(
         &self,

@@ -183,6 +183,17 @@ const CODE_PAGE: PageCode = PageCode::PC858;
 /// Renders `receipt` as ESC/POS: init, code page, the laid-out lines with their styles, the
 /// sale reference as native QR and CODE128, a drawer kick for cash sales, and a cut.
 pub fn render_escpos(receipt: &Receipt, opts: EscPosOptions) -> Result<EscPosReceipt, EscPosError> {
+    let kick = receipt.tender.is_cash() && !opts.reprint;
+    render_blocks_escpos(layout(receipt, opts.width), opts, kick)
+}
+
+/// Renders laid-out blocks as ESC/POS (the sale slip and the refund slip share this), with a
+/// drawer kick when `kick_drawer`.
+pub fn render_blocks_escpos(
+    blocks: Vec<Block>,
+    opts: EscPosOptions,
+    kick_drawer: bool,
+) -> Result<EscPosReceipt, EscPosError> {
     let driver = MemoryDriver::default();
     let mut p = Printer::new(driver.clone(), Protocol::default(), None);
     let mut replaced = Vec::new();
@@ -193,7 +204,7 @@ pub fn render_escpos(receipt: &Receipt, opts: EscPosOptions) -> Result<EscPosRec
         p.custom(&FS_CJK_OFF)?;
     }
     let mut current = LineStyle::default();
-    for block in layout(receipt, opts.width) {
+    for block in blocks {
         match block {
             Block::Text { text, style } => {
                 apply_style(&mut p, &mut current, style)?;
@@ -220,7 +231,7 @@ pub fn render_escpos(receipt: &Receipt, opts: EscPosOptions) -> Result<EscPosRec
         }
     }
     apply_style(&mut p, &mut current, LineStyle::default())?;
-    if receipt.tender.is_cash() && !opts.reprint {
+    if kick_drawer {
         p.custom(&DRAWER_KICK)?;
     }
     p.cut()?.print()?;

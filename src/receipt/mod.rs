@@ -6,6 +6,7 @@ pub mod escpos;
 pub mod labels;
 pub mod layout;
 pub mod model;
+pub mod refund;
 pub mod samples;
 pub mod text;
 pub mod width;
