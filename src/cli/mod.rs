@@ -8,10 +8,10 @@ pub mod pin;
 pub mod qr;
 pub mod receipt;
 pub mod reconcile;
+pub mod refund;
 pub mod report;
 pub mod settle;
 pub mod shift;
-pub mod refund;
 pub mod simulate;
 pub mod spool;
 
