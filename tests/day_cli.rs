@@ -29,6 +29,26 @@ fn ok(data: &Path, args: &[&str]) -> String {
     stdout(&o)
 }
 
+/// Sets the supervisor PIN 4321 and returns a file holding it.
+fn set_pin(data: &Path) -> std::path::PathBuf {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_qrtill"))
+        .arg("--data")
+        .arg(data)
+        .args(["pin", "set"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run qrtill pin set");
+    child.stdin.take().unwrap().write_all(b"4321\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let file = data.join("pin.txt");
+    std::fs::write(&file, "4321\n").unwrap();
+    file
+}
+
 fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
 }
@@ -62,18 +82,30 @@ fn open_sell_move_cash_close_and_read_the_z() {
         "{}",
         stderr(&big)
     );
-    ok(
+    let pin = set_pin(d);
+    let pin = pin.to_str().unwrap();
+    let wrong = d.join("wrong.txt");
+    std::fs::write(&wrong, "9999\n").unwrap();
+    let out_args = [
+        "shift",
+        "paid-out",
+        "80",
+        "--reason",
+        "supplier",
+        "--supervisor",
+        "99",
+    ];
+    let refused = qrtill(
         d,
-        &[
-            "shift",
-            "paid-out",
-            "80",
-            "--reason",
-            "supplier",
-            "--supervisor",
-            "99",
-        ],
+        &[&out_args[..], &["--pin-file", wrong.to_str().unwrap()]].concat(),
     );
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("wrong supervisor PIN"),
+        "{}",
+        stderr(&refused)
+    );
+    ok(d, &[&out_args[..], &["--pin-file", pin]].concat());
     ok(d, &["shift", "no-sale", "--reason", "change for a 20"]);
 
     let x = json(&ok(d, &["report", "x", "--format", "json"]));
@@ -109,6 +141,8 @@ fn open_sell_move_cash_close_and_read_the_z() {
             "1=1",
             "--supervisor",
             "99",
+            "--pin-file",
+            pin,
             "--format",
             "json",
         ],
@@ -152,6 +186,8 @@ fn open_sell_move_cash_close_and_read_the_z() {
             "",
             "--supervisor",
             "99",
+            "--pin-file",
+            pin,
             "--format",
             "json",
         ],

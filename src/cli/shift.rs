@@ -40,6 +40,9 @@ pub enum ShiftCommand {
         /// Supervisor id, when the variance is above `drawer.variance_pin_above`.
         #[arg(long)]
         supervisor: Option<String>,
+        /// A file whose first line is the supervisor PIN.
+        #[arg(long)]
+        pin_file: Option<std::path::PathBuf>,
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         format: ReportFormat,
     },
@@ -56,6 +59,9 @@ pub struct MoveArgs {
     /// Supervisor id, when the amount is above `drawer.pin_above`.
     #[arg(long)]
     pub supervisor: Option<String>,
+    /// A file whose first line is the supervisor PIN.
+    #[arg(long)]
+    pub pin_file: Option<std::path::PathBuf>,
 }
 
 /// Opens a shift for a headless run (`simulate`, scenarios) when none is open: the configured
@@ -77,28 +83,51 @@ fn bad(message: impl std::fmt::Display) -> Outcome {
     Outcome::fail(EXIT_BAD_INPUT, format!("qrtill: {message}"))
 }
 
-/// The supervisor approval an amount needs, checked against a threshold.
-///
-/// The supervisor PIN itself comes with the refunds work; until it is merged an approval above
-/// the threshold names the supervisor id, which is journaled with the move.
+/// The supervisor approval an amount needs above a threshold: the supervisor's id and the
+/// supervisor PIN (`qrtill pin set`), read from `--pin-file` and checked with the PIN's lockout.
 fn approval(
+    setup: &Setup,
     amount_minor: i64,
     threshold: i64,
     supervisor: Option<&str>,
+    pin_file: Option<&std::path::Path>,
     what: &str,
-    currency: crate::money::Currency,
+    now: Timestamp,
 ) -> Result<Option<String>, Outcome> {
+    let currency = setup.config.currency();
     if !needs_pin(amount_minor, threshold) {
         return Ok(supervisor.map(str::to_string));
     }
-    match supervisor {
-        Some(s) if !s.trim().is_empty() => Ok(Some(s.trim().to_string())),
-        _ => Err(Outcome::fail(
+    let need = || {
+        Outcome::fail(
             1,
             format!(
-                "qrtill: {what} above {} needs a supervisor (--supervisor ID)",
+                "qrtill: {what} above {} needs a supervisor: --supervisor ID --pin-file FILE (nothing recorded)",
                 crate::shift::minor_text(threshold, currency)
             ),
+        )
+    };
+    let (Some(who), Some(path)) = (supervisor.filter(|s| !s.trim().is_empty()), pin_file) else {
+        return Err(need());
+    };
+    let entered = std::fs::read_to_string(path)
+        .map(|t| t.lines().next().unwrap_or("").trim().to_string())
+        .map_err(|e| bad(format!("--pin-file {}: {e}", path.display())))?;
+    let hash = crate::pin::load(&setup.data_dir).map_err(bad)?;
+    let mut gate = crate::pin::PinGate::resume(hash, crate::pin::load_lock(&setup.data_dir));
+    let checked = gate.check(&entered, now);
+    crate::pin::save_lock(&setup.data_dir, gate.state())
+        .map_err(|e| Outcome::fail(1, format!("qrtill: {e} (nothing recorded)")))?;
+    match checked {
+        crate::pin::PinCheck::Accepted => Ok(Some(who.trim().to_string())),
+        crate::pin::PinCheck::NotSet => Err(bad(
+            "no supervisor PIN is set: run `qrtill pin set` (nothing recorded)",
+        )),
+        crate::pin::PinCheck::Wrong { left } => Err(bad(format!(
+            "wrong supervisor PIN: nothing recorded ({left} more tries before the lock)"
+        ))),
+        crate::pin::PinCheck::Locked { .. } => Err(bad(
+            "PIN entry is locked after too many wrong entries: try again later (nothing recorded)",
         )),
     }
 }
@@ -153,11 +182,18 @@ pub fn run(setup: &Setup, cmd: &ShiftCommand) -> Outcome {
                 Ok(t) => t,
                 Err(e) => return bad(e),
             };
-            let approved_by =
-                match approval(amount, threshold, a.supervisor.as_deref(), what, currency) {
-                    Ok(s) => s,
-                    Err(o) => return o,
-                };
+            let approved_by = match approval(
+                setup,
+                amount,
+                threshold,
+                a.supervisor.as_deref(),
+                a.pin_file.as_deref(),
+                what,
+                now,
+            ) {
+                Ok(s) => s,
+                Err(o) => return o,
+            };
             let mv = CashMove {
                 kind,
                 at: now,
@@ -197,6 +233,7 @@ pub fn run(setup: &Setup, cmd: &ShiftCommand) -> Outcome {
             count,
             by,
             supervisor,
+            pin_file,
             format,
         } => {
             let counted = match Count::parse(count, &denominations, currency) {
@@ -222,11 +259,13 @@ pub fn run(setup: &Setup, cmd: &ShiftCommand) -> Outcome {
                 Err(e) => return bad(e),
             };
             let approved_by = match approval(
+                setup,
                 variance,
                 threshold,
                 supervisor.as_deref(),
+                pin_file.as_deref(),
                 "a cash variance",
-                currency,
+                now,
             ) {
                 Ok(s) => s,
                 Err(o) => return o,

@@ -467,6 +467,20 @@ impl Journal {
         )
     }
 
+    /// Whether sale `sale_no` of `lane` was rung up in the lane's open shift: `None` when it
+    /// joined no shift (sold outside shifts), so a caller can fall back to another rule.
+    pub fn sale_in_open_shift(
+        &self,
+        lane: &str,
+        sale_no: u64,
+    ) -> Result<Option<bool>, JournalError> {
+        let Some(shift) = self.shift_of_sale(lane, sale_no)? else {
+            return Ok(None);
+        };
+        let open = self.sql(open_shift_id(&self.conn, lane))?;
+        Ok(Some(open == Some(shift)))
+    }
+
     /// The sales of one shift, decoded (for checks and tests; reports use the totals).
     pub fn shift_sales(&self, shift_id: i64) -> Result<Vec<CompletedSale>, JournalError> {
         let mut stmt = self.sql(self.conn.prepare(
@@ -596,6 +610,22 @@ mod tests {
             .unwrap();
         j.record_move("03", &mv).unwrap();
         assert_eq!(j.shift_data(s.id).unwrap().moves, vec![mv]);
+    }
+
+    #[test]
+    fn a_sale_is_in_the_open_shift_only_until_its_z() {
+        let mut j = Journal::in_memory().unwrap();
+        j.commit_sale(cash_sale("03", 100), None).unwrap();
+        j.open_shift_with("03", "01", &float(), Timestamp(10))
+            .unwrap();
+        j.commit_sale(cash_sale("03", 200), None).unwrap();
+        assert_eq!(j.sale_in_open_shift("03", 1).unwrap(), None);
+        assert_eq!(j.sale_in_open_shift("03", 2).unwrap(), Some(true));
+        j.close_shift("03", &float(), "01", None, Timestamp(20), |_, _| "z".into())
+            .unwrap();
+        j.open_shift_with("03", "01", &float(), Timestamp(30))
+            .unwrap();
+        assert_eq!(j.sale_in_open_shift("03", 2).unwrap(), Some(false));
     }
 
     #[test]

@@ -88,7 +88,13 @@ pub fn prepare(
                 "the sale is already (partly) refunded: refund the rest instead".into(),
             ));
         }
-        if !same_shift(sale.completed_at, now, utc_offset_minutes) {
+        // The sale's shift must still be open; a sale made outside shifts keeps the
+        // business-day rule.
+        let in_shift = match journal.sale_in_open_shift(&order.lane_id, order.sale_no)? {
+            Some(open) => open,
+            None => same_shift(sale.completed_at, now, utc_offset_minutes),
+        };
+        if !in_shift {
             return Err(DeskError::Void(
                 "only sales of the current business day can be voided: refund it instead".into(),
             ));
