@@ -56,7 +56,12 @@ fn opened_no(rt: &Runtime<ManualClock>) -> u64 {
 }
 
 fn item_name(rt: &Runtime<ManualClock>, barcode: &str) -> String {
-    rt.checkout.catalog().lookup(barcode).unwrap().name.to_string()
+    rt.checkout
+        .catalog()
+        .lookup(barcode)
+        .unwrap()
+        .name
+        .to_string()
 }
 
 #[test]

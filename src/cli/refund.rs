@@ -79,7 +79,9 @@ pub fn run(cli: &Cli, setup: &Setup, args: &RefundArgs) -> Outcome {
     let policy = &setup.config.refund;
     // Checked before anything is refunded: the slip is printed only after the money moved.
     if args.format == ReceiptFormat::Png {
-        return bad("a refund slip prints as text or escpos (--format png is for sale receipts)".into());
+        return bad(
+            "a refund slip prints as text or escpos (--format png is for sale receipts)".into(),
+        );
     }
     let reason = match policy.reason(&args.reason) {
         Ok(r) => r,
