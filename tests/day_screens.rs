@@ -115,3 +115,46 @@ fn the_z_screen_shows_its_number_count_and_variance() {
     assert!(screen.contains("117.70"), "{screen}");
     assert!(screen.contains("var 11.30"), "{screen}");
 }
+
+/// `report z --format png`: the hourly rows become one bar chart whose bars are the hours' cents
+/// (08:00 = 4.50 + 12.99, 09:00 = 3.25 + 8.80, 10:00 = 21.00 + 6.15), drawn on 512-dot paper.
+#[test]
+fn the_z_picture_draws_sales_per_hour_as_bars_of_the_hours_cents() {
+    use qrtill::receipt::PageBlock;
+    let (_, z) = day();
+    let blocks = qrtill::report::report_blocks(&z, "Shop");
+    let bars: Vec<_> = blocks
+        .iter()
+        .filter_map(|b| match b {
+            PageBlock::Bars(b) => Some(b),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(bars.len(), 1, "one chart");
+    let values: Vec<u64> = bars[0].iter().map(|b| b.value).collect();
+    assert_eq!(values, vec![1749, 1205, 2715]);
+    assert!(
+        bars[0][0].label.starts_with("08:00"),
+        "{:?}",
+        bars[0][0].label
+    );
+    // The printed text has one row per hour; the picture has none left as text.
+    let text = qrtill::report::to_text(&z, "Shop");
+    let hour_row = |l: &str| {
+        ["08:00 ", "09:00 ", "10:00 "]
+            .iter()
+            .any(|h| l.starts_with(h))
+    };
+    assert_eq!(text.lines().filter(|l| hour_row(l)).count(), 3);
+    assert!(
+        !blocks
+            .iter()
+            .any(|b| matches!(b, PageBlock::Text { text, .. } if hour_row(text))),
+        "no hourly text rows left in the picture"
+    );
+    let png = qrtill::report::report_png(&z, "Shop").expect("encodes");
+    let decoder = png::Decoder::new(std::io::Cursor::new(png));
+    let reader = decoder.read_info().expect("a PNG");
+    assert_eq!(reader.info().width, 512);
+    assert!(reader.info().height > 24 * 20, "a page of lines");
+}

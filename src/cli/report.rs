@@ -16,6 +16,9 @@ pub struct ReportArgs {
     pub number: Option<i64>,
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
+    /// Write to FILE instead of stdout (`--format png` needs it, or a redirect, on a terminal).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -29,18 +32,50 @@ pub enum ReportFormat {
     Text,
     Json,
     Csv,
+    /// A 1-bit picture of the printed report (42 columns, 8 dots/mm), hourly sales as bars.
+    Png,
 }
 
-/// The report in the asked format.
+/// The report in the asked text format (`Png` gives the printed text; `emit` draws it).
 pub fn render(report: &Report, format: ReportFormat, setup: &Setup) -> String {
     match format {
-        ReportFormat::Text => to_text(report, &setup.config.store.name),
+        ReportFormat::Text | ReportFormat::Png => to_text(report, &setup.config.store.name),
         ReportFormat::Json => to_json(report),
         ReportFormat::Csv => to_csv(report),
     }
 }
 
+/// The report's bytes in the asked format, to stdout or to `args.output`.
+fn emit(report: &Report, args: &ReportArgs, setup: &Setup) -> Outcome {
+    let bytes = if args.format == ReportFormat::Png {
+        match crate::report::report_png(report, &setup.config.store.name) {
+            Ok(b) => b,
+            Err(e) => return Outcome::fail(1, format!("qrtill: {e}")),
+        }
+    } else {
+        render(report, args.format, setup).into_bytes()
+    };
+    match &args.output {
+        Some(path) => match std::fs::write(path, &bytes) {
+            Ok(()) => Outcome::ok(format!("Report written to {}\n", path.display())),
+            Err(e) => Outcome::fail(
+                super::EXIT_BAD_INPUT,
+                format!("qrtill: cannot write {}: {e}", path.display()),
+            ),
+        },
+        None => Outcome::ok(bytes),
+    }
+}
+
 pub fn run(setup: &Setup, args: &ReportArgs) -> Outcome {
+    use std::io::IsTerminal;
+    if args.format == ReportFormat::Png && args.output.is_none() && std::io::stdout().is_terminal()
+    {
+        return Outcome::fail(
+            super::EXIT_BAD_INPUT,
+            "qrtill: --format png writes a binary picture and stdout is a terminal: save it with -o FILE (qrtill report z --format png -o z.png) or redirect stdout (> z.png)",
+        );
+    }
     let path = setup.journal_path();
     if !path.exists() {
         return Outcome::fail(1, format!("qrtill: no journal at {} yet", path.display()));
@@ -77,11 +112,11 @@ pub fn run(setup: &Setup, args: &ReportArgs) -> Outcome {
                 let which = args
                     .number
                     .map(|n| format!("Z{n}"))
-                    .unwrap_or("a Z report".into());
+                    .unwrap_or("Z report".into());
                 return Outcome::fail(1, format!("qrtill: lane {lane} has no {which} yet"));
             }
             Err(e) => return Outcome::fail(1, format!("qrtill: {e}")),
         },
     };
-    Outcome::ok(render(&report, args.format, setup))
+    emit(&report, args, setup)
 }

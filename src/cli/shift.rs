@@ -236,6 +236,12 @@ pub fn run(setup: &Setup, cmd: &ShiftCommand) -> Outcome {
             pin_file,
             format,
         } => {
+            // Refused before the count is written: the picture is `report z --format png -o F`.
+            if *format == ReportFormat::Png {
+                return bad(
+                    "shift close prints the Z as text, json or csv; draw it afterwards with `qrtill report z --format png -o z.png`",
+                );
+            }
             let counted = match Count::parse(count, &denominations, currency) {
                 Ok(c) => c,
                 Err(e) => return bad(format!("--count: {e}")),

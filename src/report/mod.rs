@@ -5,6 +5,7 @@
 mod figures;
 mod formats;
 mod from_journal;
+mod picture;
 mod print;
 
 pub use figures::{
@@ -13,4 +14,5 @@ pub use figures::{
 };
 pub use formats::{to_csv, to_json};
 pub use from_journal::{close_with_z, refund_figures, stored_z, x_report};
+pub use picture::{report_blocks, report_png};
 pub use print::{PRINT_WIDTH, to_escpos, to_text};
