@@ -185,7 +185,7 @@ fn bench_catalog(c: &mut Criterion) {
     let barcodes: Vec<String> = (0..cat.len())
         .step_by(9973)
         .filter_map(|i| cat.get(i))
-        .map(|i| i.barcode)
+        .map(|i| i.barcode.to_string())
         .collect();
     let mut group = c.benchmark_group("catalog_1m_lookup");
     let mut n = 0;
@@ -283,7 +283,15 @@ fn report_rss(path: &Path) {
 
 criterion_group!(benches, bench_catalog);
 
+/// The environment variable that makes this binary only write the generated CSV (for
+/// profiling a load with `perf` or `qrtill catalog check`).
+const WRITE_CSV: &str = "QRTILL_CATALOG_WRITE_CSV";
+
 fn main() {
+    if let Some(path) = std::env::var_os(WRITE_CSV) {
+        generate_csv(Path::new(&path));
+        return;
+    }
     if let Some(path) = std::env::var_os(RSS_CHILD) {
         measure_rss(Path::new(&path));
         return;

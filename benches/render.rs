@@ -33,7 +33,7 @@ const LINES: usize = 50;
 /// The demo catalogue (48 items) plus a few generated ones, so a basket can hold 50 lines.
 fn catalog(config: &Config) -> Catalog {
     let demo = harness::demo_catalog(config).expect("the embedded demo catalogue loads");
-    let mut items: Vec<Item> = demo.iter().collect();
+    let mut items: Vec<Item> = demo.iter().map(|i| i.to_item()).collect();
     let mut n = 0u64;
     while items.len() < LINES + 1 {
         n += 1;

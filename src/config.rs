@@ -35,9 +35,28 @@ pub struct Config {
     pub tax: TaxRules,
     pub receipt: ReceiptSettings,
     pub printer: PrinterSettings,
+    /// The audience's phone (`--web-phone` overrides it).
+    #[serde(default)]
+    pub web_phone: WebPhoneSettings,
+    /// Denominations and PIN thresholds of the cash drawer (embedded USD defaults).
+    #[serde(default)]
+    pub drawer: crate::shift::DrawerSettings,
+    /// The fees of the simulated network's settlement files.
+    #[serde(default)]
+    pub settlement: crate::settlement::SettlementSettings,
+    /// `[refund]`: reasons, PIN threshold, cash when a wallet refuses (all optional).
+    #[serde(default)]
+    pub refund: crate::checkout::refund::policy::RefundPolicy,
     /// `[network] url`: a lane of a store shares `qrtill network serve` (absent: in-process).
     #[serde(default)]
     pub network: NetworkSettings,
+}
+
+/// `[web_phone] listen = "127.0.0.1:8080"`: serve the web phone there (`crate::link::web`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebPhoneSettings {
+    pub listen: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -86,6 +105,8 @@ pub struct ReceiptSettings {
 pub struct PrinterSettings {
     pub target: String,
     pub charset: String,
+    /// `native`, `raster` or `native-only` (see `receipt::TextMode`).
+    pub text: String,
 }
 
 fn embedded_table() -> toml::Table {
@@ -254,6 +275,9 @@ impl Config {
             .parse::<crate::receipt::PrinterCharset>()
         {
             return Err(bad(format!("printer.charset: {e}")));
+        }
+        if let Err(e) = self.printer.text.parse::<crate::receipt::TextMode>() {
+            return Err(bad(format!("printer.text: {e}")));
         }
         if self.merchant.country.len() != 2 {
             return Err(bad(format!(

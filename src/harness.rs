@@ -32,6 +32,16 @@ pub fn settings(config: &Config, network: &Network) -> CheckoutSettings {
         tax: config.tax.clone(),
         merchant: config.merchant_qr_info(),
         plans: PollPlans::from_book(network.book()),
+        history: crate::checkout::history_filter::FilterContext {
+            currency: config.currency(),
+            utc_offset_minutes: config.store.utc_offset_minutes,
+            brands: network
+                .book()
+                .wallets()
+                .iter()
+                .map(|w| w.brand.clone())
+                .collect(),
+        },
     }
 }
 
@@ -44,7 +54,8 @@ pub fn assemble<C: Clock>(
     network: Network,
     clock: C,
 ) -> Runtime<C> {
-    let checkout = Checkout::new(settings(config, &network), catalog);
+    let mut checkout = Checkout::new(settings(config, &network), catalog);
+    checkout.set_refund_desk(config.refund.clone(), crate::pin::PinGate::new(None));
     Runtime::new(checkout, clock, journal, printer, network)
 }
 

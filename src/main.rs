@@ -16,6 +16,8 @@ fn writes_data(command: &Option<Command>) -> bool {
         None | Some(Command::Simulate(_))
             | Some(Command::Reconcile { dry_run: false })
             | Some(Command::Network(_))
+            | Some(Command::Shift(_))
+            | Some(Command::Refund(_))
     )
 }
 
@@ -39,7 +41,14 @@ fn main() -> ExitCode {
         Some(Command::Receipt(args)) => {
             qrtill::cli::receipt::run(&setup, args, cli.printer.as_deref())
         }
+        Some(Command::Sales(args)) => {
+            // Rows go straight to stdout as they are read: the list is never held whole.
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            qrtill::cli::sales::run(&setup, args, &mut out)
+        }
         Some(Command::Simulate(args)) => qrtill::cli::simulate::run(&cli, &setup, args),
+        Some(Command::Refund(args)) => qrtill::cli::refund::run(&cli, &setup, args),
+        Some(Command::Pin(cmd)) => qrtill::cli::pin::run(&setup, cmd),
         Some(Command::Reconcile { dry_run: false }) => qrtill::cli::reconcile::run(&cli, &setup),
         Some(Command::Reconcile { dry_run: true }) => qrtill::cli::reconcile::run_dry(&setup),
         Some(Command::Catalog(CatalogCommand::Check { file })) => {
@@ -55,6 +64,13 @@ fn main() -> ExitCode {
         Some(Command::Network(NetworkCommand::Serve { listen })) => {
             qrtill::cli::network_serve::run(&cli, &setup, listen)
         }
+        Some(Command::Display) => qrtill::cli::display::run(&setup),
+        Some(Command::Phone { shopper }) => qrtill::cli::phone::run(&setup, shopper.as_deref()),
+        Some(Command::Report(args)) => qrtill::cli::report::run(&setup, args),
+        Some(Command::Shift(cmd)) => qrtill::cli::shift::run(&setup, cmd),
+        Some(Command::Settle(args)) => qrtill::cli::settle::run(&setup, args),
+        Some(Command::Play(args)) => qrtill::cli::play::run(args),
+        Some(Command::Demo(args)) => qrtill::cli::demo::run(args),
         Some(Command::Qr(cmd)) => {
             let out = match cmd {
                 QrCommand::Decode { payload } => qrtill::cli::qr::decode(payload),

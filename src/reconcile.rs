@@ -19,6 +19,8 @@ pub struct Reconciliation {
     pub unmatched: Vec<String>,
     /// Disagreements between the two books; empty when they reconcile.
     pub problems: Vec<String>,
+    /// Refunds and post-voids the network holds as the journal does.
+    pub refunds_matched: usize,
 }
 
 impl Reconciliation {
@@ -34,6 +36,9 @@ impl Reconciliation {
             self.unresolved.len(),
             self.problems.len()
         );
+        if self.refunds_matched > 0 {
+            out.push_str(&format!("{} refund(s) match\n", self.refunds_matched));
+        }
         for u in &self.unmatched {
             out.push_str(&format!("unmatched: {u}\n"));
         }
@@ -117,6 +122,7 @@ pub fn reconcile(
             )),
         }
     }
+    crate::reconcile_refunds::check(journal, ledger, &mut r)?;
     for (id, charges) in ledger.repeated_charges()? {
         r.problems.push(format!(
             "{id}: the shopper was charged {charges} times for one payment (double charge)"
@@ -175,6 +181,7 @@ fn check_payment(
             many.len(),
             numbers(many)
         )),
+        (false, [sale]) if o.stage == PaymentStage::Reversed && voided(journal, sale)? => {}
         (false, [_]) => r.problems.push(format!(
             "{id}: sale {} exists but the wallet holds no payment ({:?})",
             numbers(sales).join(", "),
@@ -188,4 +195,16 @@ fn check_payment(
         ));
     }
     Ok(())
+}
+
+/// Whether `sale` was post-voided (a settled void in the journal): its payment was cancelled
+/// on purpose, so a reversed payment with a sale is expected.
+fn voided(journal: &Journal, sale: &CompletedSale) -> Result<bool, ReconcileError> {
+    Ok(journal
+        .refunds_of_sale(&sale.lane_id, sale.sale_no)?
+        .iter()
+        .any(|r| {
+            r.refund.kind == crate::journal::RefundKind::Void
+                && r.state == crate::journal::RefundState::Settled
+        }))
 }

@@ -5,9 +5,12 @@
 //! same runtime.
 
 mod entry;
+mod observe;
 mod phone;
 mod recovery;
+mod refund;
 
+pub use observe::StateObserver;
 pub use phone::PhoneAction;
 pub use recovery::{Recovered, WaitClock};
 
@@ -15,7 +18,8 @@ use crate::checkout::{Action, Checkout, CompletedSale, Effect, Event, NetReply};
 use crate::clock::{Clock, ManualClock, Timestamp};
 use crate::journal::Journal;
 use crate::netserve::PaymentLink;
-use crate::network::{Delivery, Network};
+use crate::network::reply_shape::ReplyShape;
+use crate::network::{Call, Delivery, Network};
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
@@ -65,6 +69,8 @@ pub struct Runtime<C: Clock> {
     recovery: Option<recovery::RecoveryLog>,
     /// Wall time of each sale commit, when a benchmark asks for it (`measure_commits`).
     commit_times: Option<Vec<Duration>>,
+    /// Second screens and the web phone (`publish`).
+    observers: Vec<Box<dyn StateObserver>>,
 }
 
 impl<C: Clock> Runtime<C> {
@@ -88,6 +94,7 @@ impl<C: Clock> Runtime<C> {
             seq: 0,
             recovery: None,
             commit_times: None,
+            observers: Vec::new(),
         }
     }
 
@@ -200,8 +207,22 @@ impl<C: Clock> Runtime<C> {
         }
     }
 
-    fn deliver<T>(&mut self, d: Delivery<T>, wrap: fn(T) -> NetReply) {
-        self.schedule(d.deliver_at, Event::Net(Box::new(wrap(d.body))));
+    fn deliver<T>(&mut self, call: Call, d: Delivery<T>, wrap: fn(T) -> NetReply) {
+        let reply = wrap(d.body);
+        // A scripted delay or duplicate (network/reply_shape.rs); a dropped reply stays dropped.
+        match (self.network.take_reply_shape(call), d.deliver_at) {
+            (Some(ReplyShape::Delay(by)), Some(at)) => {
+                self.schedule(Some(at + by), Event::Net(Box::new(reply)))
+            }
+            (Some(ReplyShape::Duplicate), Some(at)) => {
+                self.schedule(Some(at), Event::Net(Box::new(reply.clone())));
+                self.schedule(
+                    Some(at + Duration::from_millis(50)),
+                    Event::Net(Box::new(reply)),
+                );
+            }
+            _ => self.schedule(d.deliver_at, Event::Net(Box::new(reply))),
+        }
     }
 
     fn feed(&mut self, first: Event) {
@@ -258,7 +279,7 @@ impl<C: Clock> Runtime<C> {
                     });
                 }
                 let d = self.link().pay(request, now);
-                self.deliver(d, NetReply::Pay);
+                self.deliver(Call::Pay, d, NetReply::Pay);
                 None
             }
             Effect::CardAuthorize { record, request } => {
@@ -269,22 +290,22 @@ impl<C: Clock> Runtime<C> {
                     });
                 }
                 let d = self.link().card_authorize(request, now);
-                self.deliver(d, NetReply::Card);
+                self.deliver(Call::Card, d, NetReply::Card);
                 None
             }
             Effect::ResendPay { request } => {
                 let d = self.link().pay(request, now);
-                self.deliver(d, NetReply::Pay);
+                self.deliver(Call::Pay, d, NetReply::Pay);
                 None
             }
             Effect::Query { request_id } => {
                 let d = self.link().query(&request_id, now);
-                self.deliver(d, NetReply::Query);
+                self.deliver(Call::Query, d, NetReply::Query);
                 None
             }
             Effect::Cancel { request_id } => {
                 let d = self.link().cancel(&request_id, now);
-                self.deliver(d, NetReply::Cancel);
+                self.deliver(Call::Cancel, d, NetReply::Cancel);
                 None
             }
             Effect::FinishAttempt {
@@ -327,6 +348,19 @@ impl<C: Clock> Runtime<C> {
                 self.schedule(Some(at), Event::Timer(timer));
                 None
             }
+            // Sales history: one page, or one sale with its refunds (journal/history.rs).
+            Effect::LoadHistory(query) => Some(Event::HistoryLoaded(
+                self.journal.history_page(&query).map_err(|e| e.to_string()),
+            )),
+            Effect::OpenSale { lane_id, sale_no } => {
+                let found = self.journal.sale_record(&lane_id, sale_no);
+                Some(Event::SaleOpened {
+                    lane_id,
+                    sale_no,
+                    found: found.map(|r| r.map(Box::new)).map_err(|e| e.to_string()),
+                })
+            }
+            Effect::Refund(effect) => self.execute_refund(effect, now),
         }
     }
 }

@@ -54,13 +54,13 @@ fn the_demo_catalogue_has_upc_a_codes_long_names_and_every_tax_category() {
     let upc_a: Vec<String> = c
         .iter()
         .filter(|i| i.barcode.len() == 12)
-        .map(|i| i.barcode)
+        .map(|i| i.barcode.to_string())
         .collect();
     assert!(upc_a.len() >= 3, "{upc_a:?}");
     // A UPC-A item is found by its EAN-13 form too.
     assert!(c.lookup(&format!("0{}", upc_a[0])).is_ok());
     assert!(c.iter().filter(|i| i.name.chars().count() > 30).count() >= 3);
-    let used: BTreeSet<String> = c.iter().map(|i| i.tax_category).collect();
+    let used: BTreeSet<String> = c.iter().map(|i| i.tax_category.to_string()).collect();
     assert_eq!(used, us_codes());
 }
 

@@ -8,7 +8,8 @@ use encoding_rs::{BIG5, EUC_KR, GB18030};
 use qrtill::receipt::escpos::{FS_CJK_OFF, FS_CJK_ON, encode_text};
 use qrtill::receipt::width::width;
 use qrtill::receipt::{
-    EscPosOptions, Lang, PaperWidth, PrinterCharset, Receipt, render_escpos, render_text, samples,
+    EscPosOptions, Lang, PaperWidth, PrinterCharset, Receipt, TextMode, render_escpos, render_text,
+    samples,
 };
 
 /// The bytes inside `FS & .. FS .` runs, concatenated.
@@ -74,6 +75,7 @@ fn whole_slips_decode_back_in_their_printer_charset() {
                 width: PaperWidth::W42,
                 charset,
                 reprint: false,
+                text: TextMode::default(),
             },
         )
         .expect("renders");
@@ -164,6 +166,7 @@ fn printed_cjk_takes_the_same_columns_as_on_screen() {
                     width: width_choice,
                     charset,
                     reprint: false,
+                    text: TextMode::default(),
                 },
             )
             .expect("renders");

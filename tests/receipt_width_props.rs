@@ -3,13 +3,13 @@
 
 mod common;
 
-use common::escpos_decoder::{decode, text_lines};
+use common::escpos_decoder::{decode, images, text_lines};
 use proptest::prelude::*;
 use qrtill::receipt::escpos::encode_text;
 use qrtill::receipt::width::width;
 use qrtill::receipt::{
-    EscPosOptions, Lang, PaperWidth, PrinterCharset, ReceiptLine, render_escpos, render_text,
-    samples,
+    EscPosOptions, Lang, PaperWidth, PrinterCharset, ReceiptLine, TextMode, render_escpos,
+    render_text, samples,
 };
 
 fn glyph() -> impl Strategy<Value = char> {
@@ -63,15 +63,22 @@ proptest! {
             prop_assert!(width(&line) <= cols, "{} > {}: {:?}", width(&line), cols, line);
             prop_assert!(!line.chars().any(char::is_control), "{:?}", line);
         }
-        // On paper: every printed line, measured in printer columns, fits too.
+        // On paper: every printed line, measured in printer columns, fits too, and so does every
+        // raster line (12 dots a column, at most 576 dots). `native-only` is the text path alone.
         for charset in PrinterCharset::ALL {
-            let out = render_escpos(&receipt, EscPosOptions { width: paper, charset, ..Default::default() });
-            prop_assert!(out.is_ok());
-            let bytes = out.map(|o| o.bytes).unwrap_or_default();
-            let items = decode(&bytes, charset.encoding());
-            prop_assert!(items.is_ok(), "{:?}", items);
-            for line in text_lines(&items.unwrap_or_default()) {
-                prop_assert!(width(&line) <= cols, "{} on paper: {:?}", charset, line);
+            for text in [TextMode::Native, TextMode::Raster] {
+                let out = render_escpos(&receipt, EscPosOptions { width: paper, charset, text, ..Default::default() });
+                prop_assert!(out.is_ok());
+                let bytes = out.map(|o| o.bytes).unwrap_or_default();
+                let items = decode(&bytes, charset.encoding());
+                prop_assert!(items.is_ok(), "{:?}", items);
+                let items = items.unwrap_or_default();
+                for line in text_lines(&items) {
+                    prop_assert!(width(&line) <= cols, "{} on paper: {:?}", charset, line);
+                }
+                for image in images(&items) {
+                    prop_assert!(image.width() <= cols * 12 + 8, "{} dots: {}", image.width(), cols);
+                }
             }
         }
     }

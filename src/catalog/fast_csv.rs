@@ -8,12 +8,12 @@
 
 use super::by_gtin::GtinIndex;
 use super::gtin;
-use super::index::{Catalog, SearchIndex};
+use super::index::Catalog;
 use super::item::FIELDS;
 use super::par::join;
-use super::search::NameChunk;
+use super::search::{NameChunk, rank_chunks};
 use super::store::ItemStore;
-use crate::money::{Currency, Decimal, Money};
+use crate::money::Currency;
 use std::collections::BTreeSet;
 
 /// The catalogue in `bytes`, or `None` if the file needs the careful path.
@@ -48,24 +48,27 @@ pub(super) fn load(
         || rows(low, low_rows + high_rows, slots, tax_codes, currency),
     );
     let (low, high) = (low?, high?);
-    let mut items = low.items;
-    let chunks = vec![low.names, high.names];
-    // The barcode index and the name index do not depend on each other.
-    let ((indexed, items), search) = join(
+    let n = low.items.len() + high.items.len();
+    let value_of = |i: usize| match i.checked_sub(low.items.len()) {
+        None => low.items.gtin_value(i),
+        Some(j) => high.items.gtin_value(j),
+    };
+    // The barcode index and the name order do not depend on each other.
+    let (indexed, order) = join(
+        || GtinIndex::build(n, |i| value_of(i).unwrap_or_default()),
         || {
-            let appended = items.append(high.items);
-            let indexed = appended.ok().and_then(|()| {
-                GtinIndex::build(items.len(), |i| items.gtin_value(i).unwrap_or_default())
-            });
-            (indexed, items)
+            let name_of = |id: u32| match (id as usize).checked_sub(low.items.len()) {
+                None => low.items.name(id as usize),
+                Some(j) => high.items.name(j),
+            };
+            rank_chunks(vec![low.names, high.names], name_of)
         },
-        || SearchIndex::from_chunks(chunks),
     );
     let (by_gtin, dups) = indexed?;
     if !dups.is_empty() {
         return None;
     }
-    Some(Catalog::from_indexes(items, by_gtin, search))
+    Catalog::from_parts(vec![low.items, high.items], order, by_gtin).ok()
 }
 
 /// For each field position in a line, which of barcode, name, price, tax it holds; `None`
@@ -125,9 +128,11 @@ fn rows(
         names: NameChunk::with_capacity(capacity),
     };
     if text.is_empty() {
-        out.names.sort();
         return Some(out);
     }
+    let units = crate::money::minor_units(currency).ok()?;
+    // Tax codes met so far, with their index in the store: a row's code is one of a few.
+    let mut taxes: Vec<(&str, u16)> = Vec::new();
     // One UTF-8 check for the whole run; then `\n` and `,` split it at char boundaries.
     let text = std::str::from_utf8(text).ok()?;
     for raw in text.split('\n') {
@@ -145,19 +150,30 @@ fn rows(
             return None;
         }
         let [barcode, name, price, tax] = fields;
+        // A valid barcode is all digits, so it is rebuilt from its value and length.
         let g = gtin::parse(barcode).ok()?;
-        let price = plain_price(price, currency)?;
-        let tax_category = tax_codes.get(tax)?;
+        let minor = plain_minor(price, units)?;
+        let tax = match taxes.iter().find(|(code, _)| *code == tax) {
+            Some(&(_, index)) => index,
+            None => {
+                let index = out.items.tax_index(tax_codes.get(tax)?)?;
+                taxes.push((tax, index));
+                index
+            }
+        };
+        let written = u8::try_from(barcode.len()).ok()?;
+        out.items
+            .push_packed(g.value, written, minor, tax, name)
+            .ok()?;
         out.names.push(name);
-        out.items.push(barcode, g, name, price, tax_category).ok()?;
     }
-    out.names.sort();
     Some(out)
 }
 
-/// A price written as digits with an optional `.` and decimals (at most 18 digits), read
-/// straight from its bytes; `None` for any other form, which the careful path judges.
-fn plain_price(text: &str, currency: Currency) -> Option<Money> {
+/// A price written as digits with an optional `.` and decimals (at most 18 digits), in
+/// minor units of a currency with `units` decimals, read straight from its bytes; `None` for
+/// any other form or more decimals than the currency has, which the careful path judges.
+fn plain_minor(text: &str, units: u32) -> Option<i64> {
     let bytes = text.as_bytes();
     let (whole, decimals) = match bytes.iter().position(|&b| b == b'.') {
         Some(dot) => (
@@ -176,14 +192,20 @@ fn plain_price(text: &str, currency: Currency) -> Option<Money> {
         }
         mantissa = mantissa * 10 + i64::from(b - b'0');
     }
-    let scale = u32::try_from(decimals.len()).ok()?;
-    Money::new(Decimal::new(mantissa, scale), currency).ok()
+    let mut scale = u32::try_from(decimals.len()).ok()?;
+    // Trailing zeros past the currency's decimals change nothing ("1.500" is 1.50).
+    while scale > units && mantissa % 10 == 0 {
+        mantissa /= 10;
+        scale -= 1;
+    }
+    mantissa.checked_mul(10i64.checked_pow(units.checked_sub(scale)?)?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::catalog::load::catalog_from_csv_bytes;
+    use crate::money::{Decimal, Money};
     use std::path::Path;
 
     fn codes() -> BTreeSet<String> {
@@ -192,9 +214,20 @@ mod tests {
 
     #[test]
     fn plain_prices_read_from_bytes_equal_parsed_decimals() {
-        for text in ["0", "4.50", "04.5", "12", "0.01", "999999.99"] {
+        let units = crate::money::minor_units(Currency::USD).unwrap();
+        for text in [
+            "0",
+            "4.50",
+            "04.5",
+            "12",
+            "0.01",
+            "999999.99",
+            "1.500",
+            "7.0000",
+        ] {
             let careful = Money::new(text.parse::<Decimal>().unwrap(), Currency::USD).unwrap();
-            assert_eq!(plain_price(text, Currency::USD), Some(careful), "{text}");
+            let fast = plain_minor(text, units).map(|m| Money::from_minor(m, Currency::USD));
+            assert_eq!(fast, Some(Ok(careful)), "{text}");
         }
         for text in [
             "",
@@ -205,12 +238,16 @@ mod tests {
             "1.2.3",
             "1e3",
             "1.999",
+            "1.0001",
             "1234567890123456789",
         ] {
-            assert_eq!(plain_price(text, Currency::USD), None, "{text}");
+            assert_eq!(plain_minor(text, units), None, "{text}");
         }
+        // No decimals at all for KRW.
+        assert_eq!(plain_minor("1200", 0), Some(1200));
+        assert_eq!(plain_minor("1200.0", 0), Some(1200));
+        assert_eq!(plain_minor("1200.5", 0), None);
     }
-
     #[test]
     fn the_fast_path_loads_what_the_csv_crate_loads() {
         let text = "Tax, NAME ,price,barcode\r\n\
@@ -237,10 +274,7 @@ mod tests {
         assert_eq!(fast_items.len(), 3);
         assert_eq!(fast_items[1].gtin, "0036000291452");
         assert_eq!(fast.search("cr", 5)[0].name, "Crème brûlée");
-        assert_eq!(
-            fast.lookup("0036000291452").map(|i| i.name),
-            Ok("Gum".to_string())
-        );
+        assert_eq!(fast.lookup("0036000291452").map(|i| i.name), Ok("Gum"));
     }
 
     #[test]

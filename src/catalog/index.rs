@@ -2,9 +2,9 @@
 
 use super::by_gtin::GtinIndex;
 use super::gtin::{self, GtinError};
-use super::item::Item;
-pub(crate) use super::search::SearchIndex;
-use super::store::ItemStore;
+use super::item::{Item, ItemRef};
+use super::search::{self, SearchIndex};
+use super::store::{ItemStore, Items, TooLarge};
 use crate::money::Currency;
 
 /// Two items in a list share one product code.
@@ -40,10 +40,10 @@ pub enum LookupError {
 /// A loaded catalogue: items in file order, a barcode index and a name search index.
 ///
 /// Items are stored packed; [`Catalog::lookup`], [`Catalog::search`] and [`Catalog::iter`]
-/// hand out owned [`Item`]s built on the way out.
+/// hand out borrowed [`ItemRef`]s.
 #[derive(Debug)]
 pub struct Catalog {
-    items: ItemStore,
+    items: Items,
     by_gtin: GtinIndex,
     search: SearchIndex,
 }
@@ -75,26 +75,28 @@ impl Catalog {
                 gtin: items[second].gtin.clone(),
             });
         }
-        let search = SearchIndex::build((0..store.len()).map(|i| store.name(i)), store.len());
-        Ok(Self::from_indexes(store, by_gtin, search))
+        let order = search::rank(store.len(), |id| store.name(id as usize));
+        Self::from_parts(vec![store], order, by_gtin).map_err(|_| DuplicateBarcode::TooMany)
     }
 
-    /// Assembles a catalogue from indexes already built over `items`.
-    pub(crate) fn from_indexes(
-        mut items: ItemStore,
+    /// Assembles a catalogue from `stores` (item ids counted on from one to the next), the
+    /// rank order of their names (see [`search::rank`]) and their barcode index.
+    pub(crate) fn from_parts(
+        stores: Vec<ItemStore>,
+        order: Vec<u32>,
         by_gtin: GtinIndex,
-        search: SearchIndex,
-    ) -> Self {
-        items.shrink_to_fit();
-        Self {
+    ) -> Result<Self, TooLarge> {
+        let items = Items::pack(stores, &order)?;
+        let search = SearchIndex::new(order, items.names());
+        Ok(Self {
             items,
             by_gtin,
             search,
-        }
+        })
     }
 
     /// Finds the item for a scanned or keyed code; UPC-A and EAN-13 forms both match.
-    pub fn lookup(&self, scanned: &str) -> Result<Item, LookupError> {
+    pub fn lookup(&self, scanned: &str) -> Result<ItemRef<'_>, LookupError> {
         let g = gtin::parse(scanned).map_err(|e| match e {
             GtinError::BadCheckDigit { code, expected, .. } => {
                 LookupError::BadCheckDigit { code, expected }
@@ -112,9 +114,9 @@ impl Catalog {
     /// Items whose name contains every word of `query` (case-insensitive), best first:
     /// names that start with the query, then names where each word starts a word, then
     /// other matches; ties by name. At most `limit` items.
-    pub fn search(&self, query: &str, limit: usize) -> Vec<Item> {
+    pub fn search(&self, query: &str, limit: usize) -> Vec<ItemRef<'_>> {
         self.search
-            .search(query, limit, |id| self.items.name(id as usize))
+            .search(query, limit, self.items.names())
             .into_iter()
             .filter_map(|i| self.items.get(i as usize))
             .collect()
@@ -140,12 +142,12 @@ impl Catalog {
     }
 
     /// Item `index` in catalogue (file) order.
-    pub fn get(&self, index: usize) -> Option<Item> {
+    pub fn get(&self, index: usize) -> Option<ItemRef<'_>> {
         self.items.get(index)
     }
 
     /// All items in catalogue (file) order.
-    pub fn iter(&self) -> impl Iterator<Item = Item> + '_ {
+    pub fn iter(&self) -> impl Iterator<Item = ItemRef<'_>> + '_ {
         (0..self.len()).filter_map(|i| self.items.get(i))
     }
 }
@@ -153,7 +155,7 @@ impl Catalog {
 /// Heap bytes of a [`Catalog`], part by part (see [`Catalog::heap_bytes`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HeapBytes {
-    /// Packed item records and the names.
+    /// Packed item records and the names (in rank order, with where each starts).
     pub items: usize,
     /// The barcode hash table.
     pub barcode_index: usize,
@@ -187,7 +189,10 @@ mod tests {
     #[test]
     fn a_scan_tells_the_cashier_what_went_wrong() {
         let c = Catalog::from_items(vec![item("036000291452", "Bottled water 500ml")]).unwrap();
-        assert_eq!(c.get(0), Some(item("036000291452", "Bottled water 500ml")));
+        assert_eq!(
+            c.get(0).map(|i| i.to_item()),
+            Some(item("036000291452", "Bottled water 500ml"))
+        );
         assert_eq!(
             c.lookup("0036000291452").unwrap().name,
             "Bottled water 500ml"

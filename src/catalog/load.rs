@@ -6,7 +6,7 @@
 
 use super::by_gtin::GtinIndex;
 use super::gtin::{self, Gtin, GtinError};
-use super::index::{Catalog, DuplicateBarcode, SearchIndex};
+use super::index::{Catalog, DuplicateBarcode};
 use super::item::FIELDS;
 use super::store::ItemStore;
 use crate::money::{Currency, Decimal, Money, minor_units};
@@ -516,8 +516,8 @@ impl<'a> Checker<'a> {
         // The name index does not depend on the barcodes: build both at once.
         let items = &self.items;
         let rows = &self.rows;
-        let (search, indexed) = super::par::join(
-            || SearchIndex::build((0..items.len()).map(|i| items.name(i)), items.len()),
+        let (order, indexed) = super::par::join(
+            || super::search::rank(items.len(), |id| items.name(id as usize)),
             || GtinIndex::build(rows.len(), |i| rows.get(i).map_or(0, |r| r.0.value)),
         );
         let (by_gtin, dups) = match indexed {
@@ -545,7 +545,20 @@ impl<'a> Checker<'a> {
         if !self.problems.is_empty() {
             return Err(self.into_error());
         }
-        Ok(Catalog::from_indexes(self.items, by_gtin, search))
+        match Catalog::from_parts(vec![self.items], order, by_gtin) {
+            Ok(catalog) => Ok(catalog),
+            Err(e) => {
+                let mut error = CatalogError {
+                    file: self.file.to_path_buf(),
+                    problems: self.problems,
+                };
+                error.problems.push(Problem {
+                    line: 0,
+                    message: e.to_string(),
+                });
+                Err(error)
+            }
+        }
     }
 }
 

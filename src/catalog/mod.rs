@@ -15,7 +15,7 @@ mod trim;
 
 pub use gtin::{Gtin, GtinError};
 pub use index::{Catalog, DuplicateBarcode, HeapBytes, LookupError};
-pub use item::Item;
+pub use item::{Code, Item, ItemRef};
 pub use load::{CatalogError, Problem};
 pub use store::TooLarge;
 

@@ -1,16 +1,20 @@
 //! Posting lists for the name search, compressed: each list of ascending ranks is cut into
-//! blocks of [`BLOCK`] ranks; a block keeps its first rank whole and the rest as varint gaps
-//! (one byte for a gap up to 128, which most are). About 1.3 bytes per entry instead of 4,
-//! and a cursor can still skip to a rank without decoding the blocks before it.
+//! blocks of at most [`BLOCK`] ranks; a block keeps its first rank whole and the rest as
+//! varint gaps (one byte for a gap up to 128, which most are). About 1.3 bytes per entry
+//! instead of 4, and a cursor can still skip to a rank without decoding the blocks before it.
+//!
+//! The lists are written compressed straight away: one pass counts the entries and gap
+//! bytes of every list, a second writes them into place, so no list of plain ranks is ever
+//! held (for a million names that would be 120 MB).
 
 use super::par::join;
-use std::ops::Range;
 
-/// Ranks per block.
-const BLOCK: usize = 64;
+/// Ranks per block (at most).
+const BLOCK: u32 = 64;
 
-/// Where a block starts: its first rank, and the byte where its gaps begin.
-#[derive(Debug, Clone, Copy)]
+/// Where a block starts: its first rank, and the byte where its gaps begin. The gaps run up
+/// to the next block's `at`.
+#[derive(Debug, Clone, Copy, Default)]
 struct Block {
     first: u32,
     at: usize,
@@ -31,7 +35,29 @@ pub(crate) struct Postings {
 pub(crate) struct List<'p> {
     blocks: &'p [Block],
     gaps: &'p [u8],
+    /// Where the gaps of the last block end.
+    end: usize,
     len: usize,
+}
+
+/// Per key, what one half of the ids puts in its list.
+#[derive(Debug, Clone, Copy, Default)]
+struct Size {
+    entries: u32,
+    blocks: u32,
+    gap_bytes: usize,
+}
+
+/// Where one half of the ids writes one key's list, and how far it got.
+struct Slot<'a> {
+    blocks: &'a mut [Block],
+    gaps: &'a mut [u8],
+    /// The position of `gaps[0]` in the whole gap array.
+    base: usize,
+    entries: u32,
+    last: u32,
+    block: usize,
+    at: usize,
 }
 
 impl Postings {
@@ -47,6 +73,7 @@ impl Postings {
         let empty = List {
             blocks: &[],
             gaps: &[],
+            end: 0,
             len: 0,
         };
         let (Some(&a), Some(&b), Some(&len)) = (
@@ -56,64 +83,94 @@ impl Postings {
         ) else {
             return empty;
         };
+        let end = self
+            .blocks
+            .get(b as usize)
+            .map_or(self.gaps.len(), |next| next.at);
         match self.blocks.get(a as usize..b as usize) {
             Some(blocks) => List {
                 blocks,
                 gaps: &self.gaps,
+                end,
                 len: len as usize,
             },
             None => empty,
         }
     }
 
-    /// Lists of `n` ids under `buckets` keys, `keys_of(id)` naming the keys of each id.
+    /// Lists of `n` ids under `buckets` keys, `keys_of(id)` naming the keys of each id
+    /// (repeats allowed). Ids come out ascending.
     ///
-    /// Counting sort of (key, id) pairs produced twice by `keys_of` (once to count, once
-    /// to fill), so no intermediate pair list is ever allocated. Ids come out ascending.
-    ///
-    /// The ids are split in two halves, each counted and filled on its own thread: every
-    /// key's list is the first half's ids followed by the second half's, in disjoint slices.
+    /// The ids are split in two halves, each counted and written on its own thread: every
+    /// key's list is the first half's blocks followed by the second half's.
     pub(crate) fn build<F>(buckets: usize, n: usize, keys_of: F) -> Self
     where
         F: Fn(usize, &mut Vec<usize>) + Sync,
     {
         let mid = n / 2;
-        let (low, high) = join(
-            || Self::count(buckets, 0..mid, &keys_of),
-            || Self::count(buckets, mid..n, &keys_of),
-        );
-        let mut offsets = Vec::with_capacity(buckets + 1);
-        let mut total = 0u32;
-        offsets.push(0);
-        for (a, b) in low.iter().zip(&high) {
-            total += a + b;
-            offsets.push(total);
-        }
-        let mut ids = vec![0u32; total as usize];
-        let mut low_lists = Vec::with_capacity(buckets);
-        let mut high_lists = Vec::with_capacity(buckets);
-        let mut rest = ids.as_mut_slice();
-        for (&a, &b) in low.iter().zip(&high) {
-            let (list, tail) = rest.split_at_mut(a as usize);
-            low_lists.push(list);
-            let (list, tail) = tail.split_at_mut(b as usize);
-            high_lists.push(list);
-            rest = tail;
-        }
-        join(
-            || Self::fill(0..mid, &keys_of, low_lists),
-            || Self::fill(mid..n, &keys_of, high_lists),
-        );
-        Self::compress(&offsets, &ids)
+        Self::build_halves(buckets, [0..mid, mid..n], keys_of)
     }
 
-    /// How many of `ids` emit each key (each key counted once per id).
+    /// [`Postings::build`] over two runs of ascending ids below `u32::MAX`, the second
+    /// above the first.
+    fn build_halves<I, F>(buckets: usize, [low, high]: [I; 2], keys_of: F) -> Self
+    where
+        I: Iterator<Item = usize> + Clone + Send + Sync,
+        F: Fn(usize, &mut Vec<usize>) + Sync,
+    {
+        let (high_sizes, low_sizes) = join(
+            || Self::count(buckets, high.clone(), &keys_of),
+            || Self::count(buckets, low.clone(), &keys_of),
+        );
+        let sizes = || low_sizes.iter().zip(&high_sizes);
+        let total_blocks: usize = sizes().map(|(a, b)| (a.blocks + b.blocks) as usize).sum();
+        let total_gaps: usize = sizes().map(|(a, b)| a.gap_bytes + b.gap_bytes).sum();
+        let mut out = Self {
+            key_blocks: Vec::with_capacity(buckets + 1),
+            key_lens: Vec::with_capacity(buckets),
+            blocks: vec![Block::default(); total_blocks],
+            gaps: vec![0u8; total_gaps],
+        };
+        let mut low_slots = Vec::with_capacity(buckets);
+        let mut high_slots = Vec::with_capacity(buckets);
+        let (mut blocks, mut gaps) = (out.blocks.as_mut_slice(), out.gaps.as_mut_slice());
+        let (mut block_at, mut gap_at) = (0usize, 0usize);
+        for (a, b) in sizes() {
+            out.key_blocks.push(block_at as u32);
+            out.key_lens.push(a.entries + b.entries);
+            for (size, slots) in [(a, &mut low_slots), (b, &mut high_slots)] {
+                let (these, rest) = std::mem::take(&mut blocks).split_at_mut(size.blocks as usize);
+                blocks = rest;
+                let (bytes, rest) = std::mem::take(&mut gaps).split_at_mut(size.gap_bytes);
+                gaps = rest;
+                slots.push(Slot {
+                    blocks: these,
+                    gaps: bytes,
+                    base: gap_at,
+                    entries: 0,
+                    last: 0,
+                    block: 0,
+                    at: 0,
+                });
+                block_at += size.blocks as usize;
+                gap_at += size.gap_bytes;
+            }
+        }
+        out.key_blocks.push(block_at as u32);
+        join(
+            || Self::fill(high, &keys_of, &mut high_slots),
+            || Self::fill(low, &keys_of, &mut low_slots),
+        );
+        out
+    }
+
+    /// What `ids` put in each key's list (each key counted once per id).
     fn count<F: Fn(usize, &mut Vec<usize>)>(
         buckets: usize,
-        ids: Range<usize>,
+        ids: impl Iterator<Item = usize>,
         keys_of: &F,
-    ) -> Vec<u32> {
-        let mut counts = vec![0u32; buckets];
+    ) -> Vec<Size> {
+        let mut sizes = vec![Size::default(); buckets];
         // `last[k]` = last id that emitted k.
         let mut last = vec![u32::MAX; buckets];
         let mut keys = Vec::new();
@@ -121,105 +178,85 @@ impl Postings {
             let id32 = id as u32;
             keys_of(id, &mut keys);
             for &k in &keys {
-                if last[k] != id32 {
-                    last[k] = id32;
-                    counts[k] += 1;
+                let (Some(size), Some(last)) = (sizes.get_mut(k), last.get_mut(k)) else {
+                    continue;
+                };
+                if *last == id32 {
+                    continue;
                 }
+                if size.entries % BLOCK == 0 {
+                    size.blocks += 1;
+                } else {
+                    size.gap_bytes += varint_len(id32.wrapping_sub(*last).wrapping_sub(1));
+                }
+                size.entries += 1;
+                *last = id32;
             }
         }
-        counts
+        sizes
     }
 
-    /// Writes `ids` into their keys' lists, sized by [`Self::count`].
+    /// Writes `ids` into their keys' slots, sized by [`Self::count`] over the same ids.
     fn fill<F: Fn(usize, &mut Vec<usize>)>(
-        ids: Range<usize>,
+        ids: impl Iterator<Item = usize>,
         keys_of: &F,
-        mut lists: Vec<&mut [u32]>,
+        slots: &mut [Slot<'_>],
     ) {
-        let mut next = vec![0usize; lists.len()];
-        let mut last = vec![u32::MAX; lists.len()];
         let mut keys = Vec::new();
         for id in ids {
             let id32 = id as u32;
             keys_of(id, &mut keys);
             for &k in &keys {
-                if last[k] != id32 {
-                    last[k] = id32;
-                    if let Some(slot) = lists[k].get_mut(next[k]) {
-                        *slot = id32;
+                let Some(slot) = slots.get_mut(k) else {
+                    continue;
+                };
+                if slot.entries > 0 && slot.last == id32 {
+                    continue;
+                }
+                if slot.entries % BLOCK == 0 {
+                    if let Some(block) = slot.blocks.get_mut(slot.block) {
+                        *block = Block {
+                            first: id32,
+                            at: slot.base + slot.at,
+                        };
                     }
-                    next[k] += 1;
+                    slot.block += 1;
+                } else {
+                    let gap = id32.wrapping_sub(slot.last).wrapping_sub(1);
+                    slot.at += write_varint(slot.gaps.get_mut(slot.at..).unwrap_or_default(), gap);
                 }
+                slot.entries += 1;
+                slot.last = id32;
             }
         }
-    }
-
-    /// Compresses flat lists: ranks for key `k` are `ids[offsets[k]..offsets[k + 1]]`, each
-    /// list ascending. Two threads take half of the entries each.
-    pub(crate) fn compress(offsets: &[u32], ids: &[u32]) -> Self {
-        let keys = offsets.len().saturating_sub(1);
-        let total = offsets.last().copied().unwrap_or(0);
-        let mid = offsets.partition_point(|&o| o < total / 2).min(keys);
-        let (high, mut low) = join(
-            || Self::compress_keys(offsets, ids, mid..keys),
-            || Self::compress_keys(offsets, ids, 0..mid),
-        );
-        let (block_base, gap_base) = (low.blocks.len() as u32, low.gaps.len());
-        low.key_blocks.pop();
-        low.key_blocks
-            .extend(high.key_blocks.iter().map(|b| b + block_base));
-        low.key_lens.extend(high.key_lens);
-        low.blocks.extend(high.blocks.iter().map(|b| Block {
-            first: b.first,
-            at: b.at + gap_base,
-        }));
-        low.gaps.extend(high.gaps);
-        low.key_blocks.shrink_to_fit();
-        low.blocks.shrink_to_fit();
-        low.gaps.shrink_to_fit();
-        low
-    }
-
-    fn compress_keys(offsets: &[u32], ids: &[u32], keys: Range<usize>) -> Self {
-        let entries = offsets
-            .get(keys.end)
-            .zip(offsets.get(keys.start))
-            .map_or(0, |(b, a)| (b - a) as usize);
-        let mut out = Self {
-            key_blocks: Vec::with_capacity(keys.len() + 1),
-            key_lens: Vec::with_capacity(keys.len()),
-            blocks: Vec::with_capacity(entries / BLOCK + keys.len()),
-            gaps: Vec::with_capacity(entries + entries / 4),
-        };
-        for k in keys {
-            let list = match (offsets.get(k), offsets.get(k + 1)) {
-                (Some(&a), Some(&b)) => ids.get(a as usize..b as usize).unwrap_or(&[]),
-                _ => &[],
-            };
-            out.key_blocks.push(out.blocks.len() as u32);
-            out.key_lens.push(list.len() as u32);
-            for block in list.chunks(BLOCK) {
-                out.blocks.push(Block {
-                    first: block[0],
-                    at: out.gaps.len(),
-                });
-                for pair in block.windows(2) {
-                    // Ranks strictly ascend: every gap is at least 1.
-                    push_varint(&mut out.gaps, pair[1].wrapping_sub(pair[0]).wrapping_sub(1));
-                }
-            }
-        }
-        out.key_blocks.push(out.blocks.len() as u32);
-        out
     }
 }
 
-fn push_varint(out: &mut Vec<u8>, mut v: u32) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
+/// Bytes of `v` as a varint.
+fn varint_len(v: u32) -> usize {
+    match v {
+        0..0x80 => 1,
+        0x80..0x4000 => 2,
+        0x4000..0x20_0000 => 3,
+        0x20_0000..0x1000_0000 => 4,
+        _ => 5,
     }
-    out.push(v as u8);
+}
+
+/// Writes `v` as a varint at the start of `out` (sized by [`varint_len`]); the bytes written.
+fn write_varint(out: &mut [u8], mut v: u32) -> usize {
+    let mut n = 0;
+    while v >= 0x80 {
+        if let Some(b) = out.get_mut(n) {
+            *b = (v as u8) | 0x80;
+        }
+        v >>= 7;
+        n += 1;
+    }
+    if let Some(b) = out.get_mut(n) {
+        *b = v as u8;
+    }
+    n + 1
 }
 
 impl<'p> List<'p> {
@@ -231,7 +268,7 @@ impl<'p> List<'p> {
         let mut cursor = Cursor {
             list: *self,
             block: 0,
-            left: 0,
+            end: 0,
             at: 0,
             current: None,
         };
@@ -245,8 +282,8 @@ impl<'p> List<'p> {
 pub(crate) struct Cursor<'p> {
     list: List<'p>,
     block: usize,
-    /// Gaps still to decode in the current block.
-    left: usize,
+    /// Where the current block's gaps end.
+    end: usize,
     /// The byte of the next gap.
     at: usize,
     current: Option<u32>,
@@ -265,12 +302,12 @@ impl Cursor<'_> {
             Some(block) => {
                 self.current = Some(block.first);
                 self.at = block.at;
-                let in_block = self.list.len.saturating_sub(b * BLOCK).min(BLOCK);
-                self.left = in_block.saturating_sub(1);
+                self.end = self.list.blocks.get(b + 1).map_or(self.list.end, |n| n.at);
             }
             None => {
                 self.current = None;
-                self.left = 0;
+                self.at = 0;
+                self.end = 0;
             }
         }
     }
@@ -280,7 +317,7 @@ impl Cursor<'_> {
         let Some(current) = self.current else {
             return;
         };
-        if self.left == 0 {
+        if self.at >= self.end {
             self.enter(self.block + 1);
             return;
         }
@@ -294,7 +331,6 @@ impl Cursor<'_> {
                 break;
             }
         }
-        self.left -= 1;
         self.current = current.checked_add(gap).and_then(|r| r.checked_add(1));
     }
 
@@ -304,8 +340,17 @@ impl Cursor<'_> {
             return self.current;
         }
         // Skip whole blocks that end before `target`: the last block starting at or below it.
+        // Galloping: the target is usually in this block or one of the next few.
         let later = self.list.blocks.get(self.block + 1..).unwrap_or(&[]);
-        let skip = later.partition_point(|b| b.first <= target);
+        let mut end = 1;
+        while end <= later.len() && later[end - 1].first <= target {
+            end *= 2;
+        }
+        let start = end / 2;
+        let skip = start
+            + later
+                .get(start..end.min(later.len()))
+                .map_or(0, |run| run.partition_point(|b| b.first <= target));
         if skip > 0 {
             self.enter(self.block + skip);
         }
@@ -342,13 +387,24 @@ mod tests {
             ),
             targets in proptest::collection::vec(0u32..1_000_200, 0..20),
         ) {
-            let mut offsets = vec![0u32];
-            let mut ids = Vec::new();
-            for l in &lists {
-                ids.extend(l.iter().copied());
-                offsets.push(ids.len() as u32);
-            }
-            let postings = Postings::compress(&offsets, &ids);
+            // Every id once, ascending, split in two halves like a build.
+            let all: std::collections::BTreeSet<u32> = lists.iter().flatten().copied().collect();
+            let all: Vec<usize> = all.into_iter().map(|id| id as usize).collect();
+            let (low, high) = all.split_at(all.len() / 2);
+            let keys_of = |id: usize, keys: &mut Vec<usize>| {
+                keys.clear();
+                // Each key twice: repeats count once.
+                for (k, l) in lists.iter().enumerate() {
+                    if l.contains(&(id as u32)) {
+                        keys.extend([k, k]);
+                    }
+                }
+            };
+            let postings = Postings::build_halves(
+                lists.len(),
+                [low.iter().copied(), high.iter().copied()],
+                keys_of,
+            );
             for (k, l) in lists.iter().enumerate() {
                 let list = postings.get(k);
                 proptest::prop_assert_eq!(list.len(), l.len());

@@ -14,11 +14,13 @@
 //! against the real text, so the index may over-approximate (letters outside a-z/0-9 share
 //! one symbol) but never misses.
 //!
-//! The index holds no text: the catalogue keeps the names, and a search folds the few it
-//! looks at (a binary search and the candidates it verifies).
+//! The index holds no text: the catalogue keeps the names, laid out in rank order (see
+//! `store::NameArena`), and a search folds the few it looks at (a binary search and the
+//! candidates it verifies), reading them front to back.
 
 use super::par::join;
 use super::postings::{List, Postings};
+use super::store::NameArena;
 use std::ops::Range;
 
 /// Symbols: a-z, 0-9, space, everything else.
@@ -36,7 +38,10 @@ const SYMBOLS: [u8; 256] = {
     while b < 256 {
         let c = b as u8;
         table[b] = match c {
+            // Upper case shares the symbols of lower case, so the keys of a name that folds
+            // by ASCII lower-casing alone can be read off the name itself.
             b'a'..=b'z' => c - b'a',
+            b'A'..=b'Z' => c - b'A',
             b'0'..=b'9' => 26 + (c - b'0'),
             b' ' => SPACE as u8,
             _ => 37,
@@ -62,7 +67,7 @@ fn mask_of(text: &[u8]) -> u64 {
 /// Lower-cases for matching: ASCII fast path, Unicode otherwise; control characters
 /// become spaces so they cannot glue words together (and no name holds a NUL byte).
 fn fold(text: &str, out: &mut Vec<u8>) {
-    if text.is_ascii() && !text.bytes().any(|b| b.is_ascii_control()) {
+    if folds_by_ascii(text) {
         out.extend(text.bytes().map(|b| b.to_ascii_lowercase()));
     } else {
         let mut buf = [0u8; 4];
@@ -70,6 +75,23 @@ fn fold(text: &str, out: &mut Vec<u8>) {
             let c = if c.is_control() { ' ' } else { c };
             out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
         }
+    }
+}
+
+/// Whether [`fold`] only lower-cases ASCII letters of `text`: its symbols, keys and mask
+/// are then those of `text` itself.
+fn folds_by_ascii(text: &str) -> bool {
+    text.is_ascii() && !text.bytes().any(|b| b.is_ascii_control())
+}
+
+/// `f` of the folded `name`, folding only when ASCII lower-casing is not enough.
+fn with_symbols_of<R>(name: &str, f: impl FnOnce(&[u8]) -> R) -> R {
+    if folds_by_ascii(name) {
+        f(name.as_bytes())
+    } else {
+        let mut folded = Vec::with_capacity(name.len() + 8);
+        fold(name, &mut folded);
+        f(&folded)
     }
 }
 
@@ -111,77 +133,45 @@ pub(crate) struct SearchIndex {
     postings: Postings,
 }
 
-/// Folded names read on demand: the index keeps no copy of the names, only their order, so
-/// a search folds the few names it looks at from the caller's own text.
-struct Names<F> {
-    name_of: F,
+/// Folded names read on demand from the names in rank order.
+struct Names<'n> {
+    names: &'n NameArena,
     buf: Vec<u8>,
 }
 
-impl<'n, F: Fn(u32) -> &'n str> Names<F> {
-    fn folded(&mut self, id: u32) -> &[u8] {
+impl Names<'_> {
+    fn folded(&mut self, rank: usize) -> &[u8] {
         self.buf.clear();
-        fold((self.name_of)(id), &mut self.buf);
+        fold(self.names.get(rank), &mut self.buf);
         &self.buf
     }
 }
 
-impl SearchIndex {
-    /// Indexes `n` names given in item order. Ids are positions in that order; there must be
-    /// fewer than `u32::MAX` (the catalogue refuses more).
-    pub(crate) fn build<'a>(names: impl Iterator<Item = &'a str>, n: usize) -> Self {
-        let mut chunk = NameChunk::with_capacity(n);
-        for name in names {
-            chunk.push(name);
-        }
-        chunk.sort();
-        Self::from_chunks(vec![chunk])
-    }
+/// The rank order of the `n` names `name_of(0..n)`: `order[rank]` is an item id. Ids must
+/// be fewer than `u32::MAX` (the catalogue refuses more).
+pub(crate) fn rank<'n>(n: usize, name_of: impl Fn(u32) -> &'n str + Sync) -> Vec<u32> {
+    let chunk = NameChunk::of((0..n).map(|id| name_of(id as u32)));
+    rank_chunks(vec![chunk], name_of)
+}
 
-    /// Indexes names folded and sorted in chunks (see [`NameChunk`]); ids run on from one
-    /// chunk to the next.
-    pub(crate) fn from_chunks(chunks: Vec<NameChunk>) -> Self {
-        let merged = Merged::new(&chunks);
-        // Cut every chunk at the median name of the largest: names below it are ranked on
-        // one thread, the rest on another, and the two runs simply follow each other.
-        let pivot = chunks
-            .iter()
-            .zip(&merged.bases)
-            .max_by_key(|(c, _)| c.keys.len())
-            .and_then(|(c, &base)| Some(global(*c.keys.get(c.keys.len() / 2)?, base)));
-        let cuts: Vec<usize> = chunks
-            .iter()
-            .zip(&merged.bases)
-            .map(|(c, &base)| match &pivot {
-                Some(p) => c
-                    .keys
-                    .partition_point(|&k| merged.before(&global(k, base), p)),
-                None => 0,
-            })
-            .collect();
-        let (high, mut low) = join(
-            || merged.ranked(&cuts, false),
-            || merged.ranked(&cuts, true),
-        );
-        let offset = low.folded.len();
-        low.order.extend(high.order);
-        low.folded.extend(high.folded);
-        low.starts.extend(high.starts.iter().map(|s| s + offset));
-        low.starts.push(low.folded.len());
-        drop(chunks);
-        // The folded names in rank order serve only to build the lists; they go after.
-        let ranked = low;
-        let name = |rank: usize| match (ranked.starts.get(rank), ranked.starts.get(rank + 1)) {
-            (Some(&a), Some(&b)) => ranked.folded.get(a..b).unwrap_or(&[]),
-            _ => &[],
-        };
-        let n = ranked.order.len();
+impl SearchIndex {
+    /// Indexes `names`, given in rank order; `order[rank]` is the item id of each.
+    pub(crate) fn new(order: Vec<u32>, names: &NameArena) -> Self {
+        let n = names.len();
         let (masks, postings) = join(
-            || (0..n).map(|r| mask_of(name(r))).collect(),
-            || Postings::build(KEYS, n, |r, keys| keys_of(name(r), keys)),
+            || {
+                (0..n)
+                    .map(|r| with_symbols_of(names.get(r), mask_of))
+                    .collect()
+            },
+            || {
+                Postings::build(KEYS, n, |r, keys| {
+                    with_symbols_of(names.get(r), |name| keys_of(name, keys))
+                })
+            },
         );
         Self {
-            order: ranked.order,
+            order,
             masks,
             postings,
         }
@@ -199,14 +189,9 @@ impl SearchIndex {
         )
     }
 
-    /// Ids of the best `limit` matches for `query`, best first; `name_of(id)` is the name
-    /// of item `id` as indexed.
-    pub(crate) fn search<'n>(
-        &self,
-        query: &str,
-        limit: usize,
-        name_of: impl Fn(u32) -> &'n str,
-    ) -> Vec<u32> {
+    /// Ids of the best `limit` matches for `query`, best first; `names` are the indexed
+    /// names in rank order.
+    pub(crate) fn search(&self, query: &str, limit: usize, names: &NameArena) -> Vec<u32> {
         let mut bytes = Vec::new();
         fold(query, &mut bytes);
         // Folding keeps UTF-8 valid; split on every kind of space, as names are read.
@@ -216,7 +201,7 @@ impl SearchIndex {
             return Vec::new();
         }
         let mut names = Names {
-            name_of,
+            names,
             buf: Vec::new(),
         };
         let query = Query::new(words);
@@ -239,26 +224,10 @@ impl SearchIndex {
             .collect()
     }
 
-    /// The folded name of rank `rank`.
-    fn name<'b, 'n, F: Fn(u32) -> &'n str>(
-        &self,
-        names: &'b mut Names<F>,
-        rank: usize,
-    ) -> &'b [u8] {
-        match self.order.get(rank) {
-            Some(&id) => names.folded(id),
-            None => &[],
-        }
-    }
-
     /// The ranks of names starting with `phrase`: one run, since ranks follow name order.
-    fn starting_with<'n, F: Fn(u32) -> &'n str>(
-        &self,
-        names: &mut Names<F>,
-        phrase: &[u8],
-    ) -> Range<u32> {
-        let lo = self.partition_point(0, |r| self.name(names, r) < phrase);
-        let hi = self.partition_point(lo, |r| self.name(names, r).starts_with(phrase));
+    fn starting_with(&self, names: &mut Names<'_>, phrase: &[u8]) -> Range<u32> {
+        let lo = self.partition_point(0, |r| names.folded(r) < phrase);
+        let hi = self.partition_point(lo, |r| names.folded(r).starts_with(phrase));
         lo as u32..hi as u32
     }
 
@@ -310,9 +279,9 @@ impl SearchIndex {
 
     /// The lowest `need` ranks outside `skip` that are in every list (every rank if none)
     /// and match `query` in exactly `tier`.
-    fn collect<'n, F: Fn(u32) -> &'n str>(
+    fn collect(
         &self,
-        names: &mut Names<F>,
+        names: &mut Names<'_>,
         lists: &[List<'_>],
         query: &Query,
         skip: &Range<u32>,
@@ -327,7 +296,7 @@ impl SearchIndex {
                     .masks
                     .get(r)
                     .is_some_and(|m| m & query.mask == query.mask)
-                && query.tier(self.name(names, r)) == Some(tier);
+                && query.tier(names.folded(r)) == Some(tier);
             if matches {
                 found.push(rank);
             }
@@ -365,193 +334,172 @@ impl SearchIndex {
 }
 
 /// Bytes of a name's start that ride along in the sort keys.
-const PREFIX_WORDS: usize = 4;
+const PREFIX_BYTES: usize = 48;
+const PREFIX_WORDS: usize = PREFIX_BYTES / 8;
 type Prefix = [u64; PREFIX_WORDS];
 
-/// Names of a run of items, folded back to back, with their sort keys. Each load thread
-/// builds one over its share of the rows, so folding and most of the sorting run in
-/// parallel; [`SearchIndex::from_chunks`] merges them.
+/// A name's sort key: the first 48 bytes of its folded form as big-endian words
+/// (zero-padded: names hold no NUL), then its item id.
+type Key = (Prefix, u32);
+
+/// The sort keys of a run of names, in item order. Each load thread builds one over its
+/// share of the rows; [`rank_chunks`] sorts them all.
 #[derive(Debug, Default)]
 pub(crate) struct NameChunk {
-    text: Vec<u8>,
-    /// Name `i` is `text[starts[i]..starts[i + 1]]`.
-    starts: Vec<usize>,
-    /// (prefix, id within the chunk), sorted once [`NameChunk::sort`] ran.
-    keys: Vec<(Prefix, u32)>,
+    keys: Vec<Key>,
 }
 
 impl NameChunk {
+    /// The keys of `names`, ids counted from 0.
+    pub(crate) fn of<'a>(names: impl Iterator<Item = &'a str>) -> Self {
+        let mut chunk = Self::with_capacity(names.size_hint().0);
+        for name in names {
+            chunk.push(name);
+        }
+        chunk
+    }
+
     pub(crate) fn with_capacity(names: usize) -> Self {
-        let mut starts = Vec::with_capacity(names + 1);
-        starts.push(0);
         Self {
-            text: Vec::with_capacity(names.saturating_mul(32)),
-            starts,
-            keys: Vec::new(),
+            keys: Vec::with_capacity(names),
         }
     }
 
+    /// Adds the key of the next name (ids count up from 0).
     pub(crate) fn push(&mut self, name: &str) {
-        fold(name, &mut self.text);
-        self.starts.push(self.text.len());
-    }
-
-    fn len(&self) -> usize {
-        self.starts.len().saturating_sub(1)
-    }
-
-    fn name(&self, id: usize) -> &[u8] {
-        match (self.starts.get(id), self.starts.get(id + 1)) {
-            (Some(&a), Some(&b)) => self.text.get(a..b).unwrap_or(&[]),
-            _ => &[],
-        }
-    }
-
-    /// Sorts the names by folded name, then id.
-    ///
-    /// Sorting a million names with a comparator that chases pointers is slow, so each
-    /// name's first 32 bytes ride along as big-endian words (zero-padded: names hold no NUL)
-    /// and only runs that tie on all 32 bytes compare the rest of their text.
-    pub(crate) fn sort(&mut self) {
-        let mut keys: Vec<(Prefix, u32)> = (0..self.len())
-            .map(|id| {
-                let mut prefix = [0u64; PREFIX_WORDS];
-                for (word, chunk) in prefix.iter_mut().zip(self.name(id).chunks(8)) {
-                    let mut bytes = [0u8; 8];
-                    bytes[..chunk.len()].copy_from_slice(chunk);
-                    *word = u64::from_be_bytes(bytes);
-                }
-                (prefix, id as u32)
-            })
-            .collect();
-        keys.sort_unstable();
-        let mut run = 0;
-        while run < keys.len() {
-            let prefix = keys[run].0;
-            // Runs are short: a scan beats a binary search over the whole rest.
-            let end = keys[run..]
-                .iter()
-                .position(|k| k.0 != prefix)
-                .map_or(keys.len(), |len| run + len);
-            // A full last word means the names go on past the prefix.
-            if end - run > 1 && prefix[PREFIX_WORDS - 1] & 0xFF != 0 {
-                keys[run..end].sort_unstable_by(|a, b| {
-                    self.rest(a.1).cmp(self.rest(b.1)).then(a.1.cmp(&b.1))
-                });
-            }
-            run = end;
-        }
-        self.keys = keys;
-    }
-
-    /// Name `id` past the bytes in its sort key.
-    fn rest(&self, id: u32) -> &[u8] {
-        self.name(id as usize)
-            .get(8 * PREFIX_WORDS..)
-            .unwrap_or(&[])
-    }
-}
-
-/// The name of item `id`, counting ids on across `chunks` (`bases` = each chunk's first id).
-fn name_of<'c>(chunks: &'c [NameChunk], bases: &[usize], id: usize) -> &'c [u8] {
-    let c = bases.partition_point(|&b| b <= id).saturating_sub(1);
-    match (chunks.get(c), bases.get(c)) {
-        (Some(chunk), Some(&base)) => chunk.name(id - base),
-        _ => &[],
-    }
-}
-
-/// A chunk's key with the item's id counted on from `base`.
-fn global((prefix, id): (Prefix, u32), base: usize) -> (Prefix, u32) {
-    (prefix, id + base as u32)
-}
-
-/// Names in rank order: ids, folded names back to back and where each starts.
-struct Ranked {
-    order: Vec<u32>,
-    folded: Vec<u8>,
-    starts: Vec<usize>,
-}
-
-/// Sorted chunks seen as one list; ids of a later chunk are all higher, so each chunk's
-/// order by its own ids is the order by global ids.
-struct Merged<'c> {
-    chunks: &'c [NameChunk],
-    /// Each chunk's first global id.
-    bases: Vec<usize>,
-}
-
-impl<'c> Merged<'c> {
-    fn new(chunks: &'c [NameChunk]) -> Self {
-        let mut bases = Vec::with_capacity(chunks.len());
-        let mut base = 0;
-        for chunk in chunks {
-            bases.push(base);
-            base += chunk.len();
-        }
-        Self { chunks, bases }
-    }
-
-    fn name(&self, id: u32) -> &'c [u8] {
-        name_of(self.chunks, &self.bases, id as usize)
-    }
-
-    /// Name order, then id.
-    fn before(&self, a: &(Prefix, u32), b: &(Prefix, u32)) -> bool {
-        let rest = |id: u32| self.name(id).get(8 * PREFIX_WORDS..).unwrap_or(&[]);
-        a.0.cmp(&b.0)
-            .then_with(|| rest(a.1).cmp(rest(b.1)))
-            .then(a.1.cmp(&b.1))
-            .is_lt()
-    }
-
-    /// The names below each chunk's cut (`low`) or from it on, merged into rank order.
-    fn ranked(&self, cuts: &[usize], low: bool) -> Ranked {
-        let mut keys: Vec<(Prefix, u32)> = Vec::new();
-        for ((chunk, &base), &cut) in self.chunks.iter().zip(&self.bases).zip(cuts) {
-            let part = if low {
-                chunk.keys.get(..cut)
-            } else {
-                chunk.keys.get(cut..)
-            };
-            let part = part.unwrap_or(&[]);
-            let next = part.iter().map(|&k| global(k, base));
-            keys = merge(keys, next, part.len(), |a, b| self.before(a, b));
-        }
-        let mut out = Ranked {
-            order: Vec::with_capacity(keys.len()),
-            folded: Vec::with_capacity(keys.len().saturating_mul(40)),
-            starts: Vec::with_capacity(keys.len() + 1),
+        let mut folded = Vec::new();
+        let head = if folds_by_ascii(name) {
+            name.as_bytes()
+        } else {
+            fold(name, &mut folded);
+            &folded
         };
-        for (_, id) in keys {
-            out.starts.push(out.folded.len());
-            out.folded.extend_from_slice(self.name(id));
-            out.order.push(id);
+        let mut prefix = [0u64; PREFIX_WORDS];
+        for (word, chunk) in prefix.iter_mut().zip(head.chunks(8)) {
+            let mut bytes = [0u8; 8];
+            for (to, &b) in bytes.iter_mut().zip(chunk) {
+                *to = b.to_ascii_lowercase();
+            }
+            *word = u64::from_be_bytes(bytes);
         }
-        out
+        self.keys.push((prefix, self.keys.len() as u32));
     }
 }
 
-/// Merges two lists ascending by `before`.
-fn merge<T>(
-    a: Vec<T>,
-    b: impl Iterator<Item = T>,
-    b_len: usize,
-    before: impl Fn(&T, &T) -> bool,
-) -> Vec<T> {
-    if a.is_empty() {
-        return b.collect();
+/// Whether a key's folded name goes on past its prefix (its last prefix byte is not padding).
+fn goes_on(prefix: &Prefix) -> bool {
+    prefix[PREFIX_WORDS - 1] & 0xFF != 0
+}
+
+/// Appends folded `name` from byte 48 on to `out`.
+fn push_folded_rest(name: &str, out: &mut Vec<u8>) {
+    if folds_by_ascii(name) {
+        let rest = name.as_bytes().get(PREFIX_BYTES..).unwrap_or(&[]);
+        out.extend(rest.iter().map(u8::to_ascii_lowercase));
+    } else {
+        let mut folded = Vec::with_capacity(name.len() + 8);
+        fold(name, &mut folded);
+        out.extend_from_slice(folded.get(PREFIX_BYTES..).unwrap_or(&[]));
     }
-    let mut out = Vec::with_capacity(a.len() + b_len);
-    let mut a = a.into_iter().peekable();
-    for kb in b {
-        while let Some(ka) = a.next_if(|ka| before(ka, &kb)) {
-            out.push(ka);
+}
+
+/// Folded names `a` and `b` compared from byte 48 on.
+fn cmp_rest(a: &str, b: &str) -> std::cmp::Ordering {
+    let (mut ra, mut rb) = (Vec::new(), Vec::new());
+    push_folded_rest(a, &mut ra);
+    push_folded_rest(b, &mut rb);
+    ra.cmp(&rb)
+}
+
+/// Sorts keys by folded name, then id; `name_of(id)` is the name of item `id`.
+///
+/// Sorting a million names with a comparator that chases pointers is slow, so the keys
+/// sort by their prefix alone; only runs that tie on all 48 bytes fold the rest of their
+/// names, once each, and sort again by that.
+fn sort_keys<'n>(keys: &mut [Key], name_of: &impl Fn(u32) -> &'n str) {
+    keys.sort_unstable();
+    let mut rests = Vec::new();
+    // (start, end) in `rests`, then id.
+    let mut spans: Vec<(usize, usize, u32)> = Vec::new();
+    let mut run = 0;
+    while run < keys.len() {
+        let prefix = keys[run].0;
+        // Runs are short: a scan beats a binary search over the whole rest.
+        let end = keys[run..]
+            .iter()
+            .position(|k| k.0 != prefix)
+            .map_or(keys.len(), |len| run + len);
+        if end - run > 1 && goes_on(&prefix) {
+            rests.clear();
+            spans.clear();
+            for k in &keys[run..end] {
+                let start = rests.len();
+                push_folded_rest(name_of(k.1), &mut rests);
+                spans.push((start, rests.len(), k.1));
+            }
+            let text = |(a, b, _): &(usize, usize, u32)| rests.get(*a..*b).unwrap_or(&[]);
+            spans.sort_unstable_by(|x, y| text(x).cmp(text(y)).then(x.2.cmp(&y.2)));
+            // The whole run shares its prefix: only the ids move.
+            for (key, span) in keys[run..end].iter_mut().zip(&spans) {
+                key.1 = span.2;
+            }
         }
-        out.push(kb);
+        run = end;
     }
-    out.extend(a);
-    out
+}
+
+/// Whether key `a` sorts before key `b` (folded name, then id).
+fn before<'n>(a: &Key, b: &Key, name_of: &impl Fn(u32) -> &'n str) -> bool {
+    a.0.cmp(&b.0)
+        .then_with(|| {
+            if goes_on(&a.0) {
+                cmp_rest(name_of(a.1), name_of(b.1))
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        })
+        .then(a.1.cmp(&b.1))
+        .is_lt()
+}
+
+/// The rank order of names keyed in chunks (see [`NameChunk`]); ids run on from one chunk
+/// to the next, and `name_of(id)` is the name of item `id`.
+///
+/// The keys are cut at a pivot taken from an even sample of them: one thread sorts the
+/// keys below it, another the rest, and the two runs simply follow each other.
+pub(crate) fn rank_chunks<'n>(
+    chunks: Vec<NameChunk>,
+    name_of: impl Fn(u32) -> &'n str + Sync,
+) -> Vec<u32> {
+    let mut base = 0u32;
+    let mut keys: Vec<Vec<Key>> = Vec::with_capacity(chunks.len());
+    for chunk in chunks {
+        let mut part = chunk.keys;
+        if base > 0 {
+            part.iter_mut().for_each(|k| k.1 += base);
+        }
+        base += part.len() as u32;
+        keys.push(part);
+    }
+    let total: usize = keys.iter().map(Vec::len).sum();
+    let step = (total / 1024).max(1);
+    let mut sample: Vec<Key> = keys.iter().flatten().step_by(step).copied().collect();
+    sort_keys(&mut sample, &name_of);
+    let pivot = sample.get(sample.len() / 2).copied();
+    let side = |low: bool| {
+        let mut part: Vec<Key> = Vec::with_capacity(total / 2 + total / 16);
+        for k in keys.iter().flatten() {
+            let below = pivot.is_some_and(|p| before(k, &p, &name_of));
+            if below == low {
+                part.push(*k);
+            }
+        }
+        sort_keys(&mut part, &name_of);
+        part.into_iter().map(|(_, id)| id).collect::<Vec<u32>>()
+    };
+    let (high, mut low) = join(|| side(false), || side(true));
+    low.extend(high);
+    low
 }
 
 struct Query<'a> {
@@ -617,15 +565,31 @@ fn starts_a_word(h: &[u8], n: &[u8]) -> Option<bool> {
 mod tests {
     use super::*;
 
-    fn index(names: &[&str]) -> SearchIndex {
-        SearchIndex::build(names.iter().copied(), names.len())
+    /// An index and the names it was built over, in rank order.
+    struct Indexed {
+        idx: SearchIndex,
+        arena: NameArena,
     }
 
-    /// Searches `idx`, built over `names`.
-    fn find(idx: &SearchIndex, names: &[&str], query: &str, limit: usize) -> Vec<u32> {
-        idx.search(query, limit, |id| {
-            names.get(id as usize).copied().unwrap_or("")
-        })
+    /// Lays `names` out in the rank order `order` and indexes them.
+    fn indexed(names: &[&str], order: Vec<u32>) -> Indexed {
+        let mut arena = NameArena::with_capacity(order.len(), 0);
+        for &id in &order {
+            arena.push(names[id as usize]).unwrap();
+        }
+        Indexed {
+            idx: SearchIndex::new(order, &arena),
+            arena,
+        }
+    }
+
+    fn index(names: &[&str]) -> Indexed {
+        indexed(names, rank(names.len(), |id| names[id as usize]))
+    }
+
+    /// Searches `ix`, built over `_names`.
+    fn find(ix: &Indexed, _names: &[&str], query: &str, limit: usize) -> Vec<u32> {
+        ix.idx.search(query, limit, &ix.arena)
     }
 
     fn names<'a>(names: &[&'a str], ids: Vec<u32>) -> Vec<&'a str> {
@@ -700,10 +664,10 @@ mod tests {
     #[test]
     fn ties_are_broken_by_the_whole_name_even_past_the_sorted_prefix() {
         let list = [
-            "Northside strawberry granola bar 6-pack",
-            "Northside strawberry granola bar 2-pack",
-            "Northside strawberry granola bar",
-            "Northside strawberry granola bar 2-pack",
+            "Northside strawberry granola bar with almonds 6-pack",
+            "Northside strawberry granola bar with almonds 2-pack",
+            "Northside strawberry granola bar with almonds",
+            "Northside strawberry granola bar with almonds 2-pack",
         ];
         let idx = index(&list);
         assert_eq!(find(&idx, &list, "north", 10), [2, 1, 3, 0]);
@@ -758,32 +722,30 @@ mod tests {
         #[test]
         fn search_agrees_with_the_obvious_scan(
             // An optional long shared start exercises ties past the 32 sorted bytes.
-            names in proptest::collection::vec("(a{30,34} ?)?[abcAB1 &é-]{0,9}", 0..40),
+            names in proptest::collection::vec("(a{46,50} ?)?[abcAB1 &é-]{0,9}", 0..40),
             query in "[abcB1 &é-]{0,5}",
             limit in 0usize..12,
         ) {
-            let idx = SearchIndex::build(names.iter().map(String::as_str), names.len());
-            let found = idx.search(&query, limit, |id| names.get(id as usize).map_or("", String::as_str));
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            let ix = index(&names);
+            let found = find(&ix, &names, &query, limit);
+            let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
             proptest::prop_assert_eq!(found, reference(&names, &query, limit));
         }
 
         #[test]
         fn names_indexed_in_two_chunks_search_like_one_list(
-            names in proptest::collection::vec("(a{30,34} ?)?[abcAB1 &é-]{0,9}", 0..40),
+            names in proptest::collection::vec("(a{46,50} ?)?[abcAB1 &é-]{0,9}", 0..40),
             split in 0usize..40,
             query in "[abcB1 &é-]{0,5}",
             limit in 0usize..12,
         ) {
             let split = split.min(names.len());
             let chunks = names.split_at(split);
-            let chunks = [chunks.0, chunks.1].map(|part| {
-                let mut chunk = NameChunk::with_capacity(part.len());
-                part.iter().for_each(|n| chunk.push(n));
-                chunk.sort();
-                chunk
-            });
-            let idx = SearchIndex::from_chunks(chunks.into());
-            let found = idx.search(&query, limit, |id| names.get(id as usize).map_or("", String::as_str));
+            let chunks = [chunks.0, chunks.1].map(|part| NameChunk::of(part.iter().map(String::as_str)));
+            let strs: Vec<&str> = names.iter().map(String::as_str).collect();
+            let ix = indexed(&strs, rank_chunks(chunks.into(), |id| strs[id as usize]));
+            let found = find(&ix, &strs, &query, limit);
             proptest::prop_assert_eq!(found, reference(&names, &query, limit));
         }
     }

@@ -1,19 +1,25 @@
 //! Items packed for a million-item catalogue: one 24-byte record per item and every name in
 //! one string. An item that does not fit a record (a barcode written with spaces, a price
 //! beyond 64-bit minor units, a mixed currency) is kept whole on the side.
+//!
+//! Loaders fill an [`ItemStore`] in file order; [`Items::pack`] then lays the names out in
+//! the search index's rank order (sorted by folded name), so a search reads the names it
+//! verifies front to back instead of jumping around a file-order string.
 
 use super::gtin::Gtin;
-use super::item::Item;
+use super::item::{Code, Item, ItemRef};
+use super::par::join;
 use crate::money::{Currency, Money};
 
-/// One packed item. The name is `names[previous record's name_end..name_end]`.
+/// One packed item.
 #[derive(Debug, Clone, Copy)]
 struct Record {
     /// The GTIN value (see [`Gtin::value`]).
     gtin: u64,
     /// The price in minor units of the store currency.
     price: i64,
-    name_end: u32,
+    /// In an [`ItemStore`]: where the name ends in its `names`. In [`Items`]: the name's rank.
+    name: u32,
     /// Index into `taxes`.
     tax: u16,
     /// Digits of the barcode as written: 8, 12, 13 or 14. 0: the item is in `rare`.
@@ -25,6 +31,7 @@ struct Record {
 #[error("the catalogue is too large: at most 4,294,967,295 items and 4 GiB of names")]
 pub struct TooLarge;
 
+/// Items as a loader reads them, in file order, names back to back.
 #[derive(Debug)]
 pub(crate) struct ItemStore {
     currency: Currency,
@@ -61,13 +68,6 @@ impl ItemStore {
         price: Money,
         tax: &str,
     ) -> Result<(), TooLarge> {
-        let index = u32::try_from(self.records.len()).map_err(|_| TooLarge)?;
-        let name_end = self
-            .names
-            .len()
-            .checked_add(name.len())
-            .and_then(|end| u32::try_from(end).ok())
-            .ok_or(TooLarge)?;
         // A barcode of digits only is rebuilt from its value and length.
         let written = match barcode.len() {
             len @ (8 | 12 | 13 | 14) if barcode.bytes().all(|b| b.is_ascii_digit()) => len as u8,
@@ -75,9 +75,13 @@ impl ItemStore {
         };
         let minor = self.minor_units(price);
         let tax_index = self.tax_index(tax);
-        let (written, minor, tax_index) = match (written, minor, tax_index) {
-            (1.., Some(minor), Some(tax)) => (written, minor, tax),
+        match (written, minor, tax_index) {
+            (1.., Some(minor), Some(tax)) => {
+                self.push_packed(gtin.value, written, minor, tax, name)
+            }
             _ => {
+                let index = u32::try_from(self.records.len()).map_err(|_| TooLarge)?;
+                self.push_packed(gtin.value, 0, 0, 0, name)?;
                 self.rare.push((
                     index,
                     Item {
@@ -88,15 +92,35 @@ impl ItemStore {
                         tax_category: tax.to_string(),
                     },
                 ));
-                (0, 0, 0)
+                Ok(())
             }
-        };
+        }
+    }
+
+    /// Appends an item that packs: a barcode of `written` digits (8, 12, 13 or 14; 0 only
+    /// from [`ItemStore::push`], which keeps the item in `rare`), a price in minor units of
+    /// the store currency and a tax code index from [`ItemStore::tax_index`].
+    pub(crate) fn push_packed(
+        &mut self,
+        gtin: u64,
+        written: u8,
+        minor: i64,
+        tax: u16,
+        name: &str,
+    ) -> Result<(), TooLarge> {
+        u32::try_from(self.records.len()).map_err(|_| TooLarge)?;
+        let name_end = self
+            .names
+            .len()
+            .checked_add(name.len())
+            .and_then(|end| u32::try_from(end).ok())
+            .ok_or(TooLarge)?;
         self.names.push_str(name);
         self.records.push(Record {
-            gtin: gtin.value,
+            gtin,
             price: minor,
-            name_end,
-            tax: tax_index,
+            name: name_end,
+            tax,
             written,
         });
         Ok(())
@@ -115,7 +139,7 @@ impl ItemStore {
     }
 
     /// The index of tax code `tax`, added on first use; `None` past `u16` indices.
-    fn tax_index(&mut self, tax: &str) -> Option<u16> {
+    pub(crate) fn tax_index(&mut self, tax: &str) -> Option<u16> {
         let at = match self.taxes.iter().position(|t| t == tax) {
             Some(at) => at,
             None => {
@@ -126,51 +150,170 @@ impl ItemStore {
         u16::try_from(at).ok()
     }
 
-    /// Appends every item of `other`.
-    pub(crate) fn append(&mut self, other: ItemStore) -> Result<(), TooLarge> {
-        let base = u32::try_from(self.records.len()).map_err(|_| TooLarge)?;
-        let shift = u32::try_from(self.names.len()).map_err(|_| TooLarge)?;
-        let taxes: Vec<u16> = other
-            .taxes
-            .iter()
-            .map(|t| self.tax_index(t).ok_or(TooLarge))
-            .collect::<Result<_, _>>()?;
-        u32::try_from(self.records.len() + other.records.len()).map_err(|_| TooLarge)?;
-        u32::try_from(self.names.len() + other.names.len()).map_err(|_| TooLarge)?;
-        if other.currency != self.currency {
-            // Prices of packed records are minor units of their own store's currency.
-            for i in 0..other.len() {
-                let Some(item) = other.get(i) else { continue };
-                let g = Gtin {
-                    value: other.records[i].gtin,
-                    digits: key_digits(item.gtin.len()),
-                };
-                self.push(&item.barcode, g, &item.name, item.price, &item.tax_category)?;
-            }
-            return Ok(());
+    /// The GTIN value of item `i`.
+    pub(crate) fn gtin_value(&self, i: usize) -> Option<u64> {
+        self.records.get(i).map(|r| r.gtin)
+    }
+
+    /// The name of item `i` ("" past the end).
+    pub(crate) fn name(&self, i: usize) -> &str {
+        let start = match i.checked_sub(1) {
+            Some(prev) => self.records.get(prev).map_or(0, |r| r.name as usize),
+            None => 0,
+        };
+        let end = self.records.get(i).map_or(start, |r| r.name as usize);
+        self.names.get(start..end).unwrap_or_default()
+    }
+
+    /// Item `i`, built whole (for records that move to a store of another currency).
+    fn item(&self, i: usize) -> Option<Item> {
+        let r = self.records.get(i)?;
+        if r.written == 0 {
+            return rare_item(&self.rare, i).cloned();
         }
-        self.records.extend(other.records.iter().map(|r| Record {
-            name_end: r.name_end + shift,
-            tax: taxes.get(usize::from(r.tax)).copied().unwrap_or(r.tax),
-            ..*r
-        }));
-        self.names.push_str(&other.names);
-        self.rare
-            .extend(other.rare.into_iter().map(|(i, item)| (i + base, item)));
+        view(r, self.currency, self.name(i), &self.taxes).map(|v| v.to_item())
+    }
+}
+
+/// Names in rank order, back to back: name `r` is `text[starts[r]..starts[r + 1]]`.
+#[derive(Debug, Default)]
+pub(crate) struct NameArena {
+    text: String,
+    starts: Vec<u32>,
+}
+
+impl NameArena {
+    /// An empty arena with room for `names` names of `bytes` bytes in all.
+    pub(crate) fn with_capacity(names: usize, bytes: usize) -> Self {
+        let mut starts = Vec::with_capacity(names + 1);
+        starts.push(0);
+        Self {
+            text: String::with_capacity(bytes),
+            starts,
+        }
+    }
+
+    pub(crate) fn push(&mut self, name: &str) -> Result<(), TooLarge> {
+        self.text.push_str(name);
+        let end = u32::try_from(self.text.len()).map_err(|_| TooLarge)?;
+        self.starts.push(end);
         Ok(())
     }
 
-    /// Gives back spare capacity: a million-item load reserves generously.
-    pub(crate) fn shrink_to_fit(&mut self) {
-        self.records.shrink_to_fit();
-        self.names.shrink_to_fit();
-        self.rare.shrink_to_fit();
+    /// Appends every name of `other`.
+    pub(crate) fn append(&mut self, other: &NameArena) -> Result<(), TooLarge> {
+        let shift = u32::try_from(self.text.len()).map_err(|_| TooLarge)?;
+        u32::try_from(self.text.len() + other.text.len()).map_err(|_| TooLarge)?;
+        self.text.push_str(&other.text);
+        self.starts
+            .extend(other.starts.iter().skip(1).map(|s| s + shift));
+        Ok(())
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.starts.len().saturating_sub(1)
+    }
+
+    /// Name `rank` ("" past the end).
+    pub(crate) fn get(&self, rank: usize) -> &str {
+        match (self.starts.get(rank), self.starts.get(rank + 1)) {
+            (Some(&a), Some(&b)) => self.text.get(a as usize..b as usize).unwrap_or_default(),
+            _ => "",
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.text.capacity() + self.starts.capacity() * size_of::<u32>()
+    }
+}
+
+/// The items of a loaded catalogue: records in file order, names in rank order.
+#[derive(Debug)]
+pub(crate) struct Items {
+    currency: Currency,
+    records: Vec<Record>,
+    names: NameArena,
+    taxes: Vec<String>,
+    rare: Vec<(u32, Item)>,
+}
+
+impl Items {
+    /// Joins `stores` (items counted on from one store to the next, all in the first
+    /// store's currency) and lays their names out in rank order: `order[rank]` is the item
+    /// whose name has rank `rank`. `order` must hold every item once.
+    pub(crate) fn pack(stores: Vec<ItemStore>, order: &[u32]) -> Result<Self, TooLarge> {
+        let mut bases = Vec::with_capacity(stores.len());
+        let mut total = 0;
+        for store in &stores {
+            bases.push(total);
+            total += store.len();
+        }
+        debug_assert_eq!(order.len(), total, "every item has one rank");
+        let bytes: usize = stores.iter().map(|s| s.names.len()).sum();
+        let name_of = |id: u32| {
+            let c = bases
+                .partition_point(|&b| b <= id as usize)
+                .saturating_sub(1);
+            match (stores.get(c), bases.get(c)) {
+                (Some(store), Some(&base)) => store.name(id as usize - base),
+                _ => "",
+            }
+        };
+        // Two threads copy half of the names each; the first half's arena has room for all.
+        let copy = |ranks: &[u32], bytes: usize| {
+            let mut arena = NameArena::with_capacity(order.len(), bytes);
+            for &id in ranks {
+                arena.push(name_of(id))?;
+            }
+            Ok::<_, TooLarge>(arena)
+        };
+        let (low, high) = order.split_at(order.len() / 2);
+        let (high, low) = join(|| copy(high, 0), || copy(low, bytes));
+        let mut names = low?;
+        names.append(&high?)?;
+        let mut stores = stores.into_iter();
+        let Some(mut out) = stores.next() else {
+            return Ok(Self {
+                currency: Currency::USD,
+                records: Vec::new(),
+                names,
+                taxes: Vec::new(),
+                rare: Vec::new(),
+            });
+        };
+        out.names = String::new();
+        for other in stores {
+            append_records(&mut out, other)?;
+        }
+        for (rank, &id) in order.iter().enumerate() {
+            if let Some(r) = out.records.get_mut(id as usize) {
+                r.name = rank as u32;
+            }
+        }
+        out.records.shrink_to_fit();
+        out.rare.shrink_to_fit();
+        Ok(Self {
+            currency: out.currency,
+            records: out.records,
+            names,
+            taxes: out.taxes,
+            rare: out.rare,
+        })
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Names in rank order.
+    pub(crate) fn names(&self) -> &NameArena {
+        &self.names
     }
 
     /// Bytes held on the heap.
     pub(crate) fn heap_bytes(&self) -> usize {
         self.records.capacity() * size_of::<Record>()
-            + self.names.capacity()
+            + self.names.heap_bytes()
             + self.taxes.iter().map(String::capacity).sum::<usize>()
             + self.rare.capacity() * size_of::<(u32, Item)>()
     }
@@ -180,62 +323,79 @@ impl ItemStore {
         self.records.get(i).map(|r| r.gtin)
     }
 
-    /// The name of item `i` ("" past the end).
-    pub(crate) fn name(&self, i: usize) -> &str {
-        let start = match i.checked_sub(1) {
-            Some(prev) => self.records.get(prev).map_or(0, |r| r.name_end as usize),
-            None => 0,
-        };
-        let end = self.records.get(i).map_or(start, |r| r.name_end as usize);
-        self.names.get(start..end).unwrap_or_default()
-    }
-
-    /// Item `i`, rebuilt from its record.
-    pub(crate) fn get(&self, i: usize) -> Option<Item> {
+    /// Item `i`, seen through its record.
+    pub(crate) fn get(&self, i: usize) -> Option<ItemRef<'_>> {
         let r = self.records.get(i)?;
         if r.written == 0 {
-            let at = self
-                .rare
-                .binary_search_by_key(&i, |(j, _)| *j as usize)
-                .ok()?;
-            return self.rare.get(at).map(|(_, item)| item.clone());
+            return rare_item(&self.rare, i).map(ItemRef::from);
         }
-        let digits = usize::from(r.written);
-        let barcode = decimal_digits(r.gtin, digits);
-        let key_digits = match digits {
-            8 => 8,
-            14 if barcode.as_bytes().first() != Some(&b'0') => 14,
-            _ => 13,
-        };
-        Some(Item {
-            gtin: decimal_digits(r.gtin, key_digits),
-            barcode,
-            name: self.name(i).to_string(),
-            price: Money::from_minor(r.price, self.currency).ok()?,
-            tax_category: self.taxes.get(usize::from(r.tax))?.clone(),
-        })
+        view(
+            r,
+            self.currency,
+            self.names.get(r.name as usize),
+            &self.taxes,
+        )
     }
 }
 
-/// Digits in a normalised GTIN key of `len` characters.
-fn key_digits(len: usize) -> u8 {
-    match len {
+/// Appends the records of `other` to `to`; `other`'s names stay behind.
+fn append_records(to: &mut ItemStore, other: ItemStore) -> Result<(), TooLarge> {
+    let base = u32::try_from(to.records.len()).map_err(|_| TooLarge)?;
+    u32::try_from(to.records.len() + other.records.len()).map_err(|_| TooLarge)?;
+    if other.currency != to.currency {
+        // Packed prices are minor units of their own store's currency: keep those whole.
+        for i in 0..other.len() {
+            let item = other.item(i).ok_or(TooLarge)?;
+            let at = u32::try_from(to.records.len()).map_err(|_| TooLarge)?;
+            to.records.push(Record {
+                written: 0,
+                ..other.records[i]
+            });
+            to.rare.push((at, item));
+        }
+        return Ok(());
+    }
+    let taxes: Vec<u16> = other
+        .taxes
+        .iter()
+        .map(|t| to.tax_index(t).ok_or(TooLarge))
+        .collect::<Result<_, _>>()?;
+    to.records.extend(other.records.iter().map(|r| Record {
+        tax: taxes.get(usize::from(r.tax)).copied().unwrap_or(r.tax),
+        ..*r
+    }));
+    to.rare
+        .extend(other.rare.into_iter().map(|(i, item)| (i + base, item)));
+    Ok(())
+}
+
+/// The rare item at index `i`.
+fn rare_item(rare: &[(u32, Item)], i: usize) -> Option<&Item> {
+    let at = rare.binary_search_by_key(&i, |(j, _)| *j as usize).ok()?;
+    rare.get(at).map(|(_, item)| item)
+}
+
+/// A packed record seen as an item.
+fn view<'a>(
+    r: &Record,
+    currency: Currency,
+    name: &'a str,
+    taxes: &'a [String],
+) -> Option<ItemRef<'a>> {
+    let digits = usize::from(r.written);
+    let barcode = Code::digits(r.gtin, digits);
+    let key_digits = match digits {
         8 => 8,
-        14 => 14,
+        14 if barcode.as_bytes().first() != Some(&b'0') => 14,
         _ => 13,
-    }
-}
-
-/// `value` in exactly `digits` decimal digits, zero-padded on the left.
-fn decimal_digits(mut value: u64, digits: usize) -> String {
-    let mut out = [b'0'; 20];
-    let digits = digits.min(out.len());
-    for d in out[..digits].iter_mut().rev() {
-        *d = b'0' + (value % 10) as u8;
-        value /= 10;
-    }
-    // ASCII digits: always UTF-8.
-    String::from_utf8_lossy(&out[..digits]).into_owned()
+    };
+    Some(ItemRef {
+        gtin: Code::digits(r.gtin, key_digits),
+        barcode,
+        name,
+        price: Money::from_minor(r.price, currency).ok()?,
+        tax_category: taxes.get(usize::from(r.tax))?,
+    })
 }
 
 #[cfg(test)]
@@ -297,13 +457,27 @@ mod tests {
             "spaces, a huge price, another currency"
         );
         for (i, item) in expected.iter().enumerate() {
-            assert_eq!(store.get(i).as_ref(), Some(item), "item {i}");
+            assert_eq!(store.item(i).as_ref(), Some(item), "item {i}");
             assert_eq!(store.name(i), item.name);
         }
-        assert_eq!(store.get(expected.len()), None);
-        assert_eq!(store.get(0).unwrap().gtin, "0036000291452");
-        assert_eq!(store.get(3).unwrap().gtin, "10012345678902");
-        assert_eq!(store.get(4).unwrap().gtin, "0012345678905");
+        assert_eq!(store.item(expected.len()), None);
+        // Packed, with names in a rank order of their own: every item comes back the same.
+        let order: Vec<u32> = vec![4, 2, 0, 5, 1, 3];
+        let items = Items::pack(vec![store], &order).unwrap();
+        for (i, item) in expected.iter().enumerate() {
+            assert_eq!(
+                items.get(i).map(|v| v.to_item()).as_ref(),
+                Some(item),
+                "item {i}"
+            );
+        }
+        for (rank, &id) in order.iter().enumerate() {
+            assert_eq!(items.names().get(rank), expected[id as usize].name);
+        }
+        assert_eq!(items.get(expected.len()), None);
+        assert_eq!(items.get(0).unwrap().gtin, "0036000291452");
+        assert_eq!(items.get(3).unwrap().gtin, "10012345678902");
+        assert_eq!(items.get(4).unwrap().gtin, "0012345678905");
     }
 
     #[test]
@@ -314,8 +488,15 @@ mod tests {
         let mut expected = vec![push(&mut low, "036000291452", "Water", usd(199), "food")];
         expected.push(push(&mut high, "96385074", "Tea", usd(250), "general"));
         expected.push(push(&mut high, " 4006381333931", "Gum", usd(99), "food"));
-        low.append(high).unwrap();
-        let got: Vec<Item> = (0..low.len()).filter_map(|i| low.get(i)).collect();
+        // A store of another currency keeps its items whole.
+        let mut won = ItemStore::with_capacity(Currency::KRW, 0, 0);
+        let krw = Money::from_minor(1200, Currency::KRW).unwrap();
+        expected.push(push(&mut won, "4006381333931", "Won gum", krw, "general"));
+        let items = Items::pack(vec![low, high, won], &[3, 1, 0, 2]).unwrap();
+        let got: Vec<Item> = (0..items.len())
+            .filter_map(|i| items.get(i).map(|v| v.to_item()))
+            .collect();
         assert_eq!(got, expected);
+        assert_eq!(items.names().get(0), "Won gum");
     }
 }

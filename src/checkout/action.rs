@@ -3,6 +3,7 @@
 //! `Checkout::handle(event, now)`.
 
 use super::attempt::record::{AttemptOutcome, AttemptRecord};
+use super::history::{HistoryPage, HistoryQuery, SaleRecord};
 use super::payment::Timer;
 use super::sale::CompletedSale;
 use crate::clock::Timestamp;
@@ -44,6 +45,14 @@ pub enum Action {
     Help,
     /// Print the receipt of the sale on screen again.
     Reprint,
+    /// Open the sales history (from the basket).
+    History,
+    /// The previous or next page of a list (sales history).
+    PageUp,
+    PageDown,
+    /// Refund the opened sale (lines, reason, PIN) or post-void it whole.
+    Refund,
+    PostVoid,
 }
 
 /// Everything the checkout reacts to.
@@ -79,6 +88,16 @@ pub enum Event {
     /// An attempt the journal holds without a final state (the counter stopped while it was
     /// open): resolve it through the same rules as a live one.
     Resume(Box<AttemptRecord>),
+    /// The journal read a page of sales history (or could not: the reason).
+    HistoryLoaded(Result<HistoryPage, String>),
+    /// The journal looked up a sale to open: found (with its refunds), absent, or unreadable.
+    SaleOpened {
+        lane_id: String,
+        sale_no: u64,
+        found: Result<Option<Box<SaleRecord>>, String>,
+    },
+    /// The runtime answered the refund screen (screens/refund_io.rs).
+    Refund(Box<super::screens::refund_io::RefundNews>),
 }
 
 /// What the network sends back.
@@ -154,4 +173,13 @@ pub enum Effect {
         at: Timestamp,
         timer: Timer,
     },
+    /// Read one page of sales history; report with `HistoryLoaded`.
+    LoadHistory(HistoryQuery),
+    /// Read sale `sale_no` of `lane_id` with its refunds; report with `SaleOpened`.
+    OpenSale {
+        lane_id: String,
+        sale_no: u64,
+    },
+    /// What the refund screen asks of the journal and the network (screens/refund_io.rs).
+    Refund(super::screens::refund_io::RefundEffect),
 }

@@ -27,6 +27,8 @@ pub struct CheckoutSettings {
     /// What the counter's dynamic QR code says about the merchant.
     pub merchant: crate::emv::MerchantQrInfo,
     pub plans: PollPlans,
+    /// What the sales-history filter reads: currency, the store's UTC offset, wallet brands.
+    pub history: super::history_filter::FilterContext,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -70,6 +72,12 @@ pub enum Screen {
         /// How many slip lines are scrolled off the top.
         scroll: u16,
     },
+    /// Sales history: the filter line and one page of sales.
+    History(Box<super::history::HistoryState>),
+    /// A past sale opened from the history or by scanning its receipt.
+    SaleDetail(Box<super::history::OpenedSale>),
+    /// Refunding or post-voiding an opened sale.
+    Refund(Box<super::screens::refund::RefundScreen>),
 }
 
 pub struct Checkout {
@@ -88,6 +96,8 @@ pub struct Checkout {
     pub(super) attempt_seq: u64,
     /// Attempts resumed from the journal after a restart, until they settle.
     pub(super) resumed: Vec<Resumed>,
+    /// The refund policy and the supervisor PIN gate of the refund screen.
+    pub(super) refund_desk: super::screens::refund::RefundDesk,
 }
 
 impl Checkout {
@@ -105,6 +115,7 @@ impl Checkout {
             trace: Vec::new(),
             attempt_seq: 0,
             resumed: Vec::new(),
+            refund_desk: Default::default(),
         }
     }
 
@@ -181,7 +192,15 @@ impl Checkout {
             Event::PayNotSent { request_id, reason } => self.on_pay_not_sent(&request_id, &reason),
             Event::Tapped(code) => self.on_tapped(code, now),
             Event::Resume(record) => self.on_resume(*record, now),
+            Event::HistoryLoaded(page) => self.on_history_loaded(page),
+            Event::SaleOpened {
+                lane_id,
+                sale_no,
+                found,
+            } => self.on_sale_opened(&lane_id, sale_no, found),
+            Event::Refund(news) => self.on_refund_news(*news, now),
             Event::Printed { sale_no, result } => {
+                self.on_detail_printed(sale_no, &result);
                 if let Screen::Receipt { sale, print, .. } = &mut self.screen
                     && sale.sale_no == sale_no
                 {
@@ -232,6 +251,9 @@ impl Checkout {
                 print,
                 scroll,
             } => self.on_receipt(sale, print, scroll, action, now),
+            Screen::History(state) => self.on_history(*state, action),
+            Screen::SaleDetail(opened) => self.on_sale_detail(*opened, action),
+            Screen::Refund(state) => self.on_refund_action(*state, action, now),
         }
     }
 

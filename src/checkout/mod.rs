@@ -4,10 +4,13 @@ pub mod attempt;
 pub mod basket;
 pub mod cash;
 pub mod entry;
+pub mod history;
+pub mod history_filter;
 mod machine;
 mod notice;
 mod pay;
 pub mod payment;
+pub mod refund;
 pub mod sale;
 mod screens;
 pub mod slip;
@@ -18,3 +21,5 @@ pub use machine::{
     Checkout, CheckoutSettings, Notice, NoticeLevel, PrintStatus, Screen, SearchState,
 };
 pub use sale::CompletedSale;
+pub use screens::refund::{RefundDesk, RefundScreen, Stage as RefundStage};
+pub use screens::refund_io::{RefundEffect, RefundNews};

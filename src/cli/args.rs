@@ -28,6 +28,14 @@ pub struct Cli {
     /// Seed of the simulated payment network (latencies, ids); the same seed replays the same run.
     #[arg(long, global = true, default_value_t = 7)]
     pub seed: u64,
+    /// Serve the web phone at PORT or ADDR:PORT (loopback when only a port is given); the
+    /// counter's QR then carries the page's URL. Also `[web_phone] listen` in the config.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub web_phone: Option<String>,
+    /// Training mode: a separate journal and ledger (DATA/journal-training.sqlite), receipts
+    /// marked "TRAINING — NOT A RECEIPT", the drawer never kicked, a watermark on every screen.
+    #[arg(long, global = true)]
+    pub training: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -36,6 +44,8 @@ pub struct Cli {
 pub enum Command {
     /// Print a stored receipt to stdout.
     Receipt(ReceiptArgs),
+    /// List this lane's sales, oldest first, with what was refunded of each.
+    Sales(SalesArgs),
     /// Work with catalogue files.
     #[command(subcommand)]
     Catalog(CatalogCommand),
@@ -51,11 +61,59 @@ pub enum Command {
     /// Decode, verify, encode and draw EMV QR payloads.
     #[command(subcommand)]
     Qr(QrCommand),
+    /// The customer-facing display of the counter running on this data directory.
+    Display,
+    /// The shopper's phone on a terminal of its own, attached to the running counter.
+    Phone {
+        /// Start as this shopper (an id from the wallet book; ←/→ switch).
+        #[arg(long)]
+        shopper: Option<String>,
+    },
+    /// Print the X report (open shift) or a Z report: `report x`, `report z [N]`.
+    Report(super::report::ReportArgs),
+    /// Open a shift, pay cash in or out, log a no-sale, close with a blind count (writes the Z).
+    #[command(subcommand)]
+    Shift(super::shift::ShiftCommand),
+    /// Match a settlement file against the journal and Z reports (exit 1 when anything
+    /// differs), or `--write` the simulated network's settlement files.
+    Settle(super::settle::SettleArgs),
+    /// Refund a sale (all of it or chosen lines) by its original tender; prints the refund
+    /// slip. Exit 2: no or wrong PIN (nothing refunded); exit 1: over what is left, or refused.
+    Refund(super::refund::RefundArgs),
+    /// The supervisor PIN that refunds and post-voids need.
+    #[command(subcommand)]
+    Pin(super::pin::PinCommand),
+    /// Play scenario files headless on the virtual clock and check their expectations.
+    Play(PlayArgs),
+    /// Play scenario files in the counter's screen at human speed, with a caption bar.
+    Demo(DemoArgs),
     /// The simulated payment network as a service for several lanes.
     #[command(subcommand)]
     Network(NetworkCommand),
     /// The store ledger on PostgreSQL (`store.url` in the config, or --url).
     Store(StoreArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PlayArgs {
+    /// Scenario files (TOML, docs/scenarios.md).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Write the event log (one JSON object per line) to FILE, or `-` for stdout.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Scenario files (default: the demo scripts in assets/scenarios/demo).
+    pub files: Vec<PathBuf>,
+    /// Start again from the first file after the last one, until a person quits (Ctrl-Q).
+    #[arg(long = "loop")]
+    pub repeat: bool,
+    /// Pace: 1 is human speed, 2 twice as fast, 0.5 half as fast.
+    #[arg(long, default_value = "1")]
+    pub speed: String,
 }
 
 #[derive(Debug, clap::Args)]
@@ -126,12 +184,17 @@ pub struct ReceiptArgs {
     /// stdout: a reprint on paper.
     #[arg(long)]
     pub print: bool,
+    /// Write the receipt to FILE instead of stdout (`--format png` on a terminal needs it).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReceiptFormat {
     Text,
     Escpos,
+    /// A 1-bit PNG picture of the slip at 8 dots/mm, as the printer lays it out.
+    Png,
 }
 
 #[derive(Debug, Subcommand)]
@@ -174,4 +237,26 @@ pub struct SimulateArgs {
     /// shoppers who confirm late, go offline, refuse or are risk-rejected.
     #[arg(long, conflicts_with = "wallet")]
     pub mix: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SalesArgs {
+    /// First day to list (YYYY-MM-DD, in the store's UTC offset).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Last day to list, included (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// Only this tender: cash, card, wallet, or a wallet (alipay, kakaopay, wechatpay …).
+    #[arg(long, value_name = "T")]
+    pub tender: Option<String>,
+    #[arg(long, value_enum, default_value_t = SalesFormat::Text)]
+    pub format: SalesFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SalesFormat {
+    Text,
+    Json,
+    Csv,
 }

@@ -23,6 +23,11 @@ pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
             Ok(target) => Box::new(super::spool::Spool::new(target, config)),
             Err(o) => return o,
         };
+    let printer: Box<dyn crate::runtime::ReceiptPrinter> = if setup.training {
+        Box::new(crate::ui::training_mode::TrainingPrinter(printer))
+    } else {
+        printer
+    };
     let journal = match Journal::open(&setup.journal_path()) {
         Ok(j) => j,
         Err(e) => return super::journal_failure(e),
@@ -39,6 +44,16 @@ pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
     for r in runtime.recover() {
         tracing::warn!(?r, "attempt left open by the last run resolved");
     }
+    crate::checkout::refund::desk::log_resumed(&mut runtime, &config.refund);
+    // The refund screen's PIN gate; an unreadable PIN file only disables PIN-checked refunds.
+    let pin_hash = crate::pin::load(&setup.data_dir).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "supervisor PIN not readable: refunds needing it are refused");
+        None
+    });
+    let gate = crate::pin::PinGate::resume(pin_hash, crate::pin::load_lock(&setup.data_dir));
+    runtime
+        .checkout
+        .set_refund_desk(config.refund.clone(), gate);
     tracing::info!(data = %setup.data_dir.display(), "counter open");
     // Runs until the counter exits; the journal stays the record, PostgreSQL only a copy.
     let replicator = match &config.store.url {
@@ -57,6 +72,8 @@ pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
         &mut runtime,
         config,
         replicator.as_ref().map(|r| r.handle()),
+        &|rt, inject| crate::link::attach::attach(rt, inject, cli, setup),
+        setup.training,
     )
 }
 
@@ -68,6 +85,8 @@ fn run_terminal(
     runtime: &mut crate::runtime::Runtime<SystemClock>,
     config: &crate::config::Config,
     store: Option<crate::store::StatusHandle>,
+    screens: &crate::link::attach::AttachScreens<'_>,
+    training: bool,
 ) -> Outcome {
     use crate::ui::app::{self, Exit};
     use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
@@ -77,9 +96,15 @@ fn run_terminal(
         Ok(e) => e,
         Err(e) => return Outcome::fail(1, format!("qrtill: cannot watch input and signals: {e}")),
     };
+    // Second screens and the web phone send their actions into the same input channel.
+    if let Err(o) = screens(runtime, events.injector()) {
+        return o;
+    }
     let mut panes = crate::ui::Panes {
         no_color: crate::ui::Panes::no_color_from(std::env::var_os("NO_COLOR").as_deref()),
         store,
+        receipt_picture: crate::ui::receipt_picture::ReceiptPicture::from_env(),
+        training,
         ..Default::default()
     };
     // ratatui::init installs a panic hook that restores the terminal before the panic message.

@@ -4,10 +4,20 @@
 pub mod args;
 pub mod catalog;
 pub mod counter;
+pub mod demo;
+pub mod display;
 pub mod network_serve;
+pub mod phone;
+pub mod pin;
+pub mod play;
 pub mod qr;
 pub mod receipt;
 pub mod reconcile;
+pub mod refund;
+pub mod report;
+pub mod sales;
+pub mod settle;
+pub mod shift;
 pub mod simulate;
 pub mod spool;
 pub mod store;
@@ -76,6 +86,8 @@ impl Outcome {
 pub struct Setup {
     pub data_dir: PathBuf,
     pub config: Config,
+    /// `--training`: the training journal and ledger instead of the real ones.
+    pub training: bool,
 }
 
 impl Setup {
@@ -86,7 +98,15 @@ impl Setup {
             None => Config::load_optional(&data_dir.join("config.toml")),
         }
         .map_err(|e| Outcome::fail(EXIT_BAD_INPUT, format!("qrtill: {e}")))?;
-        Ok(Setup { data_dir, config })
+        let mut config = config;
+        if cli.training {
+            crate::ui::training_mode::apply_to_config(&mut config);
+        }
+        Ok(Setup {
+            data_dir,
+            config,
+            training: cli.training,
+        })
     }
 
     /// Creates the data directory if needed (0700) and makes an existing one private.
@@ -119,10 +139,16 @@ impl Setup {
     }
 
     pub fn journal_path(&self) -> PathBuf {
+        if self.training {
+            return self.data_dir.join(crate::ui::training_mode::JOURNAL_FILE);
+        }
         self.data_dir.join("journal.sqlite")
     }
 
     pub fn network_path(&self) -> PathBuf {
+        if self.training {
+            return self.data_dir.join(crate::ui::training_mode::LEDGER_FILE);
+        }
         self.data_dir.join("network.sqlite")
     }
 

@@ -1,12 +1,14 @@
-//! `qrtill receipt last|N`: prints a stored receipt to stdout.
+//! `qrtill receipt last|N`: prints a stored receipt to stdout (or `-o FILE`): text, ESC/POS, or
+//! a PNG picture of the paper slip; the text slip has the sale's refunds under it.
 
 use super::args::{ReceiptArgs, ReceiptFormat};
 use super::{EXIT_BAD_INPUT, Outcome, Setup};
 use crate::checkout::slip::receipt_for;
 use crate::journal::Journal;
 use crate::receipt::{
-    EscPosOptions, Lang, PaperWidth, PrinterCharset, render_escpos, render_text_string,
+    EscPosOptions, Lang, PaperWidth, PrinterCharset, render_escpos, render_png, render_text_string,
 };
+use std::io::IsTerminal;
 
 pub fn run(setup: &Setup, args: &ReceiptArgs, printer_flag: Option<&str>) -> Outcome {
     let width = match args.width {
@@ -54,7 +56,24 @@ pub fn run(setup: &Setup, args: &ReceiptArgs, printer_flag: Option<&str>) -> Out
         Err(e) => return Outcome::fail(1, format!("qrtill: {e}")),
     };
     let receipt = receipt_for(&sale, &setup.config, lang);
-    output(setup, args, printer_flag, &receipt, width)
+    let mut out = output(setup, args, printer_flag, &receipt, width);
+    if out.code == 0 && !args.print && args.format == ReceiptFormat::Text {
+        // The slip as it printed, then what has been refunded of it since (if anything: a sale
+        // without refunds prints exactly its slip, as scripts compare it with the screen).
+        match journal.sale_record(&sale.lane_id, sale.sale_no) {
+            Ok(Some(record)) if !record.refunds.is_empty() => {
+                let offset = setup.config.store.utc_offset_minutes;
+                out.stdout.push(b'\n');
+                for line in record.refunds_text(offset) {
+                    out.stdout.extend_from_slice(line.as_bytes());
+                    out.stdout.push(b'\n');
+                }
+            }
+            Ok(_) => {}
+            Err(e) => return Outcome::fail(1, format!("qrtill: {e}")),
+        }
+    }
+    out
 }
 
 /// Writes `receipt` as the arguments ask: text or ESC/POS on stdout, or on paper with `--print`.
@@ -68,7 +87,7 @@ fn output(
     if args.print {
         return print(setup, printer_flag, receipt, width);
     }
-    match args.format {
+    let written = match args.format {
         ReceiptFormat::Text => Outcome::ok(render_text_string(receipt, width)),
         ReceiptFormat::Escpos => match reprint_bytes(setup, receipt, width) {
             Ok((bytes, warning)) => Outcome {
@@ -78,6 +97,40 @@ fn output(
             },
             Err(o) => o,
         },
+        ReceiptFormat::Png => {
+            if args.output.is_none() && std::io::stdout().is_terminal() {
+                return Outcome::fail(EXIT_BAD_INPUT, png_on_terminal(&args.which));
+            }
+            match render_png(receipt, width) {
+                Ok(bytes) => Outcome::ok(bytes),
+                Err(e) => Outcome::fail(1, format!("qrtill: {e}")),
+            }
+        }
+    };
+    match &args.output {
+        Some(path) if written.code == 0 => to_file(written, path, &receipt.sale_reference),
+        _ => written,
+    }
+}
+
+/// Why `--format png` will not write to a terminal, and how to save the picture.
+fn png_on_terminal(which: &str) -> String {
+    format!(
+        "qrtill: --format png writes a binary picture and stdout is a terminal: save it with -o FILE (qrtill receipt {which} --format png -o receipt.png) or redirect stdout (> receipt.png)"
+    )
+}
+
+/// Writes what `outcome` would print to `path` instead; says where it went.
+fn to_file(outcome: Outcome, path: &std::path::Path, reference: &str) -> Outcome {
+    match std::fs::write(path, &outcome.stdout) {
+        Ok(()) => Outcome {
+            stdout: format!("Receipt {reference} written to {}\n", path.display()).into_bytes(),
+            ..outcome
+        },
+        Err(e) => Outcome::fail(
+            EXIT_BAD_INPUT,
+            format!("qrtill: cannot write {}: {e}", path.display()),
+        ),
     }
 }
 
@@ -128,6 +181,7 @@ fn reprint_bytes(
         width,
         charset,
         reprint: true,
+        text: setup.config.printer.text.parse().unwrap_or_default(),
     };
     render_escpos(receipt, opts)
         .map(|out| {

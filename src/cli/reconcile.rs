@@ -42,6 +42,14 @@ pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
     for r in rt.recover() {
         out.push_str(&format!("recovered: {r:?}\n"));
     }
+    match crate::checkout::refund::desk::resume_open(&mut rt, &setup.config.refund) {
+        Ok(done) => {
+            for (id, what) in done {
+                out.push_str(&format!("recovered refund: {id}: {what}\n"));
+            }
+        }
+        Err(e) => return Outcome::fail(1, format!("qrtill: {e}")),
+    }
     let result = crate::reconcile::reconcile(rt.journal(), rt.network().ledger());
     finish(out, result)
 }

@@ -22,12 +22,16 @@ pub fn run(cli: &Cli, setup: &Setup, args: &SimulateArgs) -> Outcome {
     if catalog.is_empty() {
         return Outcome::fail(1, "qrtill: the catalogue is empty: nothing to sell");
     }
-    let journal = match Journal::open(&setup.journal_path()) {
+    let mut journal = match Journal::open(&setup.journal_path()) {
         Ok(j) => j,
         Err(e) => return Outcome::fail(1, format!("qrtill: {e}")),
     };
     // Times never go backwards; the counter's wall clock and `reconcile` start after these too.
     let start = super::virtual_start(&journal);
+    // A headless run sells inside a shift, opening one when none is open.
+    if let Err(o) = super::shift::ensure_open(&mut journal, setup, start) {
+        return o;
+    }
     let network = match super::counter::open_network(cli, setup) {
         Ok(n) => n,
         Err(o) => return o,
@@ -140,7 +144,7 @@ fn mixed_sales(
         let sale = MixedSale::pick(rt.network(), &mut rng);
         let basket: Vec<String> = (0..rng.random_range(1..=3usize))
             .filter_map(|_| catalog.get(rng.random_range(0..catalog.len())))
-            .map(|item| item.barcode)
+            .map(|item| item.barcode.to_string())
             .collect();
         let barcodes: Vec<&str> = basket.iter().map(String::as_str).collect();
         let paid = match harness::mixed_sale(rt, &sale, &barcodes) {

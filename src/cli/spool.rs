@@ -8,7 +8,7 @@ use crate::checkout::CompletedSale;
 use crate::checkout::slip::receipt_for;
 use crate::config::Config;
 use crate::printer::{JobHandle, PrintJob, PrintOutcome, PrintQueue, PrintTimeouts, PrinterTarget};
-use crate::receipt::{EscPosOptions, PaperWidth, PrinterCharset, render_escpos};
+use crate::receipt::{EscPosOptions, PaperWidth, PrinterCharset, TextMode, render_escpos};
 use crate::runtime::ReceiptPrinter;
 
 pub struct Spool {
@@ -16,6 +16,7 @@ pub struct Spool {
     target: PrinterTarget,
     config: Config,
     charset: PrinterCharset,
+    text: TextMode,
     width: PaperWidth,
     pending: Vec<(u64, JobHandle)>,
     /// Results known without a job (a receipt that could not even be rendered).
@@ -28,6 +29,7 @@ impl Spool {
             queue: PrintQueue::new(PrintTimeouts::default()),
             target,
             charset: config.printer.charset.parse().unwrap_or_default(),
+            text: config.printer.text.parse().unwrap_or_default(),
             width: PaperWidth::from_columns(u32::from(config.receipt.width)).unwrap_or_default(),
             config: config.clone(),
             pending: Vec::new(),
@@ -43,6 +45,7 @@ impl ReceiptPrinter for Spool {
             width: self.width,
             charset: self.charset,
             reprint,
+            text: self.text,
         };
         match render_escpos(&receipt, opts) {
             Ok(out) => {

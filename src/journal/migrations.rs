@@ -45,6 +45,186 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX sales_completed ON sales(completed_at);
     CREATE INDEX attempts_updated ON attempts(updated_at);
     "#,
+    // 4: refunds and post-voids, append-only. A refund row (and its lines) is written before
+    // the request leaves the counter; its state is the newest row of `refund_events`. What is
+    // left to refund is derived from these rows, never kept in a counter.
+    r#"
+    CREATE TABLE refunds (
+        id                INTEGER PRIMARY KEY,
+        refund_request_id TEXT    NOT NULL UNIQUE,
+        lane_id           TEXT    NOT NULL,
+        sale_no           INTEGER NOT NULL,
+        refund_no         INTEGER NOT NULL,
+        kind              TEXT    NOT NULL CHECK (kind IN ('refund', 'void')),
+        reason            TEXT    NOT NULL,
+        tender            TEXT    NOT NULL,
+        brand             TEXT,
+        amount_minor      INTEGER NOT NULL,
+        currency          TEXT    NOT NULL,
+        tax_minor         INTEGER NOT NULL,
+        wallet_minor      INTEGER,
+        wallet_currency   TEXT,
+        rate              TEXT,
+        created_at        INTEGER NOT NULL,
+        FOREIGN KEY (lane_id, sale_no) REFERENCES sales(lane_id, sale_no),
+        UNIQUE (lane_id, refund_no)
+    ) STRICT;
+    CREATE INDEX refunds_sale ON refunds(lane_id, sale_no);
+    CREATE INDEX refunds_created ON refunds(created_at);
+    CREATE TABLE refund_lines (
+        refund_id    INTEGER NOT NULL REFERENCES refunds(id),
+        line_index   INTEGER NOT NULL,
+        qty          INTEGER NOT NULL CHECK (qty > 0),
+        amount_minor INTEGER NOT NULL,
+        tax_minor    INTEGER NOT NULL,
+        PRIMARY KEY (refund_id, line_index)
+    ) STRICT;
+    CREATE TABLE refund_events (
+        id              INTEGER PRIMARY KEY,
+        refund_id       INTEGER NOT NULL REFERENCES refunds(id),
+        state           TEXT    NOT NULL
+                        CHECK (state IN ('requested', 'unknown', 'settled', 'failed')),
+        at              INTEGER NOT NULL,
+        wallet_minor    INTEGER,
+        wallet_currency TEXT,
+        network_id      TEXT,
+        detail          TEXT
+    ) STRICT;
+    CREATE INDEX refund_events_of ON refund_events(refund_id, id);
+    CREATE INDEX refund_events_state ON refund_events(state, at);
+    CREATE TRIGGER refunds_no_update BEFORE UPDATE ON refunds
+        BEGIN SELECT RAISE(ABORT, 'refunds are append-only'); END;
+    CREATE TRIGGER refunds_no_delete BEFORE DELETE ON refunds
+        BEGIN SELECT RAISE(ABORT, 'refunds are append-only'); END;
+    CREATE TRIGGER refund_lines_no_update BEFORE UPDATE ON refund_lines
+        BEGIN SELECT RAISE(ABORT, 'refunds are append-only'); END;
+    CREATE TRIGGER refund_lines_no_delete BEFORE DELETE ON refund_lines
+        BEGIN SELECT RAISE(ABORT, 'refunds are append-only'); END;
+    CREATE TRIGGER refund_events_no_update BEFORE UPDATE ON refund_events
+        BEGIN SELECT RAISE(ABORT, 'refunds are append-only'); END;
+    CREATE TRIGGER refund_events_no_delete BEFORE DELETE ON refund_events
+        BEGIN SELECT RAISE(ABORT, 'refunds are append-only'); END;
+    "#,
+    // 5: sales history (journal/history.rs): a page of the newest sales by tender, wallet,
+    // total or item words without scanning the history. Every index ends in the row id, so a
+    // page is the first rows below the last one shown. Item names and the tender (kind and
+    // brand) go into a contentless FTS5 index filled by trigger, so sales committed any way (or
+    // copied by SQL) are found; its rowid is minus the sale id, so FTS5's natural ascending
+    // order is newest first. `sale_names` keeps each item name once, with its own small word
+    // index: a word being typed is expanded there into the whole words it starts, so the big
+    // index is asked for whole words (read lazily) rather than a prefix (merged up front).
+    r#"
+    CREATE INDEX sales_lane ON sales(lane_id);
+    CREATE INDEX sales_lane_tender ON sales(lane_id, tender);
+    CREATE INDEX sales_lane_brand ON sales(lane_id, tender, json_extract(body, '$.tender.brand'));
+    CREATE INDEX sales_lane_total ON sales(lane_id, total_minor);
+    CREATE VIRTUAL TABLE sale_words USING fts5(
+        items, tender, content = '', tokenize = 'unicode61 remove_diacritics 2',
+        prefix = '1 2 3'
+    );
+    CREATE TABLE sale_names (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE) STRICT;
+    CREATE VIRTUAL TABLE sale_names_words USING fts5(
+        name, content = 'sale_names', content_rowid = 'id',
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    CREATE VIRTUAL TABLE sale_names_vocab USING fts5vocab(sale_names_words, 'row');
+    CREATE TRIGGER sale_names_fill AFTER INSERT ON sale_names BEGIN
+        INSERT INTO sale_names_words (rowid, name) VALUES (new.id, new.name);
+    END;
+    CREATE TRIGGER sale_words_fill AFTER INSERT ON sales BEGIN
+        INSERT INTO sale_words (rowid, items, tender)
+        SELECT -new.id, group_concat(json_extract(l.value, '$.name'), ' '),
+               new.tender || ' ' || COALESCE(json_extract(new.body, '$.tender.brand'), '')
+        FROM json_each(new.body, '$.lines') AS l;
+        INSERT OR IGNORE INTO sale_names (name)
+        SELECT json_extract(l.value, '$.name') FROM json_each(new.body, '$.lines') AS l
+        WHERE json_extract(l.value, '$.name') IS NOT NULL;
+    END;
+    INSERT OR IGNORE INTO sale_names (name)
+    SELECT json_extract(l.value, '$.name') FROM sales AS s, json_each(s.body, '$.lines') AS l
+    WHERE json_extract(l.value, '$.name') IS NOT NULL;
+    INSERT INTO sale_words (rowid, items, tender)
+    SELECT -s.id, (SELECT group_concat(json_extract(l.value, '$.name'), ' ')
+                   FROM json_each(s.body, '$.lines') AS l),
+           s.tender || ' ' || COALESCE(json_extract(s.body, '$.tender.brand'), '')
+    FROM sales AS s;
+    "#,
+    // 6: shifts, drawer moves, running totals per shift (kept by `commit_sale`, so reports
+    // never re-read sale bodies) and Z reports. Everything but the totals is append-only; the
+    // totals of a shift freeze once its Z is written.
+    r#"
+    CREATE TABLE shifts (
+        id          INTEGER PRIMARY KEY,
+        lane_id     TEXT    NOT NULL,
+        cashier     TEXT    NOT NULL,
+        opened_at   INTEGER NOT NULL,
+        float_minor INTEGER NOT NULL,
+        float_count TEXT    NOT NULL
+    ) STRICT;
+    CREATE INDEX shifts_lane ON shifts(lane_id, id);
+    CREATE TRIGGER shifts_no_update BEFORE UPDATE ON shifts
+        BEGIN SELECT RAISE(ABORT, 'shifts are append-only'); END;
+    CREATE TRIGGER shifts_no_delete BEFORE DELETE ON shifts
+        BEGIN SELECT RAISE(ABORT, 'shifts are append-only'); END;
+    CREATE TABLE shift_moves (
+        id           INTEGER PRIMARY KEY,
+        shift_id     INTEGER NOT NULL REFERENCES shifts(id),
+        kind         TEXT    NOT NULL,
+        at           INTEGER NOT NULL,
+        by_whom      TEXT    NOT NULL,
+        approved_by  TEXT,
+        amount_minor INTEGER NOT NULL,
+        reason       TEXT    NOT NULL
+    ) STRICT;
+    CREATE INDEX shift_moves_shift ON shift_moves(shift_id);
+    CREATE TRIGGER shift_moves_no_update BEFORE UPDATE ON shift_moves
+        BEGIN SELECT RAISE(ABORT, 'drawer moves are append-only'); END;
+    CREATE TRIGGER shift_moves_no_delete BEFORE DELETE ON shift_moves
+        BEGIN SELECT RAISE(ABORT, 'drawer moves are append-only'); END;
+    CREATE TABLE shift_sales (
+        sale_id  INTEGER PRIMARY KEY REFERENCES sales(id),
+        shift_id INTEGER NOT NULL REFERENCES shifts(id)
+    ) STRICT;
+    CREATE INDEX shift_sales_shift ON shift_sales(shift_id);
+    CREATE TABLE shift_totals (
+        shift_id      INTEGER NOT NULL REFERENCES shifts(id),
+        key           TEXT    NOT NULL,
+        currency2     TEXT    NOT NULL,
+        label         TEXT    NOT NULL,
+        count         INTEGER NOT NULL,
+        amount_minor  INTEGER NOT NULL,
+        amount2_minor INTEGER NOT NULL,
+        PRIMARY KEY (shift_id, key, currency2)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE z_reports (
+        id            INTEGER PRIMARY KEY,
+        lane_id       TEXT    NOT NULL,
+        z_no          INTEGER NOT NULL,
+        shift_id      INTEGER NOT NULL UNIQUE REFERENCES shifts(id),
+        closed_at     INTEGER NOT NULL,
+        closed_by     TEXT    NOT NULL,
+        approved_by   TEXT,
+        counted_minor INTEGER NOT NULL,
+        counted_count TEXT    NOT NULL,
+        body          TEXT    NOT NULL,
+        UNIQUE (lane_id, z_no)
+    ) STRICT;
+    CREATE TRIGGER z_reports_no_update BEFORE UPDATE ON z_reports
+        BEGIN SELECT RAISE(ABORT, 'Z reports are immutable'); END;
+    CREATE TRIGGER z_reports_no_delete BEFORE DELETE ON z_reports
+        BEGIN SELECT RAISE(ABORT, 'Z reports are immutable'); END;
+    CREATE TRIGGER shift_totals_frozen_insert BEFORE INSERT ON shift_totals
+        WHEN EXISTS (SELECT 1 FROM z_reports WHERE shift_id = NEW.shift_id)
+        BEGIN SELECT RAISE(ABORT, 'the shift is closed'); END;
+    CREATE TRIGGER shift_totals_frozen_update BEFORE UPDATE ON shift_totals
+        WHEN EXISTS (SELECT 1 FROM z_reports WHERE shift_id = OLD.shift_id)
+        BEGIN SELECT RAISE(ABORT, 'the shift is closed'); END;
+    CREATE TRIGGER shift_totals_no_delete BEFORE DELETE ON shift_totals
+        BEGIN SELECT RAISE(ABORT, 'shift totals are kept'); END;
+    CREATE TRIGGER shift_moves_closed BEFORE INSERT ON shift_moves
+        WHEN EXISTS (SELECT 1 FROM z_reports WHERE shift_id = NEW.shift_id)
+        BEGIN SELECT RAISE(ABORT, 'the shift is closed'); END;
+    "#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

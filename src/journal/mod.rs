@@ -6,11 +6,20 @@
 
 mod attempts;
 mod faults;
+mod history;
 mod migrations;
+mod refunds;
 mod sales;
+mod shifts;
 mod unmatched;
 
 pub use attempts::{AttemptOutcome, AttemptRecord, AttemptState};
+pub use history::SaleListing;
+pub use refunds::{
+    BeginRefund, NewRefund, RefundEvent, RefundKind, RefundLine, RefundRecord, RefundState,
+    RefundSummary,
+};
+pub use shifts::{ShiftData, ShiftError, ShiftRow, TotalRow, ZRow};
 
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};

@@ -71,6 +71,7 @@ impl Journal {
                     body
                 ],
             )?;
+            let sale_row = tx.last_insert_rowid();
             if let Some(request_id) = attempt {
                 let sale_id = tx.last_insert_rowid();
                 tx.execute(
@@ -79,6 +80,8 @@ impl Journal {
                     params![request_id, sale_id, sale.completed_at.millis()],
                 )?;
             }
+            // The open shift's running totals move in the same transaction as the sale.
+            super::shifts::add_sale(&tx, &sale, sale_row)?;
             tx.commit()?;
             Ok(sale)
         })();

@@ -487,6 +487,14 @@ impl LedgerStore {
         self.all("SELECT state_json FROM moves ORDER BY seq", [])
     }
 
+    /// Every refund the network holds, oldest first (the settlement files list them).
+    pub fn all_refunds(&self) -> Result<Vec<RefundRecord>, LedgerError> {
+        self.all(
+            "SELECT state_json FROM refunds ORDER BY at, refund_request_id",
+            [],
+        )
+    }
+
     /// Visits every order, by payment request id, one row at a time.
     pub fn for_each_order(
         &self,

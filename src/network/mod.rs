@@ -18,6 +18,7 @@ pub mod codes;
 pub mod entry;
 pub mod ledger;
 pub mod phone;
+pub mod reply_shape;
 pub mod state;
 
 mod cancel;
@@ -123,6 +124,8 @@ pub struct Network {
     /// Cancels that arrived before (or instead of) a pay: that id can never be paid.
     tombstones: BTreeMap<String, Timestamp>,
     faults: VecDeque<Fault>,
+    /// Scripted delays and duplicates of replies (reply_shape.rs).
+    reply_shapes: VecDeque<(Call, reply_shape::ReplyShape)>,
     outbox: Vec<(Timestamp, Delivery<Notification>)>,
     last_screens: HashMap<ShopperId, (Timestamp, PhoneScreen)>,
     code_counter: u64,
@@ -182,6 +185,7 @@ impl Network {
             cards: BTreeMap::new(),
             tombstones: BTreeMap::new(),
             faults: VecDeque::new(),
+            reply_shapes: VecDeque::new(),
             outbox: Vec::new(),
             last_screens: HashMap::new(),
             code_counter: work.codes_issued,

@@ -7,9 +7,14 @@
 //! chosen by the printer's configured character set. Two commands the crate lacks or gets wrong
 //! are ours too: the CODE128 barcode (the crate has no CODE128) and the drawer kick (the crate
 //! sends `ESC p m` without the two pulse-time bytes, so the printer would eat the next bytes).
+//!
+//! A line the printer's fonts cannot print (Hangul on a GB18030 printer, Thai, Cyrillic) goes
+//! out as a `GS v 0` raster image of Unifont glyphs instead of `?` (see `raster`), as the
+//! `printer.text` mode says.
 
 use super::layout::{Align, Block, LineStyle, PaperWidth, layout};
 use super::model::{Lang, Receipt};
+use super::raster::{TextMode, gs_v0, line_image};
 use super::width::width;
 use encoding_rs::{BIG5, EUC_KR, Encoding, GB18030};
 use escpos::driver::Driver;
@@ -118,14 +123,20 @@ pub struct EscPosOptions {
     pub charset: PrinterCharset,
     /// A reprint never kicks the cash drawer; the original cash receipt does.
     pub reprint: bool,
+    /// Printer fonts, raster images, or both (`printer.text`).
+    pub text: TextMode,
 }
 
-/// ESC/POS bytes plus the glyphs the printer could not print (each printed as `?`, one per
-/// column so the layout still lines up).
+/// ESC/POS bytes plus the glyphs that could not be printed as they are: in `native-only` mode
+/// the ones the printer lacks (each printed as `?`, one per column so the layout still lines
+/// up); otherwise only those Unifont lacks too (drawn as empty boxes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EscPosReceipt {
     pub bytes: Vec<u8>,
     pub replaced: Vec<char>,
+    /// Text lines sent as `GS v 0` raster images.
+    pub raster_lines: usize,
+    pub text: TextMode,
 }
 
 impl EscPosReceipt {
@@ -138,10 +149,16 @@ impl EscPosReceipt {
         glyphs.sort_unstable();
         glyphs.dedup();
         let shown: String = glyphs.iter().take(12).collect();
-        Some(format!(
-            "{} glyph(s) cannot print on a {charset} printer and were printed as '?': {shown}",
-            self.replaced.len()
-        ))
+        Some(match self.text {
+            TextMode::NativeOnly => format!(
+                "{} glyph(s) cannot print on a {charset} printer and were printed as '?': {shown} (printer.text = \"native\" prints them as images)",
+                self.replaced.len()
+            ),
+            TextMode::Native | TextMode::Raster => format!(
+                "{} glyph(s) are in neither the {charset} printer nor the Unifont font and were printed as empty boxes: {shown}",
+                self.replaced.len()
+            ),
+        })
     }
 }
 
@@ -183,9 +200,21 @@ const CODE_PAGE: PageCode = PageCode::PC858;
 /// Renders `receipt` as ESC/POS: init, code page, the laid-out lines with their styles, the
 /// sale reference as native QR and CODE128, a drawer kick for cash sales, and a cut.
 pub fn render_escpos(receipt: &Receipt, opts: EscPosOptions) -> Result<EscPosReceipt, EscPosError> {
+    let kick = receipt.tender.is_cash() && !opts.reprint;
+    render_blocks_escpos(layout(receipt, opts.width), opts, kick)
+}
+
+/// Renders laid-out blocks as ESC/POS (the sale slip and the refund slip share this), with a
+/// drawer kick when `kick_drawer`.
+pub fn render_blocks_escpos(
+    blocks: Vec<Block>,
+    opts: EscPosOptions,
+    kick_drawer: bool,
+) -> Result<EscPosReceipt, EscPosError> {
     let driver = MemoryDriver::default();
     let mut p = Printer::new(driver.clone(), Protocol::default(), None);
     let mut replaced = Vec::new();
+    let mut raster_lines = 0;
     p.init()?.page_code(CODE_PAGE)?;
     if opts.charset.encoding().is_some() {
         // Chinese-market printers often power up in double-byte mode and ESC @ does not always
@@ -193,7 +222,7 @@ pub fn render_escpos(receipt: &Receipt, opts: EscPosOptions) -> Result<EscPosRec
         p.custom(&FS_CJK_OFF)?;
     }
     let mut current = LineStyle::default();
-    for block in layout(receipt, opts.width) {
+    for block in blocks {
         match block {
             Block::Text { text, style } => {
                 apply_style(&mut p, &mut current, style)?;
@@ -202,9 +231,23 @@ pub fn render_escpos(receipt: &Receipt, opts: EscPosOptions) -> Result<EscPosRec
                     Align::Center => text.trim(),
                 };
                 let (mut bytes, mut lost) = encode_text(shown, opts.charset);
-                replaced.append(&mut lost);
-                bytes.push(LF);
-                p.custom(&bytes)?;
+                let as_image = !shown.is_empty()
+                    && match opts.text {
+                        TextMode::Native => !lost.is_empty(),
+                        TextMode::Raster => true,
+                        TextMode::NativeOnly => false,
+                    };
+                if as_image {
+                    // Style and alignment are in the picture; the printer centres it (ESC a).
+                    let mut image = line_image(shown, style);
+                    replaced.append(&mut image.missing);
+                    p.custom(&gs_v0(&image.bitmap))?;
+                    raster_lines += 1;
+                } else {
+                    replaced.append(&mut lost);
+                    bytes.push(LF);
+                    p.custom(&bytes)?;
+                }
             }
             Block::Qr(data) => {
                 apply_style(&mut p, &mut current, centered())?;
@@ -220,12 +263,17 @@ pub fn render_escpos(receipt: &Receipt, opts: EscPosOptions) -> Result<EscPosRec
         }
     }
     apply_style(&mut p, &mut current, LineStyle::default())?;
-    if receipt.tender.is_cash() && !opts.reprint {
+    if kick_drawer {
         p.custom(&DRAWER_KICK)?;
     }
     p.cut()?.print()?;
     let bytes = driver.0.borrow().clone();
-    Ok(EscPosReceipt { bytes, replaced })
+    Ok(EscPosReceipt {
+        bytes,
+        replaced,
+        raster_lines,
+        text: opts.text,
+    })
 }
 
 fn centered() -> LineStyle {
@@ -449,6 +497,7 @@ mod tests {
             width: PaperWidth::W42,
             charset: PrinterCharset::Gb18030,
             reprint: false,
+            text: TextMode::NativeOnly,
         };
         let out = render_escpos(&r, opts).unwrap();
         let warning = out.warning(opts.charset).unwrap_or_default();

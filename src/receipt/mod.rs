@@ -1,11 +1,15 @@
 //! Receipts: one model (`Receipt`), laid out once per paper width, rendered as plain text
-//! (screen, stdout) or as ESC/POS bytes (thermal printers, with CJK in the printer's
-//! Chinese/Korean mode).
+//! (screen, stdout), as ESC/POS bytes (thermal printers, with CJK in the printer's
+//! Chinese/Korean mode and raster images for what its fonts lack), or as a 1-bit PNG picture.
 
 pub mod escpos;
 pub mod labels;
 pub mod layout;
 pub mod model;
+pub mod png_image;
+pub mod raster;
+pub mod raster_page;
+pub mod refund;
 pub mod samples;
 pub mod text;
 pub mod width;
@@ -19,4 +23,7 @@ pub use model::{
     FundedBy, Lang, Promotion, Receipt, ReceiptLine, ReceiptStatus, ReceiptTime, ReportedRate,
     SlipLanguage, TaxLine, Tender, UnknownLang, WalletTender,
 };
+pub use png_image::{PngError, encode_png, render_png};
+pub use raster::{Bitmap, TextMode, UnknownTextMode};
+pub use raster_page::{Bar, PageBlock, draw_page, receipt_page};
 pub use text::{render_text, render_text_string};

@@ -241,6 +241,26 @@ pub fn kakao_pay_sale() -> Receipt {
     }
 }
 
+/// An English slip with a Thai-named item (Thai iced tea), paid in cash: no CJK printer font has
+/// Thai, so on a GB18030 printer its line is printed as a picture.
+pub fn thai_item_sale() -> Receipt {
+    let mut r = cash_sale();
+    r.sale_number = 122;
+    r.sale_reference = "QRT-0007-03-000122".into();
+    r.lines = vec![
+        line("Cha yen ชาเย็น", 1, usd(550), usd(550)),
+        line("Croissant", 1, usd(425), usd(425)),
+    ];
+    r.subtotal = usd(975);
+    r.taxes = vec![sf_tax(84)];
+    r.total = usd(1059);
+    r.tender = Tender::Cash {
+        tendered: usd(2000),
+        change: usd(941),
+    };
+    r
+}
+
 /// All samples with a stable file-name stem, for goldens.
 pub fn all() -> Vec<(&'static str, Receipt)> {
     vec![

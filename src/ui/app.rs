@@ -51,6 +51,8 @@ where
     let mut shown_tick = visible_tick(runtime);
     loop {
         if dirty {
+            // Second screens follow the state the counter is about to draw (never blocking).
+            panes.counter_qr = runtime.publish();
             draw(terminal, runtime, config, panes)?;
             dirty = false;
         }
@@ -81,6 +83,10 @@ where
             }
             // The frame of the last input was drawn before this wait.
             Input::Closed => return Ok(Exit::Closed),
+            Input::Remote(request) => {
+                crate::link::answer::carry_out(runtime, request);
+                dirty = true;
+            }
         }
         if runtime.tick() {
             dirty = true;
@@ -110,6 +116,18 @@ fn draw<B: Backend, C: Clock>(
                 panes,
             };
             frame.render_widget(&view, frame.area());
+            if panes.report {
+                super::report_view::render_x(
+                    runtime.journal(),
+                    config,
+                    now,
+                    frame.area(),
+                    frame.buffer_mut(),
+                );
+                if panes.training {
+                    super::training::watermark(frame.area(), frame.buffer_mut());
+                }
+            }
         })
         .map(|_| ())
         .map_err(|e| io::Error::other(e.to_string()))
@@ -146,8 +164,14 @@ fn on_key<C: Clock>(key: KeyEvent, runtime: &mut Runtime<C>, panes: &mut Panes) 
     let Some(action) = action_for(key, context(runtime, panes)) else {
         return false;
     };
+    // The report covers the counter: a key other than quit only closes it.
+    if panes.report && !matches!(action, UiAction::Quit) {
+        panes.report = false;
+        return false;
+    }
     match action {
         UiAction::Quit => return true,
+        UiAction::ToggleReport => panes.report = true,
         UiAction::Checkout(action) => runtime.dispatch(action),
         UiAction::TogglePhone => {
             panes.phone = !panes.phone;

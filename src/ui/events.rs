@@ -28,6 +28,8 @@ pub enum Input {
     Timeout,
     /// The source has nothing more to give (the end of a script).
     Closed,
+    /// A shopper's phone action from a second screen or the web phone (`crate::link`).
+    Remote(crate::link::Request),
 }
 
 /// A source of input the loop can block on with a timeout. `clock` is the runtime's clock, so a
@@ -43,6 +45,7 @@ pub const STOP_SIGNALS: [i32; 3] = [SIGTERM, SIGHUP, SIGINT];
 /// The real terminal: crossterm events and stop signals, through one channel.
 pub struct TerminalEvents {
     rx: Receiver<io::Result<Input>>,
+    tx: mpsc::Sender<io::Result<Input>>,
 }
 
 impl TerminalEvents {
@@ -51,6 +54,7 @@ impl TerminalEvents {
         let (tx, rx) = mpsc::channel();
         let mut signals = Signals::new(STOP_SIGNALS)?;
         let signal_tx = tx.clone();
+        let inject = tx.clone();
         std::thread::Builder::new()
             .name("qrtill-signals".into())
             .spawn(move || {
@@ -71,7 +75,12 @@ impl TerminalEvents {
                     }
                 }
             })?;
-        Ok(Self { rx })
+        Ok(Self { rx, tx: inject })
+    }
+
+    /// A sender into this source, for input from outside the terminal (`crate::link`).
+    pub fn injector(&self) -> mpsc::Sender<io::Result<Input>> {
+        self.tx.clone()
     }
 }
 

@@ -19,6 +19,8 @@ pub enum UiAction {
     /// Move the keys between the counter and the open phone pane.
     SwitchFocus,
     Phone(PhoneKey),
+    /// Show or hide the X report of the open shift (any other key hides it).
+    ToggleReport,
 }
 
 /// A key of the shopper-phone pane.
@@ -56,11 +58,24 @@ pub enum InputMode {
     PayClosed,
     /// The static entry code is shown: the counter waits for the wallet's notification.
     PayStatic,
+    /// Sales history: letters and digits are the filter line.
+    History,
+    /// A past sale opened from the history or by a scanned sale reference.
+    SaleDetail,
+    /// A sale reference being scanned on the basket (`S0007-L03-000042`): all of it is text.
+    Reference,
+    /// The refund screen: lines and units, reason, result.
+    Refund,
+    /// The supervisor PIN on the refund screen: digits are the PIN (masked).
+    Pin,
+    /// The refund's result and slip.
+    RefundDone,
 }
 
 impl InputMode {
     pub fn of(checkout: &Checkout) -> InputMode {
         match &checkout.screen {
+            Screen::Basket if checkout.scan_input.starts_with('S') => InputMode::Reference,
             Screen::Basket => InputMode::Basket,
             Screen::Search(_) => InputMode::Text,
             Screen::Quantity { .. } => InputMode::Number,
@@ -72,10 +87,20 @@ impl InputMode {
             Screen::Pay(p) if p.status.is_live() => InputMode::PayLive,
             Screen::Pay(_) => InputMode::PayEntry,
             Screen::Static(_) => InputMode::PayStatic,
+            Screen::History(_) => InputMode::History,
+            Screen::SaleDetail(_) => InputMode::SaleDetail,
+            Screen::Refund(r) => match r.stage {
+                crate::checkout::RefundStage::Pin { .. } => InputMode::Pin,
+                crate::checkout::RefundStage::Planning
+                | crate::checkout::RefundStage::Running { .. } => InputMode::Busy,
+                crate::checkout::RefundStage::Done { .. }
+                | crate::checkout::RefundStage::Failed(_) => InputMode::RefundDone,
+                _ => InputMode::Refund,
+            },
         }
     }
 
-    pub const ALL: [InputMode; 11] = [
+    pub const ALL: [InputMode; 17] = [
         InputMode::Basket,
         InputMode::Text,
         InputMode::Cash,
@@ -87,6 +112,12 @@ impl InputMode {
         InputMode::PayLive,
         InputMode::PayClosed,
         InputMode::PayStatic,
+        InputMode::History,
+        InputMode::SaleDetail,
+        InputMode::Reference,
+        InputMode::Refund,
+        InputMode::Pin,
+        InputMode::RefundDone,
     ];
 }
 
@@ -150,10 +181,11 @@ const BASKET: &[Binding] = &[
     bind!(K::Char('+'), "+/-", "qty", C(A::QtyUp), Legend),
     bind!(K::Char('='), "=", "qty", C(A::QtyUp), Help),
     bind!(K::Char('-'), "-", "quantity down", C(A::QtyDown), Alias),
-    bind!(K::Char('q'), "q", "set qty", C(A::SetQty), Legend),
+    bind!(K::Char('q'), "q", "set qty", C(A::SetQty), Help),
     bind!(K::Char('v'), "v", "void line", C(A::VoidLine), Legend),
     bind!(K::Delete, "Del", "void line", C(A::VoidLine), Help),
     bind!(K::Char('x'), "x", "clear", C(A::ClearBasket), Legend),
+    bind!(K::Char('h'), "h", "history", C(A::History), Legend),
     bind!(
         K::F(5),
         "F5",
@@ -258,6 +290,77 @@ const RECEIPT: &[Binding] = &[
 
 const BUSY: &[Binding] = &[];
 
+const HISTORY: &[Binding] = &[
+    bind!(K::Up, "↑↓", "choose", C(A::Up), Legend),
+    bind!(K::Down, "↓", "choose", C(A::Down), Alias),
+    bind!(K::PageUp, "PgUp/PgDn", "page", C(A::PageUp), Legend),
+    bind!(K::PageDown, "PgDn", "next page", C(A::PageDown), Alias),
+    bind!(K::Enter, "Enter", "open the sale", C(A::Enter), Legend),
+    bind!(K::Backspace, "Bksp", "erase", C(A::Backspace), Help),
+    bind!(K::Esc, "Esc", "back to the basket", C(A::Back), Legend),
+    bind!(K::F(1), "F1", "help", C(A::Help), Help),
+];
+
+const SALE_DETAIL: &[Binding] = &[
+    bind!(K::Char('r'), "r", "reprint", C(A::Reprint), Legend),
+    bind!(K::Char('f'), "f", "refund", C(A::Refund), Legend),
+    bind!(K::Char('v'), "v", "post-void", C(A::PostVoid), Legend),
+    bind!(K::Up, "↑↓", "scroll", C(A::Up), Legend),
+    bind!(K::Down, "↓", "scroll", C(A::Down), Alias),
+    bind!(K::Esc, "Esc", "back", C(A::Back), Legend),
+    bind!(K::Enter, "Enter", "back", C(A::Enter), Help),
+    bind!(K::Char('?'), "?", "help", C(A::Help), Legend),
+];
+
+const REFUND: &[Binding] = &[
+    bind!(K::Up, "↑↓", "choose", C(A::Up), Legend),
+    bind!(K::Down, "↓", "choose", C(A::Down), Alias),
+    bind!(K::Char('+'), "+/-", "units", C(A::QtyUp), Legend),
+    bind!(K::Char('='), "=", "one more unit", C(A::QtyUp), Help),
+    bind!(K::Char('-'), "-", "one unit less", C(A::QtyDown), Alias),
+    bind!(
+        K::Char('a'),
+        "a",
+        "all that is left",
+        C(A::Char('a')),
+        Legend
+    ),
+    bind!(K::Enter, "Enter", "next", C(A::Enter), Legend),
+    bind!(K::Esc, "Esc", "back", C(A::Back), Legend),
+    bind!(K::Char('?'), "?", "help", C(A::Help), Legend),
+];
+
+const REFUND_DONE: &[Binding] = &[
+    bind!(K::Enter, "Enter", "back to the sale", C(A::Enter), Legend),
+    bind!(
+        K::Char('c'),
+        "c",
+        "cash instead (when offered)",
+        C(A::Char('c')),
+        Help
+    ),
+    bind!(K::Esc, "Esc", "back to the sale", C(A::Back), Help),
+    bind!(K::Char('?'), "?", "help", C(A::Help), Legend),
+];
+
+const PIN: &[Binding] = &[
+    bind!(K::Enter, "Enter", "check the PIN", C(A::Enter), Legend),
+    bind!(K::Backspace, "Bksp", "erase", C(A::Backspace), Legend),
+    bind!(K::Esc, "Esc", "cancel the refund", C(A::Back), Legend),
+];
+
+const REFERENCE: &[Binding] = &[
+    bind!(
+        K::Enter,
+        "Enter",
+        "open the scanned sale",
+        C(A::Enter),
+        Legend
+    ),
+    bind!(K::Backspace, "Bksp", "erase", C(A::Backspace), Help),
+    bind!(K::Esc, "Esc", "clear the scan", C(A::Back), Legend),
+];
+
 const PAY_ENTRY: &[Binding] = &[
     bind!(K::Enter, "Enter", "send the code", C(A::Enter), Legend),
     bind!(K::Esc, "Esc", "back", C(A::Back), Legend),
@@ -294,6 +397,7 @@ const PAY_CLOSED: &[Binding] = &[
 pub const GLOBAL: &[Binding] = &[
     bind!(K::Char('q'), CONTROL, "^Q", "quit", UiAction::Quit, Legend),
     bind!(K::Char('c'), CONTROL, "^C", "quit", UiAction::Quit, Help),
+    bind!(K::F(2), "F2", "X report", UiAction::ToggleReport, Help),
     bind!(
         K::F(10),
         "F10",
@@ -401,6 +505,12 @@ pub fn table(mode: InputMode) -> &'static [Binding] {
         InputMode::PayLive => PAY_LIVE,
         InputMode::PayClosed => PAY_CLOSED,
         InputMode::PayStatic => PAY_STATIC,
+        InputMode::History => HISTORY,
+        InputMode::SaleDetail => SALE_DETAIL,
+        InputMode::Reference => REFERENCE,
+        InputMode::Refund => REFUND,
+        InputMode::Pin => PIN,
+        InputMode::RefundDone => REFUND_DONE,
     }
 }
 
@@ -705,6 +815,8 @@ mod tests {
             ("phone_view.rs", include_str!("phone_view.rs")),
             ("receipt_view.rs", include_str!("receipt_view.rs")),
             ("search_view.rs", include_str!("search_view.rs")),
+            ("history_view.rs", include_str!("history_view.rs")),
+            ("sale_view.rs", include_str!("sale_view.rs")),
             ("trace_view.rs", include_str!("trace_view.rs")),
             ("strings.rs", include_str!("strings.rs")),
         ];

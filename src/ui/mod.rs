@@ -3,19 +3,30 @@
 
 pub mod app;
 mod basket_view;
+pub mod caption;
 mod cash_view;
 mod chrome;
+pub mod display_view;
 pub mod events;
 mod help_view;
+mod history_view;
 pub mod keymap;
 mod pay_view;
+pub mod phone_client_view;
 mod phone_view;
+mod pin_view;
 pub mod qr_code;
+pub mod receipt_picture;
 mod receipt_view;
+mod refund_view;
+pub mod report_view;
+mod sale_view;
 mod search_view;
 mod static_view;
 pub mod strings;
 mod trace_view;
+pub mod training;
+pub mod training_mode;
 
 use crate::checkout::payment::PayMode;
 use crate::checkout::{Checkout, Screen};
@@ -53,6 +64,15 @@ pub struct Panes {
     pub phone_qr: qr_code::QrCache,
     /// Replication to the store ledger (`store.url`), shown in the header.
     pub store: Option<crate::store::StatusHandle>,
+    /// The receipt as a picture, in terminals that show images.
+    pub receipt_picture: receipt_picture::ReceiptPicture,
+    /// `(payload, text)`: the counter's QR carries `text` instead of this EMV payload (the web
+    /// phone's URL; `crate::link::web`).
+    pub counter_qr: Option<(String, String)>,
+    /// Training mode (`--training`): the watermark is drawn on every screen.
+    pub training: bool,
+    /// The X report covers the counter (F2).
+    pub report: bool,
 }
 
 impl Panes {
@@ -81,6 +101,9 @@ impl Widget for &CounterView<'_> {
         let codes = self.render_all(area, buf);
         if self.panes.no_color {
             no_color(area, &codes, buf);
+        }
+        if self.panes.training {
+            training::watermark(area, buf);
         }
     }
 }
@@ -153,6 +176,9 @@ impl CounterView<'_> {
                 scroll,
             } => receipt_view::render(self, sale, print, *scroll, main, buf),
             Screen::Pay(pay) => pay_view::render_framed(self, pay, main, buf),
+            Screen::History(state) => history_view::render(self, state, main, buf),
+            Screen::SaleDetail(opened) => sale_view::render(self, opened, main, buf),
+            Screen::Refund(state) => refund_view::render(self, state, main, buf),
             _ => basket_view::render(self, main, buf),
         }
         chrome::status_line(self, status, buf);

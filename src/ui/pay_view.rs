@@ -32,6 +32,11 @@ pub fn render_qr_first(
     buf: &mut Buffer,
 ) -> Option<Rect> {
     let payload = pay.attempt.as_ref().and_then(|a| a.qr_payload.as_deref());
+    // With the web phone on, the code carries the page's URL for this payment instead.
+    let payload = payload.map(|p| match &view.panes.counter_qr {
+        Some((emv, url)) if emv == p => url.as_str(),
+        _ => p,
+    });
     let fit = payload.map(|p| view.panes.qr.fit(p, area_for_qr(area)));
     let qr_w = match &fit {
         Some(QrFit::Fits(w)) => w.size().0,

@@ -79,7 +79,7 @@ pub fn render(view: &CounterView, area: Rect, buf: &mut Buffer) -> Option<Rect> 
     Paragraph::new(head)
         .wrap(Wrap { trim: true })
         .render(top, buf);
-    let code = screen_body(view, screen.as_ref(), middle, buf);
+    let code = screen_body(view.now, &view.panes.phone_qr, screen.as_ref(), middle, buf);
     if focus {
         let lines: Vec<Line> = keys
             .chunks(2)
@@ -104,8 +104,10 @@ pub fn render(view: &CounterView, area: Rect, buf: &mut Buffer) -> Option<Rect> 
     code
 }
 
-fn screen_body(
-    view: &CounterView,
+/// The wallet app's screen; also drawn by `qrtill phone` (phone_client_view).
+pub(super) fn screen_body(
+    now: crate::clock::Timestamp,
+    phone_qr: &super::qr_code::QrCache,
     screen: Option<&PhoneScreen>,
     area: Rect,
     buf: &mut Buffer,
@@ -127,7 +129,7 @@ fn screen_body(
             expires_at,
             tap,
         }) => {
-            let secs = expires_at.since(view.now).as_secs();
+            let secs = expires_at.since(now).as_secs();
             let [text, qr] =
                 Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(area);
             Paragraph::new(vec![
@@ -138,7 +140,7 @@ fn screen_body(
                 )),
             ])
             .render(text, buf);
-            if let QrFit::Fits(widget) = view.panes.phone_qr.fit(code, qr) {
+            if let QrFit::Fits(widget) = phone_qr.fit(code, qr) {
                 (&widget).render(qr, buf);
                 return widget.placement(qr, buf);
             }

@@ -1,4 +1,5 @@
-//! The finished sale: its receipt as it prints, and whether the printer took it.
+//! The finished sale: its receipt as it prints, and whether the printer took it. In terminals
+//! that show images the slip is its picture (`receipt_picture`), else its text.
 
 use super::{CounterView, strings};
 use crate::checkout::slip::receipt_for;
@@ -19,7 +20,8 @@ pub fn render(
     buf: &mut Buffer,
 ) {
     let width = PaperWidth::from_columns(u32::from(view.config.receipt.width)).unwrap_or_default();
-    let lines = render_text(&receipt_for(sale, view.config, None), width);
+    let receipt = receipt_for(sale, view.config, None);
+    let lines = render_text(&receipt, width);
     let paper_w = width.columns() as u16 + 2;
     let [status, slip] = Layout::vertical([Constraint::Length(2), Constraint::Min(3)]).areas(area);
     let [_, slip, _] = Layout::horizontal([
@@ -57,6 +59,20 @@ pub fn render(
     let block = Block::new()
         .borders(Borders::ALL)
         .title(strings::RECEIPT_TITLE);
+    // Without colours a picture's placeholders would lose the colour that names the image.
+    if !view.panes.no_color
+        && view.panes.receipt_picture.render(
+            sale.sale_no,
+            &receipt,
+            width,
+            scroll,
+            block.inner(slip),
+            buf,
+        )
+    {
+        block.render(slip, buf);
+        return;
+    }
     let inner_h = slip.height.saturating_sub(2) as usize;
     let skip = (scroll as usize).min(lines.len().saturating_sub(inner_h));
     let text: Vec<Line> = lines.into_iter().skip(skip).map(Line::from).collect();

@@ -25,3 +25,16 @@ pub const HELP_TITLE: &str = " Help — any key closes ";
 pub const ENLARGE: &str = "Enlarge the terminal";
 pub const QR_CLOSED: &str = "QR code closed";
 pub const QR_CLOSED_HINT: &str = "This code can no longer be paid.";
+pub const HISTORY_TITLE: &str = " Sales history — newest first ";
+pub const HISTORY_FILTER: &str = "Filter:";
+pub const HISTORY_HINT: &str =
+    "Narrow by #no · 2026-11-21 or a..b · cash card wallet alipay… · 12.50 >10 <5 · item words";
+pub const HISTORY_UNREADABLE: &str = "The journal could not be read";
+pub const HISTORY_EMPTY: &str = "No sales yet on this lane";
+pub const HISTORY_NONE: &str = "No sale matches the filter";
+pub const HISTORY_MORE: &str = "more below";
+pub const HISTORY_END: &str = "end of the list";
+pub const HISTORY_OPEN: &str = "open the sale";
+pub const SALE_TITLE: &str = " Sale ";
+pub const REPRINTING: &str = "Reprinting…";
+pub const REPRINTED: &str = "Reprinted";

@@ -2,6 +2,10 @@
 //! printer bytes back into readable lines with style flags, so a reviewer can read a golden and
 //! tests can compare the printed text with the text renderer. It knows only the commands
 //! qrtill sends and reports anything else as `[?..]` so surprises show up in goldens.
+//!
+//! `GS v 0` raster images are turned back into printer dots (the mode's double width and
+//! height applied), written in goldens as half-block art, so a test can compare them with a
+//! picture and a reviewer can read them.
 
 use encoding_rs::Encoding;
 
@@ -14,11 +18,33 @@ pub struct Line {
     pub text: String,
 }
 
+/// A `GS v 0` image as the printer prints it: `dots[y][x]` is true where it burns a dot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Raster {
+    pub centered: bool,
+    /// The `m` byte: 0 normal, 1 double width, 2 double height, 3 both.
+    pub mode: u8,
+    /// Width and height in image dots, before the mode's scaling.
+    pub image_width: usize,
+    pub image_height: usize,
+    pub dots: Vec<Vec<bool>>,
+}
+
+impl Raster {
+    pub fn width(&self) -> usize {
+        self.dots.first().map_or(0, Vec::len)
+    }
+    pub fn height(&self) -> usize {
+        self.dots.len()
+    }
+}
+
 /// A decoded receipt: printed lines plus non-text events (`[QR ...]`, `[CUT]`, ...), in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Item {
     Text(Line),
     Event(String),
+    Image(Raster),
 }
 
 #[derive(Default, Clone, Copy)]
@@ -174,6 +200,47 @@ pub fn decode(bytes: &[u8], encoding: Option<&'static Encoding>) -> Result<Vec<I
                         }
                         i += 5 + len;
                     }
+                    b'v' => {
+                        need(i, 8)?;
+                        if bytes[i + 2] != b'0' {
+                            return Err(format!("[?GS v {:#04x}] at byte {i}", bytes[i + 2]));
+                        }
+                        if !text.is_empty() {
+                            return Err(format!("GS v 0 after text on the same line at byte {i}"));
+                        }
+                        let m = bytes[i + 3];
+                        let (sx, sy) = match m {
+                            0 | 48 => (1, 1),
+                            1 | 49 => (2, 1),
+                            2 | 50 => (1, 2),
+                            3 | 51 => (2, 2),
+                            _ => return Err(format!("GS v 0 mode {m} at byte {i}")),
+                        };
+                        let x = bytes[i + 4] as usize + 256 * bytes[i + 5] as usize;
+                        let y = bytes[i + 6] as usize + 256 * bytes[i + 7] as usize;
+                        need(i + 8, x * y)?;
+                        let data = &bytes[i + 8..i + 8 + x * y];
+                        let mut dots = Vec::with_capacity(y * sy);
+                        for row in data.chunks(x.max(1)).take(y) {
+                            let line: Vec<bool> = (0..x * 8)
+                                .flat_map(|px| {
+                                    let ink = row[px / 8] & (0x80 >> (px % 8)) != 0;
+                                    std::iter::repeat_n(ink, sx)
+                                })
+                                .collect();
+                            for _ in 0..sy {
+                                dots.push(line.clone());
+                            }
+                        }
+                        items.push(Item::Image(Raster {
+                            centered: st.centered,
+                            mode: m,
+                            image_width: x * 8,
+                            image_height: y,
+                            dots,
+                        }));
+                        i += 8 + x * y;
+                    }
                     b'V' => {
                         need(i, 3)?;
                         let m = bytes[i + 2];
@@ -228,6 +295,18 @@ pub fn to_text(items: &[Item]) -> String {
                 out.push_str(e);
                 out.push('\n');
             }
+            Item::Image(r) => {
+                out.push_str(&format!(
+                    "[RASTER{} {}x{} m={} = {}x{} dots]\n",
+                    if r.centered { " C" } else { "" },
+                    r.image_width,
+                    r.image_height,
+                    r.mode,
+                    r.width(),
+                    r.height()
+                ));
+                out.push_str(&half_blocks(r));
+            }
             Item::Text(l) => {
                 let mut flags = String::new();
                 if l.centered {
@@ -246,13 +325,50 @@ pub fn to_text(items: &[Item]) -> String {
     out
 }
 
+/// The image at image resolution (one character a dot wide, two dots high), blank rows and
+/// trailing blanks left out, each row after `  |`.
+fn half_blocks(r: &Raster) -> String {
+    let (sx, sy) = (
+        r.width() / r.image_width.max(1),
+        r.height() / r.image_height.max(1),
+    );
+    let at = |x: usize, y: usize| y < r.image_height && r.dots[y * sy][x * sx];
+    let mut out = String::new();
+    for y in (0..r.image_height).step_by(2) {
+        let row: String = (0..r.image_width)
+            .map(|x| match (at(x, y), at(x, y + 1)) {
+                (true, true) => '█',
+                (true, false) => '▀',
+                (false, true) => '▄',
+                (false, false) => ' ',
+            })
+            .collect();
+        let row = row.trim_end();
+        if !row.is_empty() {
+            out.push_str(&format!("  |{row}\n"));
+        }
+    }
+    out
+}
+
 /// Just the printed text lines.
 pub fn text_lines(items: &[Item]) -> Vec<String> {
     items
         .iter()
         .filter_map(|i| match i {
             Item::Text(l) => Some(l.text.clone()),
-            Item::Event(_) => None,
+            Item::Event(_) | Item::Image(_) => None,
+        })
+        .collect()
+}
+
+/// The raster images, in order.
+pub fn images(items: &[Item]) -> Vec<Raster> {
+    items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Image(r) => Some(r.clone()),
+            _ => None,
         })
         .collect()
 }

@@ -8,6 +8,10 @@ use crate::clock::Timestamp;
 impl Checkout {
     pub(in crate::checkout) fn on_basket(&mut self, action: Action, now: Timestamp) -> Vec<Effect> {
         match action {
+            // Sales history and scanned sale references: checkout/screens/history.rs.
+            Action::History => return self.open_history(),
+            Action::Char(c) if self.takes_reference_char(c) => self.type_reference_char(c),
+            Action::Enter if self.scan_input.starts_with('S') => return self.open_reference(),
             Action::Char(c) if c.is_ascii_digit() => {
                 if self.scan_input.len() < 32 {
                     self.scan_input.push(c);
@@ -71,7 +75,7 @@ impl Checkout {
     pub(in crate::checkout) fn scan(&mut self, code: &str) {
         match self.catalog.lookup(code) {
             Ok(item) => {
-                let item = item.clone();
+                let item = item.to_item();
                 match self.add_item(&item) {
                     Ok(idx) => {
                         self.selected = idx;

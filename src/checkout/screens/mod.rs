@@ -2,7 +2,10 @@
 mod basket;
 mod cash;
 mod confirm_clear;
+mod history;
 mod pay;
 mod quantity;
 mod receipt;
+pub mod refund;
+pub mod refund_io;
 mod search;

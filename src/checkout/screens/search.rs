@@ -49,7 +49,8 @@ impl Checkout {
         state.results = if state.query.trim().is_empty() {
             Vec::new()
         } else {
-            self.catalog.search(&state.query, SEARCH_LIMIT)
+            let found = self.catalog.search(&state.query, SEARCH_LIMIT);
+            found.iter().map(|item| item.to_item()).collect()
         };
         state.selected = 0;
     }

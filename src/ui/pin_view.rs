@@ -1,0 +1,63 @@
+//! The supervisor PIN entry: one dot per digit typed (never the digits), what the last entry
+//! gave, and the lockout's countdown on the counter's clock.
+
+use super::CounterView;
+use crate::clock::Timestamp;
+use crate::money::Money;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
+
+/// What the PIN box shows: the masked entry and the last message.
+pub struct PinEntry<'a> {
+    pub amount: Money,
+    pub digits: usize,
+    pub message: Option<&'a str>,
+    pub locked_until: Option<Timestamp>,
+}
+
+/// The masked entry: `●` per digit typed.
+pub fn mask(digits: usize) -> String {
+    "●".repeat(digits)
+}
+
+pub fn render(view: &CounterView, pin: &PinEntry, area: Rect, buf: &mut Buffer) {
+    let mut lines = vec![
+        Line::from(format!(
+            "Refund of {} needs the supervisor PIN.",
+            pin.amount.with_code()
+        )),
+        Line::default(),
+        Line::from(vec![
+            Span::raw("PIN: "),
+            Span::styled(
+                format!("{}_", mask(pin.digits)),
+                Style::new().add_modifier(Modifier::BOLD),
+            ),
+        ]),
+        Line::default(),
+    ];
+    match pin.locked_until.filter(|t| *t > view.now) {
+        Some(until) => lines.push(Line::from(Span::styled(
+            format!(
+                "PIN entry locked: try again in {} s.",
+                until.since(view.now).as_secs().max(1)
+            ),
+            Style::new().fg(Color::White).bg(Color::Red),
+        ))),
+        None => {
+            if let Some(message) = pin.message {
+                lines.push(Line::from(Span::styled(
+                    message.to_string(),
+                    Style::new().fg(Color::Yellow),
+                )));
+            }
+        }
+    }
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .block(Block::new().borders(Borders::ALL).title(" Supervisor PIN "))
+        .render(area, buf);
+}
