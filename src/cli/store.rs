@@ -39,12 +39,24 @@ pub fn run(setup: &Setup, args: &StoreArgs) -> Outcome {
             }
         }),
         StoreCommand::Sync => migrations::check(&mut client).and_then(|()| {
-            let journal = open_journal(&setup.journal_path())?;
+            let path = setup.journal_path();
+            if path.exists() {
+                // Brings an older journal's schema (and its outbox) up to date first.
+                crate::journal::Journal::open(&path)
+                    .map_err(|e| StoreError::Report(e.to_string()))?;
+            }
+            let journal = open_journal(&path)?;
             let lane = LaneId::of(&setup.config);
             let done = crate::store::sync_once(&mut client, &journal, &lane)?;
             Ok(format!(
-                "lane {}: {} sales copied, store position {}\n",
-                lane.lane_id, done.inserted, done.replicated_seq
+                "lane {}: {} sales copied, {} refunds, {} shift events, {} Z reports; store \
+                 position {}\n",
+                lane.lane_id,
+                done.inserted,
+                done.refunds,
+                done.shift_events,
+                done.z_reports,
+                done.replicated_seq
             ))
         }),
         StoreCommand::Lanes => migrations::check(&mut client)

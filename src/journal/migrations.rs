@@ -225,6 +225,43 @@ const MIGRATIONS: &[&str] = &[
         WHEN EXISTS (SELECT 1 FROM z_reports WHERE shift_id = NEW.shift_id)
         BEGIN SELECT RAISE(ABORT, 'the shift is closed'); END;
     "#,
+    // 7: the store outbox (src/store/outbox.rs): one sequence over every final fact the store
+    // replicates, filled by trigger in the same transaction as the fact itself, so its order
+    // is the journal's commit order. `row_id` is the row of the fact's own table (a refund's
+    // final event). Rows already in the journal are queued once, oldest first.
+    r#"
+    CREATE TABLE outbox (
+        seq    INTEGER PRIMARY KEY,
+        kind   TEXT    NOT NULL CHECK (kind IN ('shift', 'sale', 'move', 'refund', 'z')),
+        row_id INTEGER NOT NULL,
+        UNIQUE (kind, row_id)
+    ) STRICT;
+    INSERT INTO outbox (kind, row_id)
+    SELECT kind, row_id FROM (
+        SELECT 'shift' AS kind, id AS row_id, opened_at AS at, 0 AS rank FROM shifts
+        UNION ALL SELECT 'sale', id, completed_at, 1 FROM sales
+        UNION ALL SELECT 'move', id, at, 2 FROM shift_moves
+        UNION ALL SELECT 'refund', id, at, 3 FROM refund_events
+                  WHERE state IN ('settled', 'failed')
+        UNION ALL SELECT 'z', id, closed_at, 4 FROM z_reports
+    ) ORDER BY at, rank, row_id;
+    CREATE TRIGGER outbox_no_update BEFORE UPDATE ON outbox
+        BEGIN SELECT RAISE(ABORT, 'the outbox is append-only'); END;
+    CREATE TRIGGER outbox_no_delete BEFORE DELETE ON outbox
+        BEGIN SELECT RAISE(ABORT, 'the outbox is append-only'); END;
+    CREATE TRIGGER outbox_shift AFTER INSERT ON shifts
+        BEGIN INSERT INTO outbox (kind, row_id) VALUES ('shift', NEW.id); END;
+    CREATE TRIGGER outbox_sale AFTER INSERT ON sales
+        BEGIN INSERT INTO outbox (kind, row_id) VALUES ('sale', NEW.id); END;
+    CREATE TRIGGER outbox_move AFTER INSERT ON shift_moves
+        BEGIN INSERT INTO outbox (kind, row_id) VALUES ('move', NEW.id); END;
+    -- Only a refund's final state: one per refund, since a final state is never followed.
+    CREATE TRIGGER outbox_refund AFTER INSERT ON refund_events
+        WHEN NEW.state IN ('settled', 'failed')
+        BEGIN INSERT INTO outbox (kind, row_id) VALUES ('refund', NEW.id); END;
+    CREATE TRIGGER outbox_z AFTER INSERT ON z_reports
+        BEGIN INSERT INTO outbox (kind, row_id) VALUES ('z', NEW.id); END;
+    "#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

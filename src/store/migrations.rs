@@ -60,6 +60,81 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX refunds_by_sale ON refunds (store_id, sale_lane, sale_no);
     "#,
+    // 3: refunds, shift events and Z reports replicated beside sales. The lane's position
+    // (`lanes.replicated_seq`, `journal_seq`) becomes its journal outbox sequence (journal
+    // migration 7), so positions kept by sale row id restart from 0: every copy is keyed by
+    // its own row, so sending again what the store holds changes nothing.
+    r#"
+    UPDATE lanes SET replicated_seq = 0, journal_seq = 0;
+    -- Refunds and post-voids in their final state, by the lane that made them.
+    CREATE TABLE lane_refunds (
+        store_id      TEXT   NOT NULL,
+        lane_id       TEXT   NOT NULL,
+        refund_id     BIGINT NOT NULL,
+        refund_no     BIGINT NOT NULL,
+        sale_lane     TEXT   NOT NULL,
+        sale_no       BIGINT NOT NULL,
+        kind          TEXT   NOT NULL,
+        state         TEXT   NOT NULL,
+        tender        TEXT   NOT NULL,
+        amount_minor  BIGINT NOT NULL,
+        tax_minor     BIGINT NOT NULL,
+        currency      TEXT   NOT NULL,
+        at            BIGINT NOT NULL,
+        business_date TEXT   NOT NULL,
+        PRIMARY KEY (store_id, lane_id, refund_id)
+    );
+    CREATE TABLE lane_shifts (
+        store_id    TEXT   NOT NULL,
+        lane_id     TEXT   NOT NULL,
+        shift_id    BIGINT NOT NULL,
+        cashier     TEXT   NOT NULL,
+        opened_at   BIGINT NOT NULL,
+        float_minor BIGINT NOT NULL,
+        PRIMARY KEY (store_id, lane_id, shift_id)
+    );
+    -- Paid-ins, paid-outs and no-sales.
+    CREATE TABLE drawer_moves (
+        store_id      TEXT   NOT NULL,
+        lane_id       TEXT   NOT NULL,
+        move_id       BIGINT NOT NULL,
+        shift_id      BIGINT NOT NULL,
+        kind          TEXT   NOT NULL,
+        at            BIGINT NOT NULL,
+        business_date TEXT   NOT NULL,
+        by_whom       TEXT   NOT NULL,
+        amount_minor  BIGINT NOT NULL,
+        reason        TEXT   NOT NULL,
+        PRIMARY KEY (store_id, lane_id, move_id)
+    );
+    -- The lanes' Z reports as written (the report JSON), by the business day of their close.
+    CREATE TABLE z_reports (
+        store_id      TEXT   NOT NULL,
+        lane_id       TEXT   NOT NULL,
+        z_no          BIGINT NOT NULL,
+        shift_id      BIGINT NOT NULL,
+        closed_at     BIGINT NOT NULL,
+        business_date TEXT   NOT NULL,
+        currency      TEXT   NOT NULL,
+        body          TEXT   NOT NULL,
+        PRIMARY KEY (store_id, lane_id, z_no)
+    );
+    -- The figures of those Z reports, added up per day and lane in the transaction that
+    -- copies each Z (src/store/z_figures.rs names the keys): a store Z reads these rows only.
+    CREATE TABLE z_day_figures (
+        store_id      TEXT   NOT NULL,
+        business_date TEXT   NOT NULL,
+        lane_id       TEXT   NOT NULL,
+        currency      TEXT   NOT NULL,
+        key           TEXT   NOT NULL,
+        currency2     TEXT   NOT NULL,
+        label         TEXT   NOT NULL,
+        count         BIGINT NOT NULL,
+        amount_minor  BIGINT NOT NULL,
+        amount2_minor BIGINT NOT NULL,
+        PRIMARY KEY (store_id, business_date, lane_id, currency, key, currency2)
+    );
+    "#,
 ];
 
 pub fn latest() -> i64 {

@@ -1,12 +1,14 @@
 //! The store ledger on PostgreSQL. Lanes stay offline-first: a sale is approved once the lane's
-//! SQLite journal holds it; the journal's append-only `sales` table is then the outbox, which
-//! `outbox::Replicator` copies to PostgreSQL in journal order, keyed by (store, lane, journal
-//! row id) so a copy repeated after a crash or a lost reply changes nothing.
+//! SQLite journal holds it; the journal's append-only `outbox` (sales, final refunds and
+//! post-voids, shift events, Z reports, in commit order) is then copied to PostgreSQL by
+//! `outbox::Replicator`, each fact keyed by (store, lane, journal row) so a copy repeated after
+//! a crash or a lost reply changes nothing.
 
 pub mod migrations;
 pub mod outbox;
 pub mod refunds;
 pub mod report;
+pub mod z_figures;
 
 use std::time::Duration;
 
