@@ -114,7 +114,10 @@ fn lanes_replicate_exactly_once_through_a_store_outage_and_a_killed_copy() {
     let first = ok(&run_qrtill(&l1, &["store", "init"]));
     assert!(first.contains(&format!("applied {all:?}")), "{first}");
     let again = ok(&run_qrtill(&l1, &["store", "init"]));
-    assert!(again.contains(&format!("already at version {latest}")), "{again}");
+    assert!(
+        again.contains(&format!("already at version {latest}")),
+        "{again}"
+    );
 
     simulate(&l1, 5, 1);
     let out = ok(&run_qrtill(&l1, &["store", "sync"]));
@@ -242,17 +245,32 @@ fn z_figures(z: &serde_json::Value) -> BTreeMap<String, (i64, rust_decimal::Deci
     ] {
         out.insert(name.to_string(), (count(c), dec(&z[name])));
     }
-    out.insert("no_sale".into(), (count("no_sale_count"), Default::default()));
-    for name in ["net", "float", "cash_expected", "cash_counted", "cash_variance"] {
+    out.insert(
+        "no_sale".into(),
+        (count("no_sale_count"), Default::default()),
+    );
+    for name in [
+        "net",
+        "float",
+        "cash_expected",
+        "cash_counted",
+        "cash_variance",
+    ] {
         out.insert(name.to_string(), (0, dec(&z[name])));
     }
     for t in z["tax"].as_array().expect("tax") {
         let key = format!("tax {} {}", t["category"], dec(&t["rate"]).normalize());
-        out.insert(key, (t["count"].as_i64().expect("count"), dec(&t["amount"])));
+        out.insert(
+            key,
+            (t["count"].as_i64().expect("count"), dec(&t["amount"])),
+        );
     }
     for t in z["tenders"].as_array().expect("tenders") {
         let key = format!("tender {}", t["tender"]);
-        out.insert(key, (t["count"].as_i64().expect("count"), dec(&t["amount"])));
+        out.insert(
+            key,
+            (t["count"].as_i64().expect("count"), dec(&t["amount"])),
+        );
     }
     out
 }
@@ -287,10 +305,22 @@ fn refunds_drawer_moves_and_z_reports_replicate_and_the_store_z_adds_up_the_lane
     // Lane 03: a float, sales, a refund, a post-void and drawer moves, copied while up.
     ok(&run_qrtill(&l3, &["shift", "open", "--float", "20=5,1=10"]));
     simulate(&l3, 6, 21);
-    ok(&run_qrtill(&l3, &["refund", "2", "--all", "--reason", "Damaged"]));
-    ok(&run_qrtill(&l3, &["refund", "3", "--void", "--reason", "Post-void"]));
-    ok(&run_qrtill(&l3, &["shift", "paid-in", "20", "--reason", "change"]));
-    ok(&run_qrtill(&l3, &["shift", "paid-out", "7.25", "--reason", "milk"]));
+    ok(&run_qrtill(
+        &l3,
+        &["refund", "2", "--all", "--reason", "Damaged"],
+    ));
+    ok(&run_qrtill(
+        &l3,
+        &["refund", "3", "--void", "--reason", "Post-void"],
+    ));
+    ok(&run_qrtill(
+        &l3,
+        &["shift", "paid-in", "20", "--reason", "change"],
+    ));
+    ok(&run_qrtill(
+        &l3,
+        &["shift", "paid-out", "7.25", "--reason", "milk"],
+    ));
     ok(&run_qrtill(&l3, &["shift", "no-sale", "--reason", "check"]));
     let out = ok(&run_qrtill(&l3, &["store", "sync"]));
     assert!(
@@ -300,19 +330,35 @@ fn refunds_drawer_moves_and_z_reports_replicate_and_the_store_z_adds_up_the_lane
 
     // Lane 04 sells and refunds too; then the store goes down in the middle of the day.
     simulate(&l4, 4, 22);
-    ok(&run_qrtill(&l4, &["refund", "1", "--all", "--reason", "Wrong item"]));
+    ok(&run_qrtill(
+        &l4,
+        &["refund", "1", "--all", "--reason", "Wrong item"],
+    ));
     ok(&run_qrtill(&l4, &["store", "sync"]));
     pg.stop();
     simulate(&l3, 3, 23);
     simulate(&l4, 2, 24);
-    ok(&run_qrtill(&l4, &["refund", "5", "--all", "--reason", "Changed mind"]));
-    ok(&run_qrtill(&l4, &["shift", "paid-in", "3.10", "--reason", "float top-up"]));
+    ok(&run_qrtill(
+        &l4,
+        &["refund", "5", "--all", "--reason", "Changed mind"],
+    ));
+    ok(&run_qrtill(
+        &l4,
+        &["shift", "paid-in", "3.10", "--reason", "float top-up"],
+    ));
     // Blind counts that differ from what is expected, so the variance is not zero.
     ok(&run_qrtill(&l3, &["shift", "close", "--count", "50=2,1=3"]));
-    ok(&run_qrtill(&l4, &["shift", "close", "--count", "20=1,0.25=3"]));
+    ok(&run_qrtill(
+        &l4,
+        &["shift", "close", "--count", "20=1,0.25=3"],
+    ));
     for lane in [&l3, &l4] {
         let down = run_qrtill(lane, &["store", "sync"]);
-        assert_eq!(down.status.code(), Some(1), "sync against a stopped store fails");
+        assert_eq!(
+            down.status.code(),
+            Some(1),
+            "sync against a stopped store fails"
+        );
     }
     pg.start_again();
     let out = ok(&run_qrtill(&l3, &["store", "sync"]));
@@ -355,7 +401,10 @@ fn refunds_drawer_moves_and_z_reports_replicate_and_the_store_z_adds_up_the_lane
     }
     let lane_figures = expected.values().next().expect("a day");
     assert!(lane_figures["refunds"].0 >= 1 && lane_figures["post_voids"].0 == 1);
-    assert!(lane_figures["paid_in"].0 == 2 && lane_figures["cash_variance"].1 != rust_decimal::Decimal::ZERO);
+    assert!(
+        lane_figures["paid_in"].0 == 2
+            && lane_figures["cash_variance"].1 != rust_decimal::Decimal::ZERO
+    );
     for (day, want) in &expected {
         let out = ok(&run_qrtill(
             &l3,
@@ -363,13 +412,20 @@ fn refunds_drawer_moves_and_z_reports_replicate_and_the_store_z_adds_up_the_lane
         ));
         let z: serde_json::Value = serde_json::from_str(&out).expect("store Z is JSON");
         assert_eq!(z["kind"], "z");
-        assert_eq!(&z_figures(&z), want, "store Z = sum of the lane Z reports: {out}");
+        assert_eq!(
+            &z_figures(&z),
+            want,
+            "store Z = sum of the lane Z reports: {out}"
+        );
     }
 
     let listing = ok(&run_qrtill(&l3, &["store", "lanes"]));
     for r in listing.lines().skip(1) {
         let cols: Vec<&str> = r.split_whitespace().collect();
-        assert_eq!(cols[3], "0", "no lag of any kind after the final sync: {listing}");
+        assert_eq!(
+            cols[3], "0",
+            "no lag of any kind after the final sync: {listing}"
+        );
         assert_ne!(cols[1], "0", "{listing}");
     }
 }

@@ -113,7 +113,9 @@ fn entries_after(
         "SELECT seq, kind, row_id FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2",
     )?;
     let rows = stmt
-        .query_map(params![seq, BATCH], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .query_map(params![seq, BATCH], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
@@ -335,7 +337,10 @@ fn copy_z(
     let (z_no, shift_id, closed_at, body): (i64, i64, i64, String) =
         (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
     let report: crate::report::Report = serde_json::from_str(&body).map_err(|e| {
-        StoreError::Report(format!("Z{z_no} of lane {} in the journal: {e}", lane.lane_id))
+        StoreError::Report(format!(
+            "Z{z_no} of lane {} in the journal: {e}",
+            lane.lane_id
+        ))
     })?;
     let figures = super::z_figures::flatten(&report)?;
     let date = business_date(Timestamp(closed_at), lane.utc_offset_minutes);
@@ -404,9 +409,7 @@ pub fn sync_once(
             match kind.as_str() {
                 "sale" => batch.inserted += u64::from(copy_sale(t, journal, lane, *row_id)?),
                 "refund" => batch.refunds += u64::from(copy_refund(t, journal, lane, *row_id)?),
-                "shift" => {
-                    batch.shift_events += u64::from(copy_shift(t, journal, lane, *row_id)?)
-                }
+                "shift" => batch.shift_events += u64::from(copy_shift(t, journal, lane, *row_id)?),
                 "move" => batch.shift_events += u64::from(copy_move(t, journal, lane, *row_id)?),
                 "z" => batch.z_reports += u64::from(copy_z(t, journal, lane, *row_id)?),
                 other => {

@@ -113,7 +113,11 @@ impl StoreZ {
         };
         row("sales (gross)", Some(z.sales_count), z.gross.to_string());
         row("refunds", Some(z.refunds_count), z.refunds.to_string());
-        row("post-voids", Some(z.post_voids_count), z.post_voids.to_string());
+        row(
+            "post-voids",
+            Some(z.post_voids_count),
+            z.post_voids.to_string(),
+        );
         row("net", None, z.net.to_string());
         for t in &z.tax {
             row(

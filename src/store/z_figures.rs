@@ -293,7 +293,9 @@ pub fn sum(currency: Option<&str>, rows: &[Figure]) -> Result<ZSums, StoreError>
     }
     if s.sales_count > 0 {
         s.average_basket = crate::money::Rounding::HalfUp.round(
-            Decimal::from(gross_minor) / Decimal::from(s.sales_count) / Decimal::from(10i64.pow(scale)),
+            Decimal::from(gross_minor)
+                / Decimal::from(s.sales_count)
+                / Decimal::from(10i64.pow(scale)),
             scale,
         );
     }
@@ -317,7 +319,13 @@ mod tests {
         Figure {
             key: key.into(),
             currency2: currency2.into(),
-            label: key.rsplit_once(':').map_or("", |(_, l)| l).split('@').next().unwrap_or("").into(),
+            label: key
+                .rsplit_once(':')
+                .map_or("", |(_, l)| l)
+                .split('@')
+                .next()
+                .unwrap_or("")
+                .into(),
             count,
             amount_minor: amount,
             amount2_minor: amount2,
