@@ -9,10 +9,12 @@ mod observe;
 mod phone;
 mod recovery;
 mod refund;
+mod store_refund;
 
 pub use observe::StateObserver;
 pub use phone::PhoneAction;
 pub use recovery::{Recovered, WaitClock};
+pub use store_refund::{STORE_OFFLINE, StoreDesk};
 
 use crate::checkout::{Action, Checkout, CompletedSale, Effect, Event, NetReply};
 use crate::clock::{Clock, ManualClock, Timestamp};
@@ -71,6 +73,8 @@ pub struct Runtime<C: Clock> {
     commit_times: Option<Vec<Duration>>,
     /// Second screens and the web phone (`publish`).
     observers: Vec<Box<dyn StateObserver>>,
+    /// `store.url`: cross-lane sales and refund reservations (runtime/store_refund.rs).
+    store: Option<StoreDesk>,
 }
 
 impl<C: Clock> Runtime<C> {
@@ -95,6 +99,7 @@ impl<C: Clock> Runtime<C> {
             recovery: None,
             commit_times: None,
             observers: Vec::new(),
+            store: None,
         }
     }
 
@@ -353,11 +358,11 @@ impl<C: Clock> Runtime<C> {
                 self.journal.history_page(&query).map_err(|e| e.to_string()),
             )),
             Effect::OpenSale { lane_id, sale_no } => {
-                let found = self.journal.sale_record(&lane_id, sale_no);
+                let found = self.open_sale(&lane_id, sale_no, now);
                 Some(Event::SaleOpened {
                     lane_id,
                     sale_no,
-                    found: found.map(|r| r.map(Box::new)).map_err(|e| e.to_string()),
+                    found: found.map(|r| r.map(Box::new)),
                 })
             }
             Effect::Refund(effect) => self.execute_refund(effect, now),

@@ -41,6 +41,9 @@ pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
     let mut runtime =
         crate::harness::assemble(config, Arc::new(catalog), journal, printer, network, clock);
     crate::netserve::attach(&mut runtime, config);
+    if let Some(url) = &config.store.url {
+        runtime.use_store(url.clone(), crate::store::outbox::LaneId::of(config));
+    }
     for r in runtime.recover() {
         tracing::warn!(?r, "attempt left open by the last run resolved");
     }

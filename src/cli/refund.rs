@@ -122,6 +122,10 @@ pub fn run(cli: &Cli, setup: &Setup, args: &RefundArgs) -> Outcome {
         network,
         crate::clock::ManualClock::new(start),
     );
+    // Own-lane refunds reserve in the store too, so no two lanes refund one sale past its total.
+    if let Some(url) = &setup.config.store.url {
+        rt.use_store(url.clone(), crate::store::outbox::LaneId::of(&setup.config));
+    }
     let mut notes = String::new();
     match desk::resume_open(&mut rt, policy) {
         Ok(done) => {
@@ -278,7 +282,8 @@ fn refused(e: DeskError, notes: String) -> Outcome {
         | DeskError::Plan(PlanError::NothingLeft(_))
         | DeskError::Void(_)
         | DeskError::Journal(_)
-        | DeskError::IdTaken(_) => 1,
+        | DeskError::IdTaken(_)
+        | DeskError::Store(_) => 1,
         DeskError::NoSuchSale { .. } | DeskError::Plan(_) | DeskError::Money(_) => EXIT_BAD_INPUT,
     };
     Outcome::fail(code, format!("{notes}qrtill: {e} (nothing refunded)"))

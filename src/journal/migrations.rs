@@ -3,7 +3,7 @@
 use super::MigrationOrSql;
 use rusqlite::{Connection, TransactionBehavior};
 
-const MIGRATIONS: &[&str] = &[
+pub(super) const MIGRATIONS: &[&str] = &[
     // 1: completed sales, append-only.
     r#"
     CREATE TABLE sales (
@@ -261,6 +261,55 @@ const MIGRATIONS: &[&str] = &[
         BEGIN INSERT INTO outbox (kind, row_id) VALUES ('refund', NEW.id); END;
     CREATE TRIGGER outbox_z AFTER INSERT ON z_reports
         BEGIN INSERT INTO outbox (kind, row_id) VALUES ('z', NEW.id); END;
+    "#,
+    // 8: refunds of another lane's sales (a store's cross-lane returns). The sale's body comes
+    // from the store and is kept in `foreign_sales`, never in `sales` (this lane's outbox, its
+    // history and its reports). `refunds` is rebuilt the SQLite way (copy, drop, recreate,
+    // copy back) to lose its foreign key to `sales`; `begin_refund` still checks that the sale
+    // exists, in either table. Deferred keys keep the lines' and events' links checked at commit.
+    r#"
+    PRAGMA defer_foreign_keys = ON;
+    CREATE TABLE foreign_sales (
+        lane_id    TEXT    NOT NULL,
+        sale_no    INTEGER NOT NULL,
+        currency   TEXT    NOT NULL,
+        body       TEXT    NOT NULL,
+        fetched_at INTEGER NOT NULL,
+        PRIMARY KEY (lane_id, sale_no)
+    ) STRICT;
+    CREATE TRIGGER foreign_sales_no_update BEFORE UPDATE ON foreign_sales
+        BEGIN SELECT RAISE(ABORT, 'foreign sales are kept as fetched'); END;
+    CREATE TRIGGER foreign_sales_no_delete BEFORE DELETE ON foreign_sales
+        BEGIN SELECT RAISE(ABORT, 'foreign sales are kept as fetched'); END;
+    CREATE TABLE refunds_copy AS SELECT * FROM refunds;
+    DROP TABLE refunds;
+    CREATE TABLE refunds (
+        id                INTEGER PRIMARY KEY,
+        refund_request_id TEXT    NOT NULL UNIQUE,
+        lane_id           TEXT    NOT NULL,
+        sale_no           INTEGER NOT NULL,
+        refund_no         INTEGER NOT NULL,
+        kind              TEXT    NOT NULL CHECK (kind IN ('refund', 'void')),
+        reason            TEXT    NOT NULL,
+        tender            TEXT    NOT NULL,
+        brand             TEXT,
+        amount_minor      INTEGER NOT NULL,
+        currency          TEXT    NOT NULL,
+        tax_minor         INTEGER NOT NULL,
+        wallet_minor      INTEGER,
+        wallet_currency   TEXT,
+        rate              TEXT,
+        created_at        INTEGER NOT NULL,
+        UNIQUE (lane_id, refund_no)
+    ) STRICT;
+    INSERT INTO refunds SELECT * FROM refunds_copy;
+    DROP TABLE refunds_copy;
+    CREATE INDEX refunds_sale ON refunds(lane_id, sale_no);
+    CREATE INDEX refunds_created ON refunds(created_at);
+    CREATE TRIGGER refunds_no_update BEFORE UPDATE ON refunds
+        BEGIN SELECT RAISE(ABORT, 'refunds are append-only'); END;
+    CREATE TRIGGER refunds_no_delete BEFORE DELETE ON refunds
+        BEGIN SELECT RAISE(ABORT, 'refunds are append-only'); END;
     "#,
 ];
 

@@ -6,6 +6,7 @@
 
 mod attempts;
 mod faults;
+mod foreign;
 mod history;
 mod migrations;
 mod refunds;

@@ -210,6 +210,10 @@ impl Journal {
                     |r| r.get(0),
                 )
                 .optional()?;
+            let body = match body {
+                Some(b) => Some(b),
+                None => Self::foreign_sale_body(&tx, &refund.lane_id, refund.sale_no)?,
+            };
             let Some(body) = body else {
                 return Ok(Err(BeginRefund::NoSuchSale));
             };
@@ -357,7 +361,10 @@ impl Journal {
     ) -> Result<Option<Money>, JournalError> {
         let currency: Option<String> = self
             .conn
-            .prepare_cached("SELECT currency FROM sales WHERE lane_id = ?1 AND sale_no = ?2")
+            .prepare_cached(
+                "SELECT currency FROM sales WHERE lane_id = ?1 AND sale_no = ?2
+                 UNION ALL SELECT currency FROM foreign_sales WHERE lane_id = ?1 AND sale_no = ?2",
+            )
             .and_then(|mut s| {
                 s.query_row(params![lane_id, sale_no as i64], |r| r.get(0))
                     .optional()

@@ -88,7 +88,8 @@ impl Journal {
         result.map_err(|e| self.wrap(e))
     }
 
-    /// The sale with number `sale_no` on `lane_id`, if any.
+    /// The sale with number `sale_no` on `lane_id`, if any (another lane's sale when it was
+    /// fetched from the store to be refunded here).
     pub fn sale(&self, lane_id: &str, sale_no: u64) -> Result<Option<CompletedSale>, JournalError> {
         let body: Option<String> = self
             .conn
@@ -98,6 +99,10 @@ impl Journal {
                 |r| r.get(0),
             )
             .optional()
+            .and_then(|own| match own {
+                Some(b) => Ok(Some(b)),
+                None => Self::foreign_sale_body(&self.conn, lane_id, sale_no),
+            })
             .map_err(|e| self.wrap(e.into()))?;
         body.map(|b| self.decode(&b)).transpose()
     }

@@ -29,12 +29,15 @@ impl<C: Clock> Runtime<C> {
                 RefundNews::Prepared(prepared.map(Box::new).map_err(|e| e.to_string()))
             }
             RefundEffect::Begin(prepared) => RefundNews::Begun(
-                desk::begin(&mut self.journal, *prepared, now)
+                self.begin_refund(*prepared, now)
                     .map(Box::new)
                     .map_err(|e| e.to_string()),
             ),
             RefundEffect::Record { id, event } => {
-                if let Err(e) = self.journal.record_refund_event(&id, &event) {
+                let recorded = self.journal.record_refund_event(&id, &event);
+                // The journal first; then the store hears of a refusal (store_refund.rs).
+                self.after_refund_event(&id, &event);
+                if let Err(e) = recorded {
                     tracing::error!(error = %e, refund = %id, "refund state not journaled");
                     RefundNews::Recorded {
                         id,

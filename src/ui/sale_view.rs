@@ -42,6 +42,10 @@ pub fn render(view: &CounterView, opened: &OpenedSale, area: Rect, buf: &mut Buf
 
     let refunded = opened.record.refunded();
     let mut head = format!(" Sale {} · {} ", sale.sale_no, sale.total.with_code());
+    // Another lane's sale, opened from the store by its receipt: say whose it is.
+    if sale.lane_id != view.config.store.lane_id {
+        head.push_str(&format!("· lane {} (from the store) ", sale.lane_id));
+    }
     if !refunded.is_zero() {
         head.push_str(&format!("· refunded {} ", refunded.with_code()));
     }

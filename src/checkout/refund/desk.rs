@@ -65,6 +65,9 @@ pub enum DeskError {
     Money(#[from] MoneyError),
     #[error("refund id {0} is already journaled for a different refund: try again")]
     IdTaken(String),
+    /// The store refused the reservation, or cannot be reached for another lane's sale.
+    #[error("{0}")]
+    Store(String),
 }
 
 /// Plans `order` against the journal; nothing is written.
@@ -116,10 +119,15 @@ pub fn prepare(
     })
 }
 
-/// The refund request id of the `n`th refund of a sale: stable, so a retry of the same
-/// journaled refund reuses it (wallets allow up to 64 characters).
-fn refund_request_id(sale: &CompletedSale, n: usize) -> String {
-    format!("RF{}-{}-{}", sale.lane_id, sale.sale_no, n)
+/// The refund request id of the `n`th refund of a sale at lane `by_lane`: stable, so a retry
+/// of the same journaled refund reuses it (wallets allow up to 64 characters). A refund of
+/// another lane's sale names the refunding lane too: ids stay unique across the store's lanes.
+fn refund_request_id(sale: &CompletedSale, n: usize, by_lane: &str) -> String {
+    if by_lane == sale.lane_id {
+        format!("RF{}-{}-{}", sale.lane_id, sale.sale_no, n)
+    } else {
+        format!("RF{}-{}-{}-L{by_lane}", sale.lane_id, sale.sale_no, n)
+    }
 }
 
 /// How the money of `sale` goes back.
@@ -182,6 +190,7 @@ pub fn begin(
     journal: &mut Journal,
     prepared: Prepared,
     now: Timestamp,
+    by_lane: &str,
 ) -> Result<Begun, DeskError> {
     let Prepared {
         order,
@@ -189,7 +198,7 @@ pub fn begin(
         plan,
         earlier,
     } = prepared;
-    let id = refund_request_id(&sale, earlier.len() + 1);
+    let id = refund_request_id(&sale, earlier.len() + 1, by_lane);
     let (tender, brand) = if order.cash_instead {
         ("cash".to_string(), None)
     } else {
@@ -273,7 +282,7 @@ pub fn run<C: WaitClock>(
         record,
         route,
         refunded_before,
-    } = begin(rt.journal_mut(), prepared, now)?;
+    } = rt.begin_refund(prepared, now)?;
     let id = record.refund.refund_request_id.clone();
     let mut attempt = RefundAttempt::new(&id, route, policy.offer_cash);
     let drawer = drive(rt, &mut attempt);
@@ -302,6 +311,7 @@ fn drive<C: WaitClock>(rt: &mut Runtime<C>, attempt: &mut RefundAttempt) -> bool
                 {
                     tracing::error!(error = %e, refund = %attempt.refund_request_id, "refund state not journaled");
                 }
+                rt.after_refund_event(&attempt.refund_request_id, &event);
                 Vec::new()
             }
             Step::KickDrawer => {

@@ -137,7 +137,7 @@ impl Checkout {
             }
             Err(reason) => {
                 self.notice = Some(Notice::error(format!(
-                    "Sale {sale_no} could not be read from the journal ({reason})."
+                    "Sale {sale_no} of lane {lane_id} could not be opened ({reason})."
                 )));
             }
         }
