@@ -4,12 +4,14 @@
 //! ordered by the time they are due. The TUI, the headless runs and the tests all drive this
 //! same runtime.
 
+mod catalog_feed;
 mod entry;
 mod observe;
 mod phone;
 mod recovery;
 mod refund;
 
+pub use catalog_feed::CatalogFeed;
 pub use observe::StateObserver;
 pub use phone::PhoneAction;
 pub use recovery::{Recovered, WaitClock};
@@ -71,6 +73,8 @@ pub struct Runtime<C: Clock> {
     commit_times: Option<Vec<Duration>>,
     /// Second screens and the web phone (`publish`).
     observers: Vec<Box<dyn StateObserver>>,
+    /// Newer store catalogues from the lane's watcher thread (`watch_catalog`).
+    catalog_feed: Option<CatalogFeed>,
 }
 
 impl<C: Clock> Runtime<C> {
@@ -95,6 +99,7 @@ impl<C: Clock> Runtime<C> {
             recovery: None,
             commit_times: None,
             observers: Vec::new(),
+            catalog_feed: None,
         }
     }
 
@@ -162,6 +167,7 @@ impl<C: Clock> Runtime<C> {
             self.feed(Event::Printed { sale_no, result });
             changed = true;
         }
+        changed |= self.take_catalog_updates();
         let now = self.clock.now();
         for note in self.link().advance(now) {
             self.schedule(
@@ -193,6 +199,7 @@ impl<C: Clock> Runtime<C> {
                 None => self.network.next_wakeup(),
             },
             printer,
+            self.catalog_poll_due(),
         ]
         .into_iter()
         .flatten()
@@ -361,6 +368,10 @@ impl<C: Clock> Runtime<C> {
                 })
             }
             Effect::Refund(effect) => self.execute_refund(effect, now),
+            Effect::CatalogSwapped { version, items } => {
+                self.catalog_swapped(version, items);
+                None
+            }
         }
     }
 }

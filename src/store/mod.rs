@@ -3,6 +3,8 @@
 //! `outbox::Replicator` copies to PostgreSQL in journal order, keyed by (store, lane, journal
 //! row id) so a copy repeated after a crash or a lost reply changes nothing.
 
+pub mod catalog;
+pub mod catalog_watch;
 pub mod migrations;
 pub mod outbox;
 pub mod refunds;
