@@ -83,3 +83,79 @@ impl Checkout {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checkout::Action;
+    use crate::harness::{demo_runtime, scan};
+    use crate::money::Currency;
+    use std::path::Path;
+
+    const WATER: &str = "036000291452";
+
+    fn update(version: i64, price: &str) -> CatalogUpdate {
+        let codes = ["food"].map(String::from).into_iter().collect();
+        let csv = format!("barcode,name,price,tax\n{WATER},Water,{price},food\n");
+        let catalog = crate::catalog::load::catalog_from_csv_bytes(
+            csv.as_bytes(),
+            Path::new("t.csv"),
+            &codes,
+            Currency::USD,
+        )
+        .expect("loads");
+        CatalogUpdate {
+            version,
+            sha256: format!("v{version}"),
+            catalog: Arc::new(catalog),
+        }
+    }
+
+    fn prices(c: &Checkout) -> Vec<i64> {
+        c.basket
+            .lines()
+            .iter()
+            .map(|l| l.item.price.to_minor())
+            .collect()
+    }
+
+    #[test]
+    fn an_update_waits_for_the_open_basket_and_an_older_one_is_ignored() {
+        let mut rt = demo_runtime().expect("runtime");
+        let now = rt.now();
+        let effects = rt
+            .checkout
+            .handle(Event::CatalogArrived(Box::new(update(1, "1.00"))), now);
+        assert_eq!(
+            effects,
+            vec![Effect::CatalogSwapped {
+                version: 1,
+                items: 1
+            }]
+        );
+        scan(&mut rt, WATER);
+        assert_eq!(prices(&rt.checkout), vec![100]);
+        let effects = rt
+            .checkout
+            .handle(Event::CatalogArrived(Box::new(update(2, "1.50"))), now);
+        assert!(effects.is_empty(), "{effects:?}");
+        assert_eq!(rt.checkout.pending_catalog_version(), Some(2));
+        // An older version arriving late does not replace the newer one waiting.
+        rt.checkout
+            .handle(Event::CatalogArrived(Box::new(update(1, "9.00"))), now);
+        assert_eq!(rt.checkout.pending_catalog_version(), Some(2));
+        scan(&mut rt, WATER);
+        assert_eq!(
+            prices(&rt.checkout),
+            vec![100],
+            "the open basket keeps 1.00"
+        );
+        // Clearing the basket ends the sale: the next basket sells at 1.50.
+        rt.dispatch(Action::ClearBasket);
+        rt.dispatch(Action::Char('y'));
+        assert!(rt.checkout.basket.is_empty());
+        assert_eq!(rt.checkout.catalog_version(), Some(2));
+        scan(&mut rt, WATER);
+        assert_eq!(prices(&rt.checkout), vec![150]);
+    }
+}
