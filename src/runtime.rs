@@ -4,6 +4,7 @@
 //! ordered by the time they are due. The TUI, the headless runs and the tests all drive this
 //! same runtime.
 
+mod catalog_feed;
 mod entry;
 mod observe;
 mod phone;
@@ -11,6 +12,7 @@ mod recovery;
 mod refund;
 mod store_refund;
 
+pub use catalog_feed::CatalogFeed;
 pub use observe::StateObserver;
 pub use phone::PhoneAction;
 pub use recovery::{Recovered, WaitClock};
@@ -75,6 +77,8 @@ pub struct Runtime<C: Clock> {
     observers: Vec<Box<dyn StateObserver>>,
     /// `store.url`: cross-lane sales and refund reservations (runtime/store_refund.rs).
     store: Option<StoreDesk>,
+    /// Newer store catalogues from the lane's watcher thread (`watch_catalog`).
+    catalog_feed: Option<CatalogFeed>,
 }
 
 impl<C: Clock> Runtime<C> {
@@ -100,6 +104,7 @@ impl<C: Clock> Runtime<C> {
             commit_times: None,
             observers: Vec::new(),
             store: None,
+            catalog_feed: None,
         }
     }
 
@@ -167,6 +172,7 @@ impl<C: Clock> Runtime<C> {
             self.feed(Event::Printed { sale_no, result });
             changed = true;
         }
+        changed |= self.take_catalog_updates();
         let now = self.clock.now();
         for note in self.link().advance(now) {
             self.schedule(
@@ -198,6 +204,7 @@ impl<C: Clock> Runtime<C> {
                 None => self.network.next_wakeup(),
             },
             printer,
+            self.catalog_poll_due(),
         ]
         .into_iter()
         .flatten()
@@ -366,6 +373,10 @@ impl<C: Clock> Runtime<C> {
                 })
             }
             Effect::Refund(effect) => self.execute_refund(effect, now),
+            Effect::CatalogSwapped { version, items } => {
+                self.catalog_swapped(version, items);
+                None
+            }
         }
     }
 }

@@ -98,6 +98,8 @@ pub enum Event {
     },
     /// The runtime answered the refund screen (screens/refund_io.rs).
     Refund(Box<super::screens::refund_io::RefundNews>),
+    /// The store has a newer catalogue, loaded and checked; it is sold from from the next sale.
+    CatalogArrived(Box<super::catalog_swap::CatalogUpdate>),
 }
 
 /// What the network sends back.
@@ -182,4 +184,9 @@ pub enum Effect {
     },
     /// What the refund screen asks of the journal and the network (screens/refund_io.rs).
     Refund(super::screens::refund_io::RefundEffect),
+    /// The checkout now sells from store catalogue `version` (between sales): tell the store.
+    CatalogSwapped {
+        version: i64,
+        items: usize,
+    },
 }

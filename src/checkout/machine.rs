@@ -98,6 +98,9 @@ pub struct Checkout {
     pub(super) resumed: Vec<Resumed>,
     /// The refund policy and the supervisor PIN gate of the refund screen.
     pub(super) refund_desk: super::screens::refund::RefundDesk,
+    /// The store catalogue version sold from, and a newer one waiting for the sale to end.
+    pub(super) catalog_version: Option<i64>,
+    pub(super) pending_catalog: Option<Box<super::catalog_swap::CatalogUpdate>>,
 }
 
 impl Checkout {
@@ -116,6 +119,8 @@ impl Checkout {
             attempt_seq: 0,
             resumed: Vec::new(),
             refund_desk: Default::default(),
+            catalog_version: None,
+            pending_catalog: None,
         }
     }
 
@@ -169,6 +174,13 @@ impl Checkout {
 
     /// The single entry point: applies `event` at `now` and returns what the runtime must do.
     pub fn handle(&mut self, event: Event, now: Timestamp) -> Vec<Effect> {
+        let mut effects = self.handle_event(event, now);
+        // After every event: a catalogue that waited for the sale to end is taken up now.
+        effects.extend(self.swap_catalog_if_between_sales());
+        effects
+    }
+
+    fn handle_event(&mut self, event: Event, now: Timestamp) -> Vec<Effect> {
         match event {
             Event::Action(action) => self.on_action(action, now),
             Event::SaleCommitted {
@@ -199,6 +211,10 @@ impl Checkout {
                 found,
             } => self.on_sale_opened(&lane_id, sale_no, found),
             Event::Refund(news) => self.on_refund_news(*news, now),
+            Event::CatalogArrived(update) => {
+                self.on_catalog_arrived(*update);
+                vec![]
+            }
             Event::Printed { sale_no, result } => {
                 self.on_detail_printed(sale_no, &result);
                 if let Screen::Receipt { sale, print, .. } = &mut self.screen

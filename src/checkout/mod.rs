@@ -3,6 +3,7 @@ mod action;
 pub mod attempt;
 pub mod basket;
 pub mod cash;
+pub mod catalog_swap;
 pub mod entry;
 pub mod history;
 pub mod history_filter;

@@ -136,6 +136,20 @@ pub enum StoreCommand {
     /// Store reports over every lane.
     #[command(subcommand)]
     Report(StoreReport),
+    /// The central catalogue: its newest version and which lanes sell from which (`import
+    /// FILE` adds a version).
+    Catalog {
+        #[command(subcommand)]
+        command: Option<StoreCatalogCommand>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoreCatalogCommand {
+    /// Check FILE (.toml or .csv) with the counter's loader and store it as the next version.
+    Import { file: PathBuf },
+    /// The newest version, its item count, and the version each lane reports.
+    Status,
 }
 
 #[derive(Debug, Subcommand)]

@@ -13,7 +13,7 @@ pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
     }
     let _log_guard = init_logging(setup);
     let config = &setup.config;
-    let catalog = match load_catalog(cli, setup) {
+    let (catalog, catalog_version) = match super::store_catalog::lane_catalog(cli, setup) {
         Ok(c) => c,
         Err(o) => return o,
     };
@@ -44,6 +44,12 @@ pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
     if let Some(url) = &config.store.url {
         runtime.use_store(url.clone(), crate::store::outbox::LaneId::of(config));
     }
+    runtime.checkout.set_catalog_version(catalog_version);
+    // Newer store catalogues are taken up between sales while the counter runs.
+    let _catalog_watch = match super::store_catalog::watch(cli, setup, &mut runtime) {
+        Ok(w) => w,
+        Err(o) => return o,
+    };
     for r in runtime.recover() {
         tracing::warn!(?r, "attempt left open by the last run resolved");
     }

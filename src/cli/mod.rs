@@ -21,6 +21,7 @@ pub mod shift;
 pub mod simulate;
 pub mod spool;
 pub mod store;
+pub mod store_catalog;
 
 use crate::config::{Config, data_dir};
 use std::io::Write;

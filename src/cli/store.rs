@@ -77,6 +77,9 @@ pub fn run(setup: &Setup, args: &StoreArgs) -> Outcome {
                 }
                 s
             }),
+        StoreCommand::Catalog { command } => {
+            return super::store_catalog::run(setup, &mut client, command.as_ref());
+        }
         StoreCommand::Report(StoreReport::Z { date, format }) => {
             if time::Date::parse(
                 date,

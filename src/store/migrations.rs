@@ -135,6 +135,24 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (store_id, business_date, lane_id, currency, key, currency2)
     );
     "#,
+    // 4: the central catalogue. Each import is a new version holding the file's bytes as
+    // imported (the lanes load them with the counter's own loader), and each lane reports the
+    // version it sells from.
+    r#"
+    CREATE TABLE catalog_versions (
+        store_id    TEXT   NOT NULL,
+        version     BIGINT NOT NULL CHECK (version > 0),
+        format      TEXT   NOT NULL CHECK (format IN ('toml', 'csv')),
+        file_name   TEXT   NOT NULL,
+        sha256      TEXT   NOT NULL,
+        items       BIGINT NOT NULL,
+        body        BYTEA  NOT NULL,
+        imported_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+        PRIMARY KEY (store_id, version)
+    );
+    ALTER TABLE lanes ADD COLUMN catalog_version BIGINT;
+    ALTER TABLE lanes ADD COLUMN catalog_reported_at TIMESTAMPTZ;
+    "#,
 ];
 
 pub fn latest() -> i64 {

@@ -4,6 +4,8 @@
 //! `outbox::Replicator`, each fact keyed by (store, lane, journal row) so a copy repeated after
 //! a crash or a lost reply changes nothing.
 
+pub mod catalog;
+pub mod catalog_watch;
 pub mod cross_lane;
 pub mod migrations;
 pub mod outbox;
