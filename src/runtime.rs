@@ -13,6 +13,7 @@ mod refund;
 pub use observe::StateObserver;
 pub use phone::PhoneAction;
 pub use recovery::{Recovered, WaitClock};
+pub use refund::RefundPrint;
 
 use crate::checkout::{Action, Checkout, CompletedSale, Effect, Event, NetReply};
 use crate::clock::{Clock, ManualClock, Timestamp};
@@ -30,6 +31,13 @@ pub trait ReceiptPrinter {
     fn submit(&mut self, sale: &CompletedSale, reprint: bool);
     /// Finished jobs since the last call: `(sale_no, Ok or the reason it failed)`.
     fn poll(&mut self) -> Vec<(u64, Result<(), String>)>;
+    /// Queues the slip of a finished refund (`runtime/refund.rs`). A screen-only printer has
+    /// nothing to do: the refund screen shows the slip.
+    fn submit_refund(&mut self, _refund: &RefundPrint, _reprint: bool) {}
+    /// Finished refund-slip jobs since the last call: `(refund request id, Ok or why not)`.
+    fn poll_refunds(&mut self) -> Vec<(String, Result<(), String>)> {
+        Vec::new()
+    }
     /// Whether jobs are still out, so the loop knows to come back for them.
     fn busy(&self) -> bool {
         false
@@ -67,6 +75,8 @@ pub struct Runtime<C: Clock> {
     commit_times: Option<Vec<Duration>>,
     /// Second screens and the web phone (`publish`).
     observers: Vec<Box<dyn StateObserver>>,
+    /// The data directory the PIN lock is saved in (`open_refund_desk`); none in tests.
+    pin_lock_dir: Option<std::path::PathBuf>,
 }
 
 impl<C: Clock> Runtime<C> {
@@ -90,6 +100,7 @@ impl<C: Clock> Runtime<C> {
             recovery: None,
             commit_times: None,
             observers: Vec::new(),
+            pin_lock_dir: None,
         }
     }
 
@@ -143,6 +154,7 @@ impl<C: Clock> Runtime<C> {
             self.feed(Event::Printed { sale_no, result });
             changed = true;
         }
+        changed |= self.poll_refund_slips();
         let now = self.clock.now();
         for note in self.network.advance(now) {
             self.schedule(

@@ -225,6 +225,12 @@ const MIGRATIONS: &[&str] = &[
         WHEN EXISTS (SELECT 1 FROM z_reports WHERE shift_id = NEW.shift_id)
         BEGIN SELECT RAISE(ABORT, 'the shift is closed'); END;
     "#,
+    // 7: the attempt of a sale (reconcile, the kill audit) by index; the newest refund event
+    // for `Journal::latest_time`, so a refund's time is never read as being in the future.
+    r#"
+    CREATE INDEX attempts_sale ON attempts(sale_id);
+    CREATE INDEX refund_events_at ON refund_events(at);
+    "#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
