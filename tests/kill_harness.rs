@@ -384,17 +384,27 @@ fn the_audit_names_planted_faults() {
             approved: true,
             amount: d("7.00"),
         }],
-        // One unit back in cash of the cash sale, one back to the wallet of the wallet sale.
+        // One unit back in cash of the cash sale, one back to the wallet of the wallet sale,
+        // and one to the card of the card sale (no wallet balance moves).
         refunds: vec![
             refund("R1", 1, "cash", "1.25", "settled", 1),
             refund("R2", 2, "wallet", "2.50", "settled", 1),
+            refund("R4", 3, "card", "3.50", "settled", 1),
         ],
-        ledger_refunds: vec![LedgerRefundRow {
-            refund_request_id: "R2".into(),
-            payment_request_id: "A1".into(),
-            amount: d("2.50"),
-            wallet_amount: d("18.05"),
-        }],
+        ledger_refunds: vec![
+            LedgerRefundRow {
+                refund_request_id: "R2".into(),
+                payment_request_id: "A1".into(),
+                amount: d("2.50"),
+                wallet_amount: d("18.05"),
+            },
+            LedgerRefundRow {
+                refund_request_id: "R4".into(),
+                payment_request_id: "A2".into(),
+                amount: d("3.50"),
+                wallet_amount: d("3.50"),
+            },
+        ],
     };
     let (bad, counts) = audit(&sound(), true);
     assert_eq!(bad, Vec::<String>::new());

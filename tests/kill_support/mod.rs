@@ -1,4 +1,4 @@
-//! The kill harness's auditor: reads both books read-only with its own SQL (not the reconcile
+//! The kill harness's auditor: reads copies of both books with its own SQL (not the reconcile
 //! code) and lists every broken invariant. `read_books` holds all the SQL, so a schema change
 //! is adapted in one place; `audit` works on plain rows.
 
@@ -97,16 +97,44 @@ fn decimal(text: &str, what: &str) -> Result<Decimal, String> {
     Decimal::from_str(text).map_err(|e| format!("{what}: {text:?} is not a decimal ({e})"))
 }
 
-/// Reads the journal and the network ledger read-only. A file or table a kill prevented from
-/// existing yet reads as empty.
+/// Copies a database with its rollback journal and WAL (not the `-shm` index, which SQLite
+/// rebuilds from the WAL) into `dir`, and opens the copy read-write.
+///
+/// A kill can leave a hot rollback journal (while a journal is being created or migrated) or a
+/// WAL whose index needs rebuilding. Whoever opens the file next must roll back or recover it
+/// first, which needs write access: read-only, SQLite refuses ("attempt to write a readonly
+/// database"), and that failed the harness when a kill landed in start-up, which happens more
+/// often on a loaded machine. The copy is recovered as the next `qrtill` would recover the
+/// original, and the original stays as the kill left it for that next run.
+fn open_copy(path: &Path, dir: &Path) -> Result<Connection, String> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| format!("{} names no file", path.display()))?;
+    let copy = dir.join(name);
+    for suffix in ["", "-journal", "-wal"] {
+        let mut from = path.as_os_str().to_os_string();
+        from.push(suffix);
+        let mut to = copy.as_os_str().to_os_string();
+        to.push(suffix);
+        let from = std::path::PathBuf::from(from);
+        if from.exists() {
+            std::fs::copy(&from, &to).map_err(|e| format!("copy {}: {e}", from.display()))?;
+        }
+    }
+    Connection::open_with_flags(&copy, OpenFlags::SQLITE_OPEN_READ_WRITE)
+        .map_err(|e| format!("cannot open a copy of {}: {e}", path.display()))
+}
+
+/// Reads copies of the journal and the network ledger (see `open_copy`). A file or table a kill
+/// prevented from existing yet reads as empty.
 pub fn read_books(journal: &Path, network: &Path) -> Result<Books, String> {
     let mut books = Books::default();
+    let scratch = tempfile::tempdir().map_err(|e| format!("temp dir: {e}"))?;
     for path in [journal, network] {
         if !path.exists() {
             continue;
         }
-        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        let conn = open_copy(path, scratch.path())?;
         let ok: String = conn
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
             .map_err(|e| format!("integrity_check of {}: {e}", path.display()))?;
@@ -641,11 +669,17 @@ fn audit_refunds(
                 }
             }
         }
+        // A card refund goes back to the card: no wallet balance moves.
+        let card = books
+            .cards
+            .iter()
+            .any(|c| c.request_id == l.payment_request_id);
         match refund_moves
             .get(l.refund_request_id.as_str())
             .map(Vec::as_slice)
         {
-            Some([m]) if *m == l.wallet_amount => {}
+            None if card => {}
+            Some([m]) if *m == l.wallet_amount && !card => {}
             Some([m]) => bad.push(format!(
                 "refund {} moved {m} but is {}",
                 l.refund_request_id, l.wallet_amount
@@ -668,12 +702,22 @@ fn audit_refunds(
             ));
         }
     }
-    let payments: BTreeMap<&str, &PaymentRow> =
-        books.payments.iter().map(|p| (p.id.as_str(), p)).collect();
+    let paid: BTreeMap<&str, Decimal> = books
+        .payments
+        .iter()
+        .map(|p| (p.id.as_str(), p.amount))
+        .chain(
+            books
+                .cards
+                .iter()
+                .filter(|c| c.approved)
+                .map(|c| (c.request_id.as_str(), c.amount)),
+        )
+        .collect();
     for (id, total) in per_payment {
-        match payments.get(id) {
-            Some(p) if total > p.amount => {
-                bad.push(format!("payment {id} of {} had {total} refunded", p.amount))
+        match paid.get(id) {
+            Some(amount) if total > *amount => {
+                bad.push(format!("payment {id} of {amount} had {total} refunded"))
             }
             Some(_) => {}
             None => bad.push(format!("refunds of {id}, which is no payment")),
