@@ -17,6 +17,7 @@ pub use observe::StateObserver;
 pub use phone::PhoneAction;
 pub use recovery::{Recovered, WaitClock};
 pub use store_refund::{STORE_OFFLINE, StoreDesk};
+pub use refund::RefundPrint;
 
 use crate::checkout::{Action, Checkout, CompletedSale, Effect, Event, NetReply};
 use crate::clock::{Clock, ManualClock, Timestamp};
@@ -35,6 +36,13 @@ pub trait ReceiptPrinter {
     fn submit(&mut self, sale: &CompletedSale, reprint: bool);
     /// Finished jobs since the last call: `(sale_no, Ok or the reason it failed)`.
     fn poll(&mut self) -> Vec<(u64, Result<(), String>)>;
+    /// Queues the slip of a finished refund (`runtime/refund.rs`). A screen-only printer has
+    /// nothing to do: the refund screen shows the slip.
+    fn submit_refund(&mut self, _refund: &RefundPrint, _reprint: bool) {}
+    /// Finished refund-slip jobs since the last call: `(refund request id, Ok or why not)`.
+    fn poll_refunds(&mut self) -> Vec<(String, Result<(), String>)> {
+        Vec::new()
+    }
     /// Whether jobs are still out, so the loop knows to come back for them.
     fn busy(&self) -> bool {
         false
@@ -79,6 +87,8 @@ pub struct Runtime<C: Clock> {
     store: Option<StoreDesk>,
     /// Newer store catalogues from the lane's watcher thread (`watch_catalog`).
     catalog_feed: Option<CatalogFeed>,
+    /// The data directory the PIN lock is saved in (`open_refund_desk`); none in tests.
+    pin_lock_dir: Option<std::path::PathBuf>,
 }
 
 impl<C: Clock> Runtime<C> {
@@ -105,6 +115,7 @@ impl<C: Clock> Runtime<C> {
             observers: Vec::new(),
             store: None,
             catalog_feed: None,
+            pin_lock_dir: None,
         }
     }
 
@@ -173,6 +184,7 @@ impl<C: Clock> Runtime<C> {
             changed = true;
         }
         changed |= self.take_catalog_updates();
+        changed |= self.poll_refund_slips();
         let now = self.clock.now();
         for note in self.link().advance(now) {
             self.schedule(

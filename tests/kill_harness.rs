@@ -5,18 +5,25 @@
 //! open, `reconcile` runs, and the full audit must hold: integrity, gap-free sale numbers,
 //! exactly one sale per successful payment, nobody charged twice, nothing open.
 //!
-//! Seeded: the seed is printed; `QRTILL_KILL_SEED=N` replays its choices (the kill moments are
-//! wall-clock delays, so where each lands still varies). `QRTILL_KILLS=10000` runs more kills
-//! than CI's 200.
+//! Every fourth round runs a headless refund instead (`qrtill refund`: one unit of a line, a whole
+//! sale, sometimes as cash) of a random sale, killed the same way unless it ends first; the
+//! audit then also holds refunds: no line or sale refunded beyond what was sold, no wallet
+//! refund the journal did not write first, none moved twice, and after the clean restart and
+//! `reconcile` nothing open and every wallet refund settled in both books.
+//!
+//! Seeded: the seed is printed, and every failure message names it; `QRTILL_KILL_SEED=N` replays
+//! its choices (the kill moments are wall-clock delays, so where each lands still varies).
+//! `QRTILL_KILLS=10000` runs more kills than CI's 200.
 
 mod e2e_support;
 mod kill_support;
 
-use e2e_support::{qrtill, run_qrtill};
+use e2e_support::{count_rows, qrtill, run_qrtill};
 use kill_support::{Counts, audit, read_books};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::fs::File;
+use std::io::Write;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
@@ -75,13 +82,30 @@ fn random_sigkills_of_mixed_sales_lose_nothing_and_charge_nothing_twice() {
     };
     let data = data_path.as_path();
     let stderr_path = data.join("simulate.stderr");
+    let pin = set_pin(data, seed);
     let mut killed_mid_payment = 0usize;
+    let mut refund_rounds = 0usize;
     let mut last = Counts::default();
 
     for round in 0..kills {
         let basket_seed = rng.random::<u32>().to_string();
         // Mostly after start-up, into the sales; a few during start-up and its recovery.
         let delay = Duration::from_millis(rng.random_range(5..=400));
+        let sales = count_rows(&data.join("journal.sqlite"), "sales");
+        if round % 4 == 3 && sales > 0 {
+            refund_rounds += 1;
+            let sale = rng.random_range(1..=sales);
+            let whole = rng.random_bool(0.3);
+            let cash = rng.random_bool(0.2);
+            refund_killed(data, &pin, sale, whole, cash, delay, seed, round);
+            last = audit_or_panic(
+                data,
+                false,
+                seed,
+                &format!("round {round}, refund of sale {sale} killed after {delay:?}"),
+            );
+            continue;
+        }
         let stderr = match File::create(&stderr_path) {
             Ok(f) => f,
             Err(e) => panic!("{}: {e}", stderr_path.display()),
@@ -145,9 +169,20 @@ fn random_sigkills_of_mixed_sales_lose_nothing_and_charge_nothing_twice() {
     let settled = audit_or_panic(data, true, seed, "after recovery and reconcile");
     eprintln!(
         "kill harness: {kills} kills, {killed_mid_payment} with a payment open; sales {:?}; \
-         attempts {:?}; approved card authorizations flagged for a person: {}",
-        settled.sales, settled.attempts, settled.cards_flagged
+         attempts {:?}; approved card authorizations flagged for a person: {}; \
+         {refund_rounds} refund rounds, refunds {:?}",
+        settled.sales, settled.attempts, settled.cards_flagged, settled.refunds
     );
+    if kills >= 8 {
+        assert!(
+            settled
+                .refunds
+                .iter()
+                .any(|((_, state), n)| state == "settled" && *n > 0),
+            "no refund settled in {refund_rounds} refund rounds (seed {seed}): {:?}",
+            settled.refunds
+        );
+    }
 
     // The run covered what it claims to: every flow sold, payments failed too, and kills landed
     // while payments were open.
@@ -179,10 +214,103 @@ fn random_sigkills_of_mixed_sales_lose_nothing_and_charge_nothing_twice() {
     );
 }
 
+/// Sets the supervisor PIN (`qrtill pin set` reading standard input) and writes it to a PIN
+/// file for `qrtill refund --pin-file`.
+fn set_pin(data: &Path, seed: u64) -> String {
+    let mut set = match qrtill(data)
+        .args(["pin", "set"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) => panic!("cannot start qrtill pin set: {e}"),
+    };
+    if let Some(mut stdin) = set.stdin.take()
+        && let Err(e) = stdin.write_all(b"2468\n")
+    {
+        panic!("pin set (seed {seed}): {e}");
+    }
+    match set.wait() {
+        Ok(status) if status.success() => {}
+        other => panic!("pin set (seed {seed}): {other:?}"),
+    }
+    let pin = data.join("pin-for-tests");
+    if let Err(e) = std::fs::write(&pin, "2468\n") {
+        panic!("{}: {e}", pin.display());
+    }
+    pin.to_string_lossy().into_owned()
+}
+
+/// Starts `qrtill refund SALE` (one unit of line 1, or the whole sale; as cash when `cash`) and
+/// SIGKILLs it after `delay` unless it ended first. Ending by itself is fine with 0 (refunded)
+/// or 1 (nothing left, or the network refused); anything else is a failure.
+#[allow(clippy::too_many_arguments)]
+fn refund_killed(
+    data: &Path,
+    pin: &str,
+    sale: u64,
+    whole: bool,
+    cash: bool,
+    delay: Duration,
+    seed: u64,
+    round: usize,
+) {
+    let stderr_path = data.join("refund.stderr");
+    let stderr = match File::create(&stderr_path) {
+        Ok(f) => f,
+        Err(e) => panic!("{}: {e}", stderr_path.display()),
+    };
+    let sale_arg = sale.to_string();
+    let mut cmd = qrtill(data);
+    cmd.args([
+        "refund",
+        &sale_arg,
+        "--reason",
+        "Damaged",
+        "--pin-file",
+        pin,
+    ]);
+    cmd.args(if whole {
+        ["--all"].as_slice()
+    } else {
+        ["--line", "1:1"].as_slice()
+    });
+    if cash {
+        cmd.arg("--cash");
+    }
+    let mut child = match cmd.stdout(Stdio::null()).stderr(stderr).spawn() {
+        Ok(c) => c,
+        Err(e) => panic!("cannot start qrtill refund: {e}"),
+    };
+    std::thread::sleep(delay);
+    let ended = match child.try_wait() {
+        Ok(status) => status,
+        Err(e) => panic!("try_wait: {e}"),
+    };
+    match ended {
+        Some(status) if matches!(status.code(), Some(0 | 1)) => {}
+        Some(status) => panic!(
+            "round {round} (seed {seed}): refund of sale {sale} ended with {status}: {}",
+            std::fs::read_to_string(&stderr_path).unwrap_or_default()
+        ),
+        None => {
+            if let Err(e) = child.kill() {
+                panic!("kill: {e}");
+            }
+            if let Err(e) = child.wait() {
+                panic!("wait: {e}");
+            }
+        }
+    }
+}
+
 /// The audit itself can fail: books with planted faults are each named.
 #[test]
 fn the_audit_names_planted_faults() {
-    use kill_support::{AttemptRow, Books, CardRow, MoveRow, PaymentRow, SaleRow};
+    use kill_support::{
+        AttemptRow, Books, CardRow, JournalRefundRow, LedgerRefundRow, MoveRow, PaymentRow, SaleRow,
+    };
     use rust_decimal::Decimal;
     let d = |s: &str| match s.parse::<Decimal>() {
         Ok(v) => v,
@@ -195,6 +323,7 @@ fn the_audit_names_planted_faults() {
         total: d(total),
         payment_request_id: pay.map(str::to_string),
         row_id,
+        line_qty: vec![2],
     };
     let attempt = |id: &str, mode: &str, state: &str, sale| AttemptRow {
         request_id: id.into(),
@@ -206,7 +335,18 @@ fn the_audit_names_planted_faults() {
         id: id.into(),
         stage: stage.into(),
         amount: d(amount),
+        refunded: Decimal::ZERO,
     };
+    let refund =
+        |id: &str, sale_no, tender: &str, amount: &str, state: &str, qty| JournalRefundRow {
+            refund_request_id: id.into(),
+            lane: "03".into(),
+            sale_no,
+            tender: tender.into(),
+            amount: d(amount),
+            state: state.into(),
+            lines: vec![(0, qty)],
+        };
     let mv = |kind: &str, amount: &str, reference: &str| MoveRow {
         shopper: "li-na".into(),
         kind: kind.into(),
@@ -227,19 +367,44 @@ fn the_audit_names_planted_faults() {
             attempt("A3", "payment_code", "failed", None),
         ],
         payments: vec![
-            payment("A1", "TRADE_SUCCESS", "5.00"),
+            PaymentRow {
+                refunded: d("2.50"),
+                ..payment("A1", "TRADE_SUCCESS", "5.00")
+            },
             payment("A3", "TRADE_CLOSED", "9.00"),
         ],
         moves: vec![
             mv("opening", "100", "opening"),
             mv("charge", "-36.10", "A1"),
+            mv("refund", "18.05", "R2"),
         ],
-        balances: vec![("li-na".into(), d("63.90"))],
+        balances: vec![("li-na".into(), d("81.95"))],
         cards: vec![CardRow {
             request_id: "A2".into(),
             approved: true,
             amount: d("7.00"),
         }],
+        // One unit back in cash of the cash sale, one back to the wallet of the wallet sale,
+        // and one to the card of the card sale (no wallet balance moves).
+        refunds: vec![
+            refund("R1", 1, "cash", "1.25", "settled", 1),
+            refund("R2", 2, "wallet", "2.50", "settled", 1),
+            refund("R4", 3, "card", "3.50", "settled", 1),
+        ],
+        ledger_refunds: vec![
+            LedgerRefundRow {
+                refund_request_id: "R2".into(),
+                payment_request_id: "A1".into(),
+                amount: d("2.50"),
+                wallet_amount: d("18.05"),
+            },
+            LedgerRefundRow {
+                refund_request_id: "R4".into(),
+                payment_request_id: "A2".into(),
+                amount: d("3.50"),
+                wallet_amount: d("3.50"),
+            },
+        ],
     };
     let (bad, counts) = audit(&sound(), true);
     assert_eq!(bad, Vec::<String>::new());
@@ -289,6 +454,49 @@ fn the_audit_names_planted_faults() {
             }),
         ),
         ("approved=false", Box::new(|b| b.cards[0].approved = false)),
+        (
+            "3 units refunded of 2 sold (remainder negative)",
+            Box::new(|b| b.refunds[0].lines = vec![(0, 3)]),
+        ),
+        (
+            "3.00 refunded of a 2.50 sale",
+            Box::new(|b| b.refunds[0].amount = d("3.00")),
+        ),
+        (
+            "the network refunded R2, which the journal never wrote",
+            Box::new(|b| {
+                b.refunds.remove(1);
+            }),
+        ),
+        (
+            "moved money 2 times: refunded twice",
+            Box::new(move |b| {
+                b.moves.push(mv("refund", "18.05", "R2"));
+                b.balances[0].1 = d("100.00");
+            }),
+        ),
+        (
+            "refund R2 of sale 2 is still open (unknown)",
+            Box::new(|b| b.refunds[1].state = "unknown".into()),
+        ),
+        (
+            "refund R3 is settled in the journal but the network never refunded it",
+            Box::new(move |b| {
+                b.refunds
+                    .push(refund("R3", 2, "wallet", "2.50", "settled", 1))
+            }),
+        ),
+        (
+            "payment A1 of 5.00 had 6.00 refunded",
+            Box::new(|b| b.ledger_refunds[0].amount = d("6.00")),
+        ),
+        (
+            "a refund move references R9, which is no refund",
+            Box::new(move |b| {
+                b.moves.push(mv("refund", "1", "R9"));
+                b.balances[0].1 = d("82.95");
+            }),
+        ),
     ];
     for (expected, plant) in planted {
         let mut books = sound();

@@ -54,15 +54,8 @@ pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
         tracing::warn!(?r, "attempt left open by the last run resolved");
     }
     crate::checkout::refund::desk::log_resumed(&mut runtime, &config.refund);
-    // The refund screen's PIN gate; an unreadable PIN file only disables PIN-checked refunds.
-    let pin_hash = crate::pin::load(&setup.data_dir).unwrap_or_else(|e| {
-        tracing::error!(error = %e, "supervisor PIN not readable: refunds needing it are refused");
-        None
-    });
-    let gate = crate::pin::PinGate::resume(pin_hash, crate::pin::load_lock(&setup.data_dir));
-    runtime
-        .checkout
-        .set_refund_desk(config.refund.clone(), gate);
+    // The refund screen's PIN gate, with the wrong entries and lock `qrtill refund` saved.
+    runtime.open_refund_desk(config.refund.clone(), &setup.data_dir);
     tracing::info!(data = %setup.data_dir.display(), "counter open");
     // Runs until the counter exits; the journal stays the record, PostgreSQL only a copy.
     let replicator = match &config.store.url {

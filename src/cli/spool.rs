@@ -8,8 +8,9 @@ use crate::checkout::CompletedSale;
 use crate::checkout::slip::receipt_for;
 use crate::config::Config;
 use crate::printer::{JobHandle, PrintJob, PrintOutcome, PrintQueue, PrintTimeouts, PrinterTarget};
+use crate::receipt::refund::render_refund_escpos;
 use crate::receipt::{EscPosOptions, PaperWidth, PrinterCharset, TextMode, render_escpos};
-use crate::runtime::ReceiptPrinter;
+use crate::runtime::{ReceiptPrinter, RefundPrint};
 
 pub struct Spool {
     queue: PrintQueue,
@@ -21,6 +22,9 @@ pub struct Spool {
     pending: Vec<(u64, JobHandle)>,
     /// Results known without a job (a receipt that could not even be rendered).
     done: Vec<(u64, Result<(), String>)>,
+    /// Refund slips out, by refund request id, and those that could not be rendered.
+    refunds_pending: Vec<(String, JobHandle)>,
+    refunds_done: Vec<(String, Result<(), String>)>,
 }
 
 impl Spool {
@@ -34,6 +38,17 @@ impl Spool {
             config: config.clone(),
             pending: Vec::new(),
             done: Vec::new(),
+            refunds_pending: Vec::new(),
+            refunds_done: Vec::new(),
+        }
+    }
+
+    fn options(&self, reprint: bool) -> EscPosOptions {
+        EscPosOptions {
+            width: self.width,
+            charset: self.charset,
+            reprint,
+            text: self.text,
         }
     }
 }
@@ -41,13 +56,7 @@ impl Spool {
 impl ReceiptPrinter for Spool {
     fn submit(&mut self, sale: &CompletedSale, reprint: bool) {
         let receipt = receipt_for(sale, &self.config, None);
-        let opts = EscPosOptions {
-            width: self.width,
-            charset: self.charset,
-            reprint,
-            text: self.text,
-        };
-        match render_escpos(&receipt, opts) {
+        match render_escpos(&receipt, self.options(reprint)) {
             Ok(out) => {
                 if let Some(w) = out.warning(self.charset) {
                     tracing::warn!(sale_no = sale.sale_no, "{w}");
@@ -84,7 +93,45 @@ impl ReceiptPrinter for Spool {
         finished
     }
 
+    /// The refund slip as `qrtill refund --format escpos` renders it (it kicks the drawer for a
+    /// settled cash refund, never on a reprint), to the same target as the sale receipts.
+    fn submit_refund(&mut self, refund: &RefundPrint, reprint: bool) {
+        let id = refund.record.refund.refund_request_id.clone();
+        let slip = refund.slip(&self.config);
+        match render_refund_escpos(&slip, self.options(reprint)) {
+            Ok(out) => {
+                let job = PrintJob {
+                    sale_number: refund.sale.sale_no,
+                    target: self.target.clone(),
+                    bytes: out.bytes,
+                };
+                tracing::info!(refund = %id, target = %job.target, reprint, "refund slip queued");
+                self.refunds_pending.push((id, self.queue.spawn_print(job)));
+            }
+            Err(e) => self.refunds_done.push((id, Err(e.to_string()))),
+        }
+    }
+
+    fn poll_refunds(&mut self) -> Vec<(String, Result<(), String>)> {
+        let mut finished = std::mem::take(&mut self.refunds_done);
+        self.refunds_pending
+            .retain(|(id, handle)| match handle.try_outcome() {
+                Some(PrintOutcome::Printed) => {
+                    tracing::info!(refund = %id, "refund slip printed");
+                    finished.push((id.clone(), Ok(())));
+                    false
+                }
+                Some(PrintOutcome::Failed(why)) => {
+                    tracing::warn!(refund = %id, "refund slip not printed: {why}");
+                    finished.push((id.clone(), Err(why)));
+                    false
+                }
+                None => true,
+            });
+        finished
+    }
+
     fn busy(&self) -> bool {
-        !self.pending.is_empty()
+        !self.pending.is_empty() || !self.refunds_pending.is_empty()
     }
 }

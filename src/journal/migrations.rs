@@ -311,6 +311,12 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER refunds_no_delete BEFORE DELETE ON refunds
         BEGIN SELECT RAISE(ABORT, 'refunds are append-only'); END;
     "#,
+    // 9: the attempt of a sale (reconcile, the kill audit) by index; the newest refund event
+    // for `Journal::latest_time`, so a refund's time is never read as being in the future.
+    r#"
+    CREATE INDEX attempts_sale ON attempts(sale_id);
+    CREATE INDEX refund_events_at ON refund_events(at);
+    "#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -779,6 +779,21 @@ mod tests {
     }
 
     #[test]
+    fn the_latest_time_includes_refund_events() {
+        let (mut j, no, _) = journal_with_sale();
+        let sold = j.latest_time().unwrap().unwrap();
+        let later = sold.millis() + 60_000;
+        j.begin_refund(&refund("R1", no, 1, later)).unwrap();
+        assert_eq!(j.latest_time().unwrap(), Some(Timestamp(later)));
+        j.record_refund_event(
+            "R1",
+            &RefundEvent::new(RefundState::Settled, Timestamp(later + 5_000)),
+        )
+        .unwrap();
+        assert_eq!(j.latest_time().unwrap(), Some(Timestamp(later + 5_000)));
+    }
+
+    #[test]
     fn a_refund_of_an_unknown_sale_is_refused() {
         let (mut j, no, _) = journal_with_sale();
         let got = j.begin_refund(&refund("R1", no + 5, 1, 10)).unwrap();

@@ -7,7 +7,8 @@ use std::path::Path;
 
 /// Both maxima come from an index (migration 3), so this costs the same for any history.
 const LATEST_TIME_SQL: &str = "SELECT MAX(t) FROM (SELECT MAX(completed_at) AS t FROM sales
-                                UNION ALL SELECT MAX(updated_at) FROM attempts)";
+                                UNION ALL SELECT MAX(updated_at) FROM attempts
+                                UNION ALL SELECT MAX(at) FROM refund_events)";
 
 impl Journal {
     /// Opens an existing journal for reading only (`reconcile --dry-run`): nothing is created,
@@ -317,6 +318,7 @@ pub(crate) mod tests {
             super::LATEST_TIME_SQL,
             "SELECT state FROM attempts WHERE request_id = 'x'",
             "SELECT body FROM sales WHERE lane_id = '03' ORDER BY sale_no DESC LIMIT 1",
+            "SELECT request_id FROM attempts WHERE sale_id = 1",
         ] {
             let mut stmt = j
                 .conn

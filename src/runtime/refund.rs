@@ -3,12 +3,44 @@
 //! `REPLY_TIMEOUT` (or none) is delivered as "no reply" at the timeout, as `desk::run` waits.
 
 use super::Runtime;
-use crate::checkout::refund::desk;
 use crate::checkout::refund::flow::REPLY_TIMEOUT;
 use crate::checkout::refund::plan::{Taken, remainder};
+use crate::checkout::refund::policy::RefundPolicy;
+use crate::checkout::refund::slip::refund_slip;
+use crate::checkout::refund::{Status, desk};
+use crate::checkout::sale::CompletedSale;
+use crate::checkout::slip::SlipStore;
 use crate::checkout::{Event, RefundEffect, RefundNews};
 use crate::clock::{Clock, Timestamp};
+use crate::journal::RefundRecord;
+use crate::money::Money;
 use crate::network::Delivery;
+use crate::pin::PinGate;
+use crate::receipt::refund::RefundSlip;
+use std::path::Path;
+
+/// A finished refund, for its slip: the sale, the refund as journaled, the flow's result and
+/// what the sale has had back so far.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefundPrint {
+    pub sale: CompletedSale,
+    pub record: RefundRecord,
+    pub status: Status,
+    pub refunded_so_far: Money,
+}
+
+impl RefundPrint {
+    /// The slip, built as `qrtill refund` builds it.
+    pub fn slip(&self, config: &impl SlipStore) -> RefundSlip {
+        refund_slip(
+            config,
+            &self.sale,
+            &self.record,
+            Some(&self.status),
+            self.refunded_so_far,
+        )
+    }
+}
 
 impl<C: Clock> Runtime<C> {
     pub(super) fn execute_refund(&mut self, effect: RefundEffect, now: Timestamp) -> Option<Event> {
@@ -78,8 +110,75 @@ impl<C: Clock> Runtime<C> {
                 self.schedule(Some(at), refund_event(RefundNews::Retry { id }));
                 return None;
             }
+            RefundEffect::PrintSlip { id, sale, status } => {
+                match self.refund_print(&id, *sale, *status) {
+                    // The same printer as the sale receipts; it reports through `poll_refunds`.
+                    Ok(print) => {
+                        self.printer.submit_refund(&print, false);
+                        return None;
+                    }
+                    Err(why) => RefundNews::Printed {
+                        id,
+                        result: Err(why),
+                    },
+                }
+            }
+            RefundEffect::SaveLock(state) => RefundNews::LockSaved(match &self.pin_lock_dir {
+                Some(dir) => crate::pin::save_lock(dir, state).map_err(|e| e.to_string()),
+                // A runtime without a data directory (tests, demos) keeps the lock in memory.
+                None => Ok(()),
+            }),
         };
         Some(refund_event(news))
+    }
+
+    /// The counter's refund desk: the store's policy and the PIN gate as `qrtill refund` finds
+    /// it in `data_dir` (the hash and the saved wrong entries and lock), which the counter then
+    /// saves back after every entry that changes it, as `qrtill refund` does.
+    pub fn open_refund_desk(&mut self, policy: RefundPolicy, data_dir: &Path) {
+        // An unreadable PIN file only disables PIN-checked refunds.
+        let hash = crate::pin::load(data_dir).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "supervisor PIN not readable: refunds needing it are refused");
+            None
+        });
+        let gate = PinGate::resume(hash, crate::pin::load_lock(data_dir));
+        self.checkout.set_refund_desk(policy, gate);
+        self.pin_lock_dir = Some(data_dir.to_path_buf());
+    }
+
+    /// Hands finished refund-slip jobs to the refund screen; true when there were any.
+    pub(super) fn poll_refund_slips(&mut self) -> bool {
+        let done = self.printer.poll_refunds();
+        let any = !done.is_empty();
+        for (id, result) in done {
+            self.feed(refund_event(RefundNews::Printed { id, result }));
+        }
+        any
+    }
+
+    /// What the slip of refund `id` needs, read back from the journal after its last write.
+    fn refund_print(
+        &self,
+        id: &str,
+        sale: CompletedSale,
+        status: Status,
+    ) -> Result<RefundPrint, String> {
+        let record = self
+            .journal
+            .refund(id)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("refund {id} is not in the journal"))?;
+        let refunded_so_far = self
+            .journal
+            .refunded_total(&sale.lane_id, sale.sale_no)
+            .map_err(|e| e.to_string())?
+            .unwrap_or(Money::zero(sale.total.currency()));
+        Ok(RefundPrint {
+            sale,
+            record,
+            status,
+            refunded_so_far,
+        })
     }
 
     /// Units left to refund on each line of a sale.

@@ -19,8 +19,8 @@ pub fn apply_to_config(config: &mut Config) {
     config.store.address.insert(0, name);
 }
 
-/// Prints as the wrapped printer does, but every job as a reprint: a reprint never kicks the
-/// cash drawer.
+/// Prints as the wrapped printer does, but every job (refund slips too) as a reprint: a
+/// reprint never kicks the cash drawer.
 pub struct TrainingPrinter(pub Box<dyn ReceiptPrinter>);
 
 impl ReceiptPrinter for TrainingPrinter {
@@ -30,6 +30,14 @@ impl ReceiptPrinter for TrainingPrinter {
 
     fn poll(&mut self) -> Vec<(u64, Result<(), String>)> {
         self.0.poll()
+    }
+
+    fn submit_refund(&mut self, refund: &crate::runtime::RefundPrint, _reprint: bool) {
+        self.0.submit_refund(refund, true);
+    }
+
+    fn poll_refunds(&mut self) -> Vec<(String, Result<(), String>)> {
+        self.0.poll_refunds()
     }
 
     fn busy(&self) -> bool {

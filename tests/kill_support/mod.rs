@@ -1,4 +1,4 @@
-//! The kill harness's auditor: reads both books read-only with its own SQL (not the reconcile
+//! The kill harness's auditor: reads copies of both books with its own SQL (not the reconcile
 //! code) and lists every broken invariant. `read_books` holds all the SQL, so a schema change
 //! is adapted in one place; `audit` works on plain rows.
 
@@ -17,6 +17,29 @@ pub struct SaleRow {
     /// The wallet payment the body names (wallet sales only).
     pub payment_request_id: Option<String>,
     pub row_id: i64,
+    /// Units sold on each line, in receipt order.
+    pub line_qty: Vec<u32>,
+}
+
+/// A refund in the journal with its newest state and its units per sale line.
+pub struct JournalRefundRow {
+    pub refund_request_id: String,
+    pub lane: String,
+    pub sale_no: i64,
+    pub tender: String,
+    pub amount: Decimal,
+    /// `requested`, `unknown`, `settled` or `failed`.
+    pub state: String,
+    /// `(line index, units)`.
+    pub lines: Vec<(u32, u32)>,
+}
+
+/// A refund the wallet network made.
+pub struct LedgerRefundRow {
+    pub refund_request_id: String,
+    pub payment_request_id: String,
+    pub amount: Decimal,
+    pub wallet_amount: Decimal,
 }
 
 pub struct AttemptRow {
@@ -30,6 +53,8 @@ pub struct PaymentRow {
     pub id: String,
     pub stage: String,
     pub amount: Decimal,
+    /// What the wallet has refunded of it (a fully refunded payment is `TRADE_CLOSED`).
+    pub refunded: Decimal,
 }
 
 pub struct MoveRow {
@@ -55,6 +80,8 @@ pub struct Books {
     pub moves: Vec<MoveRow>,
     pub balances: Vec<(String, Decimal)>,
     pub cards: Vec<CardRow>,
+    pub refunds: Vec<JournalRefundRow>,
+    pub ledger_refunds: Vec<LedgerRefundRow>,
 }
 
 fn tables(conn: &Connection) -> Result<BTreeSet<String>, String> {
@@ -70,16 +97,44 @@ fn decimal(text: &str, what: &str) -> Result<Decimal, String> {
     Decimal::from_str(text).map_err(|e| format!("{what}: {text:?} is not a decimal ({e})"))
 }
 
-/// Reads the journal and the network ledger read-only. A file or table a kill prevented from
-/// existing yet reads as empty.
+/// Copies a database with its rollback journal and WAL (not the `-shm` index, which SQLite
+/// rebuilds from the WAL) into `dir`, and opens the copy read-write.
+///
+/// A kill can leave a hot rollback journal (while a journal is being created or migrated) or a
+/// WAL whose index needs rebuilding. Whoever opens the file next must roll back or recover it
+/// first, which needs write access: read-only, SQLite refuses ("attempt to write a readonly
+/// database"), and that failed the harness when a kill landed in start-up, which happens more
+/// often on a loaded machine. The copy is recovered as the next `qrtill` would recover the
+/// original, and the original stays as the kill left it for that next run.
+fn open_copy(path: &Path, dir: &Path) -> Result<Connection, String> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| format!("{} names no file", path.display()))?;
+    let copy = dir.join(name);
+    for suffix in ["", "-journal", "-wal"] {
+        let mut from = path.as_os_str().to_os_string();
+        from.push(suffix);
+        let mut to = copy.as_os_str().to_os_string();
+        to.push(suffix);
+        let from = std::path::PathBuf::from(from);
+        if from.exists() {
+            std::fs::copy(&from, &to).map_err(|e| format!("copy {}: {e}", from.display()))?;
+        }
+    }
+    Connection::open_with_flags(&copy, OpenFlags::SQLITE_OPEN_READ_WRITE)
+        .map_err(|e| format!("cannot open a copy of {}: {e}", path.display()))
+}
+
+/// Reads copies of the journal and the network ledger (see `open_copy`). A file or table a kill
+/// prevented from existing yet reads as empty.
 pub fn read_books(journal: &Path, network: &Path) -> Result<Books, String> {
     let mut books = Books::default();
+    let scratch = tempfile::tempdir().map_err(|e| format!("temp dir: {e}"))?;
     for path in [journal, network] {
         if !path.exists() {
             continue;
         }
-        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        let conn = open_copy(path, scratch.path())?;
         let ok: String = conn
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
             .map_err(|e| format!("integrity_check of {}: {e}", path.display()))?;
@@ -113,6 +168,15 @@ pub fn read_books(journal: &Path, network: &Path) -> Result<Books, String> {
                         .and_then(|a| a.split_once('.'))
                         .map_or(0, |(_, f)| f.len() as u32)
                         .max(2);
+                    let line_qty = body["lines"]
+                        .as_array()
+                        .map(|lines| {
+                            lines
+                                .iter()
+                                .map(|l| l["qty"].as_u64().unwrap_or(0) as u32)
+                                .collect()
+                        })
+                        .unwrap_or_default();
                     books.sales.push(SaleRow {
                         lane,
                         sale_no,
@@ -122,8 +186,12 @@ pub fn read_books(journal: &Path, network: &Path) -> Result<Books, String> {
                             .as_str()
                             .map(str::to_string),
                         row_id,
+                        line_qty,
                     });
                 }
+            }
+            if have.contains("refunds") {
+                books.refunds = journal_refunds(&conn, &books.sales).map_err(sql_err)?;
             }
             if have.contains("attempts") {
                 let mut stmt = conn
@@ -150,11 +218,26 @@ pub fn read_books(journal: &Path, network: &Path) -> Result<Books, String> {
                     .map_err(sql_err)
             };
             if have.contains("payments") {
-                for r in text_rows("SELECT payment_request_id, stage, amount FROM payments")? {
+                for r in
+                    text_rows("SELECT payment_request_id, stage, amount, refunded FROM payments")?
+                {
                     books.payments.push(PaymentRow {
                         amount: decimal(&r[2], "payment amount")?,
+                        refunded: decimal(&r[3], "payment refunded")?,
                         id: r[0].clone(),
                         stage: r[1].clone(),
+                    });
+                }
+            }
+            if have.contains("refunds") {
+                for r in text_rows(
+                    "SELECT refund_request_id, payment_request_id, amount, wallet_amount FROM refunds",
+                )? {
+                    books.ledger_refunds.push(LedgerRefundRow {
+                        amount: decimal(&r[2], "refund amount")?,
+                        wallet_amount: decimal(&r[3], "refund wallet amount")?,
+                        refund_request_id: r[0].clone(),
+                        payment_request_id: r[1].clone(),
                     });
                 }
             }
@@ -190,6 +273,54 @@ pub fn read_books(journal: &Path, network: &Path) -> Result<Books, String> {
     Ok(books)
 }
 
+/// The journal's refunds, each with its newest event and its lines; amounts in the exponent of
+/// the refunded sale's total.
+fn journal_refunds(
+    conn: &Connection,
+    sales: &[SaleRow],
+) -> rusqlite::Result<Vec<JournalRefundRow>> {
+    let mut stmt = conn.prepare(
+        "SELECT r.id, r.refund_request_id, r.lane_id, r.sale_no, r.tender, r.amount_minor,
+                (SELECT e.state FROM refund_events e WHERE e.refund_id = r.id
+                 ORDER BY e.id DESC LIMIT 1)
+         FROM refunds r ORDER BY r.id",
+    )?;
+    let heads = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, i64>(5)?,
+                r.get::<_, Option<String>>(6)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut lines =
+        conn.prepare("SELECT line_index, qty FROM refund_lines WHERE refund_id = ?1")?;
+    let mut out = Vec::new();
+    for (id, refund_request_id, lane, sale_no, tender, minor, state) in heads {
+        let scale = sales
+            .iter()
+            .find(|s| s.lane == lane && s.sale_no == sale_no)
+            .map_or(2, |s| s.total.scale().max(2));
+        out.push(JournalRefundRow {
+            refund_request_id,
+            lane,
+            sale_no,
+            tender,
+            amount: Decimal::new(minor, scale).normalize(),
+            state: state.unwrap_or_else(|| "(no event)".into()),
+            lines: lines
+                .query_map([id], |r| Ok((r.get::<_, u32>(0)?, r.get::<_, u32>(1)?)))?
+                .collect::<Result<Vec<_>, _>>()?,
+        });
+    }
+    Ok(out)
+}
+
 /// What the audit counted, for the harness's coverage checks and its report.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Counts {
@@ -202,6 +333,8 @@ pub struct Counts {
     /// Card authorizations approved with no sale, flagged for a person (the card network is
     /// asked again only with the card present).
     pub cards_flagged: usize,
+    /// Journal refunds by (tender, state).
+    pub refunds: BTreeMap<(String, String), usize>,
 }
 
 /// Every broken invariant of `books`, as readable lines (empty when all hold). With `settled`,
@@ -297,10 +430,12 @@ pub fn audit(books: &Books, settled: bool) -> (Vec<String>, Counts) {
                         "wallet sale {} claims {id}, which the network never saw",
                         s.sale_no
                     )),
-                    Some(p) if p.stage != "TRADE_SUCCESS" => bad.push(format!(
-                        "wallet sale {} claims {id}, which is {}",
-                        s.sale_no, p.stage
-                    )),
+                    Some(p) if p.stage != "TRADE_SUCCESS" && p.refunded.is_zero() => {
+                        bad.push(format!(
+                            "wallet sale {} claims {id}, which is {}",
+                            s.sale_no, p.stage
+                        ))
+                    }
                     Some(p) if p.amount.normalize() != s.total => bad.push(format!(
                         "wallet sale {} is {} but payment {id} is {}",
                         s.sale_no, s.total, p.amount
@@ -339,9 +474,14 @@ pub fn audit(books: &Books, settled: bool) -> (Vec<String>, Counts) {
     // and the shopper is out of pocket only for a payment that succeeded.
     let mut sums: BTreeMap<&str, Decimal> = BTreeMap::new();
     let mut charges: BTreeMap<&str, (usize, Decimal)> = BTreeMap::new();
+    let mut refund_moves: BTreeMap<&str, Vec<Decimal>> = BTreeMap::new();
     for m in &books.moves {
         *sums.entry(&m.shopper).or_default() += m.amount;
         if m.kind == "opening" || m.kind == "adjustment" {
+            continue;
+        }
+        if m.kind == "refund" {
+            refund_moves.entry(&m.reference).or_default().push(m.amount);
             continue;
         }
         if !payments.contains_key(m.reference.as_str()) {
@@ -369,7 +509,9 @@ pub fn audit(books: &Books, settled: bool) -> (Vec<String>, Counts) {
         if n > 1 {
             bad.push(format!("payment {} charged the shopper {n} times", p.id));
         }
-        let succeeded = p.stage == "TRADE_SUCCESS";
+        // A payment refunded in full is closed, but its charge stands (refunds are own moves).
+        let succeeded =
+            p.stage == "TRADE_SUCCESS" || (p.stage == "TRADE_CLOSED" && p.refunded > Decimal::ZERO);
         if succeeded && (n != 1 || net >= Decimal::ZERO) {
             bad.push(format!(
                 "payment {} succeeded with {n} charge(s) netting {net}",
@@ -380,6 +522,8 @@ pub fn audit(books: &Books, settled: bool) -> (Vec<String>, Counts) {
             bad.push(format!("payment {} is {} but moved {net}", p.id, p.stage));
         }
     }
+
+    audit_refunds(books, settled, &refund_moves, &mut bad, &mut counts);
 
     if settled {
         for a in books.attempts.iter().filter(|a| a.state == "pending") {
@@ -392,7 +536,8 @@ pub fn audit(books: &Books, settled: bool) -> (Vec<String>, Counts) {
             if p.stage != "TRADE_SUCCESS" && p.stage != "TRADE_CLOSED" {
                 bad.push(format!("payment {} is still open ({})", p.id, p.stage));
             }
-            if p.stage == "TRADE_SUCCESS" && !sales_of_payment.contains_key(p.id.as_str()) {
+            let taken = p.stage == "TRADE_SUCCESS" || !p.refunded.is_zero();
+            if taken && !sales_of_payment.contains_key(p.id.as_str()) {
                 bad.push(format!("the wallet took {} but no sale has it", p.id));
             }
         }
@@ -415,4 +560,167 @@ pub fn audit(books: &Books, settled: bool) -> (Vec<String>, Counts) {
         }
     }
     (bad, counts)
+}
+
+/// Refunds: nothing refunded beyond the sale (per line and in total: the remainder is never
+/// negative), nothing refunded twice, no wallet refund the journal did not write first, and,
+/// once settled, nothing open and every wallet refund settled in the journal too.
+fn audit_refunds(
+    books: &Books,
+    settled: bool,
+    refund_moves: &BTreeMap<&str, Vec<Decimal>>,
+    bad: &mut Vec<String>,
+    counts: &mut Counts,
+) {
+    let sales: BTreeMap<(&str, i64), &SaleRow> = books
+        .sales
+        .iter()
+        .map(|s| ((s.lane.as_str(), s.sale_no), s))
+        .collect();
+    let journal: BTreeMap<&str, &JournalRefundRow> = books
+        .refunds
+        .iter()
+        .map(|r| (r.refund_request_id.as_str(), r))
+        .collect();
+    let ledger: BTreeMap<&str, &LedgerRefundRow> = books
+        .ledger_refunds
+        .iter()
+        .map(|r| (r.refund_request_id.as_str(), r))
+        .collect();
+
+    let mut held: BTreeMap<(&str, i64), (Vec<u32>, Decimal)> = BTreeMap::new();
+    for r in &books.refunds {
+        *counts
+            .refunds
+            .entry((r.tender.clone(), r.state.clone()))
+            .or_default() += 1;
+        if r.state == "failed" {
+            continue;
+        }
+        let e = held.entry((r.lane.as_str(), r.sale_no)).or_default();
+        for (line, qty) in &r.lines {
+            let i = *line as usize;
+            if e.0.len() <= i {
+                e.0.resize(i + 1, 0);
+            }
+            e.0[i] += qty;
+        }
+        e.1 += r.amount;
+        if settled && (r.state == "requested" || r.state == "unknown") {
+            bad.push(format!(
+                "refund {} of sale {} is still open ({})",
+                r.refund_request_id, r.sale_no, r.state
+            ));
+        }
+        if r.state == "settled"
+            && r.tender != "cash"
+            && !ledger.contains_key(r.refund_request_id.as_str())
+        {
+            bad.push(format!(
+                "refund {} is settled in the journal but the network never refunded it",
+                r.refund_request_id
+            ));
+        }
+    }
+    for ((lane, sale_no), (units, amount)) in &held {
+        let Some(sale) = sales.get(&(*lane, *sale_no)) else {
+            bad.push(format!(
+                "refunds of sale {sale_no}, which is not in the journal"
+            ));
+            continue;
+        };
+        for (i, qty) in units.iter().enumerate() {
+            let sold = sale.line_qty.get(i).copied().unwrap_or(0);
+            if *qty > sold {
+                bad.push(format!(
+                    "sale {sale_no} line {}: {qty} units refunded of {sold} sold (remainder negative)",
+                    i + 1
+                ));
+            }
+        }
+        if *amount > sale.total {
+            bad.push(format!(
+                "sale {sale_no}: {amount} refunded of a {} sale",
+                sale.total
+            ));
+        }
+    }
+
+    let mut per_payment: BTreeMap<&str, Decimal> = BTreeMap::new();
+    for l in &books.ledger_refunds {
+        *per_payment.entry(&l.payment_request_id).or_default() += l.amount;
+        match journal.get(l.refund_request_id.as_str()) {
+            None => bad.push(format!(
+                "the network refunded {}, which the journal never wrote",
+                l.refund_request_id
+            )),
+            Some(j) => {
+                if j.amount != l.amount.normalize() {
+                    bad.push(format!(
+                        "refund {} is {} in the journal but {} at the network",
+                        l.refund_request_id, j.amount, l.amount
+                    ));
+                }
+                if settled && j.state != "settled" {
+                    bad.push(format!(
+                        "the network refunded {} but the journal says {}",
+                        l.refund_request_id, j.state
+                    ));
+                }
+            }
+        }
+        // A card refund goes back to the card: no wallet balance moves.
+        let card = books
+            .cards
+            .iter()
+            .any(|c| c.request_id == l.payment_request_id);
+        match refund_moves
+            .get(l.refund_request_id.as_str())
+            .map(Vec::as_slice)
+        {
+            None if card => {}
+            Some([m]) if *m == l.wallet_amount && !card => {}
+            Some([m]) => bad.push(format!(
+                "refund {} moved {m} but is {}",
+                l.refund_request_id, l.wallet_amount
+            )),
+            Some(moves) => bad.push(format!(
+                "refund {} moved money {} times: refunded twice",
+                l.refund_request_id,
+                moves.len()
+            )),
+            None => bad.push(format!(
+                "refund {} moved no money back",
+                l.refund_request_id
+            )),
+        }
+    }
+    for reference in refund_moves.keys() {
+        if !ledger.contains_key(reference) {
+            bad.push(format!(
+                "a refund move references {reference}, which is no refund"
+            ));
+        }
+    }
+    let paid: BTreeMap<&str, Decimal> = books
+        .payments
+        .iter()
+        .map(|p| (p.id.as_str(), p.amount))
+        .chain(
+            books
+                .cards
+                .iter()
+                .filter(|c| c.approved)
+                .map(|c| (c.request_id.as_str(), c.amount)),
+        )
+        .collect();
+    for (id, total) in per_payment {
+        match paid.get(id) {
+            Some(amount) if total > *amount => {
+                bad.push(format!("payment {id} of {amount} had {total} refunded"))
+            }
+            Some(_) => {}
+            None => bad.push(format!("refunds of {id}, which is no payment")),
+        }
+    }
 }

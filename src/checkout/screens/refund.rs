@@ -266,7 +266,14 @@ impl Checkout {
                 Action::Enter,
             ) => {
                 let typed = std::mem::take(entry);
-                match self.refund_desk.gate.check(&typed, now) {
+                let before = self.refund_desk.gate.state();
+                let checked = self.refund_desk.gate.check(&typed, now);
+                // Kept where `qrtill refund` keeps it: a restart does not reset the count.
+                let after = self.refund_desk.gate.state();
+                if after != before {
+                    effects.push(Effect::Refund(RefundEffect::SaveLock(after)));
+                }
+                match checked {
                     PinCheck::Accepted => {
                         s.pin_accepted = true;
                         effects.push(Effect::Refund(RefundEffect::Begin(prepared.clone())));
@@ -339,6 +346,25 @@ impl Checkout {
         news: RefundNews,
         now: Timestamp,
     ) -> Vec<Effect> {
+        match news {
+            // Shown on whatever screen the cashier is on by then.
+            RefundNews::Printed { id, result } => {
+                self.notice = Some(match result {
+                    Ok(()) => Notice::info(format!("Refund slip printed ({id}).")),
+                    Err(why) => Notice::error(format!(
+                        "Refund slip NOT printed ({why}): the refund itself is saved; check the printer."
+                    )),
+                });
+                return vec![];
+            }
+            RefundNews::LockSaved(Err(why)) => {
+                self.notice = Some(Notice::error(format!(
+                    "PIN lock not saved ({why}): a restart would forget the wrong entries."
+                )));
+                return vec![];
+            }
+            _ => {}
+        }
         let Screen::Refund(s) = &mut self.screen else {
             return vec![];
         };
@@ -473,6 +499,12 @@ fn carry_out(s: &mut RefundScreen, steps: Vec<Step>) -> Vec<Effect> {
         effects.push(Effect::Refund(effect));
     }
     if attempt.is_done() {
+        // After the journal writes above: the slip is printed from the record as saved.
+        effects.push(Effect::Refund(RefundEffect::PrintSlip {
+            id,
+            sale: Box::new(s.opened.record.sale.clone()),
+            status: Box::new(attempt.status.clone()),
+        }));
         s.stage = Stage::Done {
             record: record.clone(),
             status: attempt.status.clone(),

@@ -1,10 +1,13 @@
 //! What the refund screen asks of the runtime, and what comes back. Kept in one pair of enums
 //! so the shared `Effect` and `Event` each gain one variant.
 
+use crate::checkout::refund::Status;
 use crate::checkout::refund::desk::{Begun, Prepared, RefundOrder};
+use crate::checkout::sale::CompletedSale;
 use crate::clock::Timestamp;
 use crate::journal::{RefundEvent, RefundRecord};
 use crate::network::{CancelResponse, RefundRequest, RefundResponse};
+use crate::pin::LockState;
 
 /// Effects of the refund screen (carried out in `runtime/refund.rs`).
 #[derive(Debug, Clone, PartialEq)]
@@ -26,6 +29,17 @@ pub enum RefundEffect {
     },
     /// Deliver `Retry` at this time.
     RetryAt { id: String, at: Timestamp },
+    /// Print the slip of the finished refund `id` (as the journal now holds it) on the sale
+    /// receipt's printer; the slip kicks the drawer for a settled cash refund only. Reply
+    /// `Printed` once the printer is done (a screen-only printer never replies).
+    PrintSlip {
+        id: String,
+        sale: Box<CompletedSale>,
+        status: Box<Status>,
+    },
+    /// Save the PIN gate's wrong-entry count and lock where `qrtill refund` keeps it, so a
+    /// restart of the counter does not reset it; reply `LockSaved`.
+    SaveLock(LockState),
 }
 
 /// Replies to the refund screen's effects.
@@ -52,4 +66,11 @@ pub enum RefundNews {
     Retry {
         id: String,
     },
+    /// The refund slip of `id` was printed, or why not.
+    Printed {
+        id: String,
+        result: Result<(), String>,
+    },
+    /// The PIN lock was saved, or why not.
+    LockSaved(Result<(), String>),
 }
