@@ -53,6 +53,8 @@ pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
     runtime
         .checkout
         .set_refund_desk(config.refund.clone(), gate);
+    // Selling starts with an open shift; training sells outside shifts and reports.
+    runtime.checkout.require_shift(!setup.training);
     tracing::info!(data = %setup.data_dir.display(), "counter open");
 
     run_terminal(
