@@ -239,6 +239,11 @@ fn a_variance_over_the_threshold_needs_the_supervisor_pin() {
     // 20 × 4 = 80.00 against 104.89: 24.89 short.
     count(&mut rt, &[0, 0, 4]);
     rt.dispatch(Action::Enter);
+    let review = render(&rt, 80, 24);
+    assert!(
+        review.contains(" 80.00 ") && review.contains("-24.89"),
+        "counted at the currency's scale: {review}"
+    );
     rt.dispatch(Action::Enter);
     assert!(matches!(stage(&rt), ShiftStage::Pin { .. }));
     type_text(&mut rt, "1111");

@@ -166,11 +166,9 @@ impl CloseReview {
     /// Cash first (float, cash sales, paid-ins and -outs, cash refunds: the report's expected
     /// cash against the count), then every other tender the shift took, as the report has it.
     pub fn rows(&self, currency: Currency) -> Vec<TenderRow> {
-        let dec = |minor: i64| {
-            Money::from_minor(minor, currency)
-                .map(|m| m.amount())
-                .unwrap_or_default()
-        };
+        // Minor units at the currency's scale: 12000 cents shows as 120.00, as the report does.
+        let scale = crate::money::minor_units(currency).unwrap_or(2);
+        let dec = |minor: i64| Decimal::new(minor, scale);
         let mut rows = vec![TenderRow {
             tender: "Cash (drawer)".into(),
             expected: self.expected.cash_expected,
@@ -262,14 +260,11 @@ impl Checkout {
             | Action::PayStatic => Resume::Key(action.clone()),
             _ => return false,
         };
-        let kept = match resume {
-            Resume::Scan(_) => " (the scan is kept and added after the open)",
-            Resume::Key(_) => "",
-        };
-        self.notice = Some(Notice::warn(format!(
-            "No shift is open on lane {}: open one to sell{kept}.",
-            self.settings.lane_id
-        )));
+        // Short enough for the 80-column status line.
+        self.notice = Some(Notice::warn(match resume {
+            Resume::Scan(_) => "No shift is open: open one to sell (the scan is kept).",
+            Resume::Key(_) => "No shift is open: open one to sell.",
+        }));
         self.screen = Screen::Shift(Box::new(ShiftScreen {
             stage: ShiftStage::Cashier {
                 input: self.shift_desk.cashier.clone(),
