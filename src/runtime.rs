@@ -11,6 +11,7 @@ mod phone;
 mod recovery;
 mod refund;
 mod store_refund;
+mod shift_desk;
 
 pub use catalog_feed::CatalogFeed;
 pub use observe::StateObserver;
@@ -389,6 +390,7 @@ impl<C: Clock> Runtime<C> {
                 self.catalog_swapped(version, items);
                 None
             }
+            Effect::Shift(effect) => self.execute_shift(effect, now),
         }
     }
 }

@@ -53,6 +53,8 @@ pub enum Action {
     /// Refund the opened sale (lines, reason, PIN) or post-void it whole.
     Refund,
     PostVoid,
+    /// Close the shift: blind count, variance, Z (from the basket, no open sale).
+    CloseShift,
 }
 
 /// Everything the checkout reacts to.
@@ -100,6 +102,8 @@ pub enum Event {
     Refund(Box<super::screens::refund_io::RefundNews>),
     /// The store has a newer catalogue, loaded and checked; it is sold from from the next sale.
     CatalogArrived(Box<super::catalog_swap::CatalogUpdate>),
+    /// The runtime answered the shift screens (screens/shift_io.rs).
+    Shift(super::screens::shift_io::ShiftNews),
 }
 
 /// What the network sends back.
@@ -189,4 +193,6 @@ pub enum Effect {
         version: i64,
         items: usize,
     },
+    /// What the shift screens ask of the journal (screens/shift_io.rs).
+    Shift(super::screens::shift_io::ShiftEffect),
 }

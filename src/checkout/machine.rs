@@ -78,6 +78,8 @@ pub enum Screen {
     SaleDetail(Box<super::history::OpenedSale>),
     /// Refunding or post-voiding an opened sale.
     Refund(Box<super::screens::refund::RefundScreen>),
+    /// Opening a shift (float count) or closing it (blind count, variance, Z).
+    Shift(Box<super::screens::shift_screen::ShiftScreen>),
 }
 
 pub struct Checkout {
@@ -101,6 +103,8 @@ pub struct Checkout {
     /// The store catalogue version sold from, and a newer one waiting for the sale to end.
     pub(super) catalog_version: Option<i64>,
     pub(super) pending_catalog: Option<Box<super::catalog_swap::CatalogUpdate>>,
+    /// Whether selling needs an open shift, the open one, and the drawer's settings.
+    pub(super) shift_desk: super::screens::shift_screen::ShiftDesk,
 }
 
 impl Checkout {
@@ -121,6 +125,7 @@ impl Checkout {
             refund_desk: Default::default(),
             catalog_version: None,
             pending_catalog: None,
+            shift_desk: Default::default(),
         }
     }
 
@@ -215,6 +220,7 @@ impl Checkout {
                 self.on_catalog_arrived(*update);
                 vec![]
             }
+            Event::Shift(news) => self.on_shift_news(news, now),
             Event::Printed { sale_no, result } => {
                 self.on_detail_printed(sale_no, &result);
                 if let Screen::Receipt { sale, print, .. } = &mut self.screen
@@ -270,6 +276,7 @@ impl Checkout {
             Screen::History(state) => self.on_history(*state, action),
             Screen::SaleDetail(opened) => self.on_sale_detail(*opened, action),
             Screen::Refund(state) => self.on_refund_action(*state, action, now),
+            Screen::Shift(state) => self.on_shift_action(*state, action, now),
         }
     }
 
