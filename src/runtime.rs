@@ -9,10 +9,12 @@ mod observe;
 mod phone;
 mod recovery;
 mod refund;
+mod training;
 
 pub use observe::StateObserver;
 pub use phone::PhoneAction;
 pub use recovery::{Recovered, WaitClock};
+pub use training::{Books, OpenBooks};
 
 use crate::checkout::{Action, Checkout, CompletedSale, Effect, Event, NetReply};
 use crate::clock::{Clock, ManualClock, Timestamp};
@@ -67,6 +69,10 @@ pub struct Runtime<C: Clock> {
     commit_times: Option<Vec<Duration>>,
     /// Second screens and the web phone (`publish`).
     observers: Vec<Box<dyn StateObserver>>,
+    /// Reopens the books for the training switch (runtime/training.rs).
+    books: Option<Box<dyn OpenBooks>>,
+    /// The books open now are the training ones.
+    training: bool,
 }
 
 impl<C: Clock> Runtime<C> {
@@ -90,6 +96,8 @@ impl<C: Clock> Runtime<C> {
             recovery: None,
             commit_times: None,
             observers: Vec::new(),
+            books: None,
+            training: false,
         }
     }
 
@@ -339,6 +347,7 @@ impl<C: Clock> Runtime<C> {
                 })
             }
             Effect::Refund(effect) => self.execute_refund(effect, now),
+            Effect::SwitchTraining { on } => Some(self.switch_training(on)),
         }
     }
 }

@@ -53,6 +53,8 @@ pub enum Action {
     /// Refund the opened sale (lines, reason, PIN) or post-void it whole.
     Refund,
     PostVoid,
+    /// Switch training mode on or off (from an empty basket, behind the supervisor PIN).
+    Training,
 }
 
 /// Everything the checkout reacts to.
@@ -98,6 +100,8 @@ pub enum Event {
     },
     /// The runtime answered the refund screen (screens/refund_io.rs).
     Refund(Box<super::screens::refund_io::RefundNews>),
+    /// The runtime reopened the books: training on (true) or off, or why it did not.
+    TrainingSwitched(Result<bool, String>),
 }
 
 /// What the network sends back.
@@ -182,4 +186,9 @@ pub enum Effect {
     },
     /// What the refund screen asks of the journal and the network (screens/refund_io.rs).
     Refund(super::screens::refund_io::RefundEffect),
+    /// Reopen the counter on the training journal and ledger (`on`) or the real ones; refused
+    /// while anything is in flight. Reported with `TrainingSwitched`.
+    SwitchTraining {
+        on: bool,
+    },
 }

@@ -78,6 +78,8 @@ pub enum Screen {
     SaleDetail(Box<super::history::OpenedSale>),
     /// Refunding or post-voiding an opened sale.
     Refund(Box<super::screens::refund::RefundScreen>),
+    /// The supervisor PIN for switching training mode on or off (screens/training.rs).
+    Training(Box<super::screens::training::TrainingPrompt>),
 }
 
 pub struct Checkout {
@@ -98,6 +100,8 @@ pub struct Checkout {
     pub(super) resumed: Vec<Resumed>,
     /// The refund policy and the supervisor PIN gate of the refund screen.
     pub(super) refund_desk: super::screens::refund::RefundDesk,
+    /// Running on the training books (screens/training.rs).
+    pub(super) training: bool,
 }
 
 impl Checkout {
@@ -116,6 +120,7 @@ impl Checkout {
             attempt_seq: 0,
             resumed: Vec::new(),
             refund_desk: Default::default(),
+            training: false,
         }
     }
 
@@ -199,6 +204,7 @@ impl Checkout {
                 found,
             } => self.on_sale_opened(&lane_id, sale_no, found),
             Event::Refund(news) => self.on_refund_news(*news, now),
+            Event::TrainingSwitched(result) => self.on_training_switched(result),
             Event::Printed { sale_no, result } => {
                 self.on_detail_printed(sale_no, &result);
                 if let Screen::Receipt { sale, print, .. } = &mut self.screen
@@ -254,6 +260,7 @@ impl Checkout {
             Screen::History(state) => self.on_history(*state, action),
             Screen::SaleDetail(opened) => self.on_sale_detail(*opened, action),
             Screen::Refund(state) => self.on_refund_action(*state, action, now),
+            Screen::Training(prompt) => self.on_training_action(*prompt, action, now),
         }
     }
 

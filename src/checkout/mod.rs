@@ -10,6 +10,7 @@ mod machine;
 mod notice;
 mod pay;
 pub mod payment;
+mod pin_prompt;
 pub mod refund;
 pub mod sale;
 mod screens;
@@ -23,3 +24,4 @@ pub use machine::{
 pub use sale::CompletedSale;
 pub use screens::refund::{RefundDesk, RefundScreen, Stage as RefundStage};
 pub use screens::refund_io::{RefundEffect, RefundNews};
+pub use screens::training::TrainingPrompt;

@@ -70,6 +70,8 @@ pub enum InputMode {
     Pin,
     /// The refund's result and slip.
     RefundDone,
+    /// The supervisor PIN for the training switch (digits masked).
+    TrainingPin,
 }
 
 impl InputMode {
@@ -89,6 +91,7 @@ impl InputMode {
             Screen::Static(_) => InputMode::PayStatic,
             Screen::History(_) => InputMode::History,
             Screen::SaleDetail(_) => InputMode::SaleDetail,
+            Screen::Training(_) => InputMode::TrainingPin,
             Screen::Refund(r) => match r.stage {
                 crate::checkout::RefundStage::Pin { .. } => InputMode::Pin,
                 crate::checkout::RefundStage::Planning
@@ -100,7 +103,7 @@ impl InputMode {
         }
     }
 
-    pub const ALL: [InputMode; 17] = [
+    pub const ALL: [InputMode; 18] = [
         InputMode::Basket,
         InputMode::Text,
         InputMode::Cash,
@@ -118,6 +121,7 @@ impl InputMode {
         InputMode::Refund,
         InputMode::Pin,
         InputMode::RefundDone,
+        InputMode::TrainingPin,
     ];
 }
 
@@ -186,6 +190,7 @@ const BASKET: &[Binding] = &[
     bind!(K::Delete, "Del", "void line", C(A::VoidLine), Help),
     bind!(K::Char('x'), "x", "clear", C(A::ClearBasket), Legend),
     bind!(K::Char('h'), "h", "history", C(A::History), Legend),
+    bind!(K::Char('t'), "t", "training", C(A::Training), Legend),
     bind!(
         K::F(5),
         "F5",
@@ -347,6 +352,12 @@ const PIN: &[Binding] = &[
     bind!(K::Enter, "Enter", "check the PIN", C(A::Enter), Legend),
     bind!(K::Backspace, "Bksp", "erase", C(A::Backspace), Legend),
     bind!(K::Esc, "Esc", "cancel the refund", C(A::Back), Legend),
+];
+
+const TRAINING_PIN: &[Binding] = &[
+    bind!(K::Enter, "Enter", "check the PIN", C(A::Enter), Legend),
+    bind!(K::Backspace, "Bksp", "erase", C(A::Backspace), Legend),
+    bind!(K::Esc, "Esc", "cancel", C(A::Back), Legend),
 ];
 
 const REFERENCE: &[Binding] = &[
@@ -511,6 +522,7 @@ pub fn table(mode: InputMode) -> &'static [Binding] {
         InputMode::Refund => REFUND,
         InputMode::Pin => PIN,
         InputMode::RefundDone => REFUND_DONE,
+        InputMode::TrainingPin => TRAINING_PIN,
     }
 }
 

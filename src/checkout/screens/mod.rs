@@ -9,3 +9,4 @@ mod receipt;
 pub mod refund;
 pub mod refund_io;
 mod search;
+pub mod training;

@@ -17,10 +17,9 @@ use crate::checkout::refund::{RefundAttempt, Status, Step};
 use crate::clock::Timestamp;
 use crate::journal::{RefundKind, RefundRecord};
 use crate::money::Money;
-use crate::pin::{PinCheck, PinGate};
+use crate::pin::PinGate;
 
-/// The longest PIN `pin::check_format` accepts.
-const MAX_PIN_DIGITS: usize = 12;
+use crate::checkout::pin_prompt::MAX_PIN_DIGITS;
 
 /// The store's refund rules and the PIN gate (with its count of wrong entries) for the counter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -266,32 +265,18 @@ impl Checkout {
                 Action::Enter,
             ) => {
                 let typed = std::mem::take(entry);
-                match self.refund_desk.gate.check(&typed, now) {
-                    PinCheck::Accepted => {
+                // One PIN check and wording for every screen (checkout/pin_prompt.rs).
+                match crate::checkout::pin_prompt::check(&mut self.refund_desk.gate, &typed, now) {
+                    Ok(()) => {
                         s.pin_accepted = true;
                         effects.push(Effect::Refund(RefundEffect::Begin(prepared.clone())));
                         s.stage = Stage::Planning;
                     }
-                    PinCheck::Wrong { left } => {
-                        *message = Some(format!(
-                            "Wrong PIN: {left} more {} before entry locks for {} s.",
-                            if left == 1 { "try" } else { "tries" },
-                            crate::pin::LOCKOUT.as_secs()
-                        ));
-                    }
-                    PinCheck::Locked { until } => {
-                        *locked_until = Some(until);
-                        *message = Some(format!(
-                            "PIN entry locked: {} wrong entries. Try again in {} s.",
-                            crate::pin::MAX_WRONG,
-                            until.since(now).as_secs().max(1)
-                        ));
-                    }
-                    PinCheck::NotSet => {
-                        *message = Some(
-                            "No supervisor PIN is set: set one with `qrtill pin set`, then try again."
-                                .into(),
-                        );
+                    Err(refusal) => {
+                        *message = Some(refusal.message);
+                        if refusal.locked_until.is_some() {
+                            *locked_until = refusal.locked_until;
+                        }
                     }
                 }
             }
