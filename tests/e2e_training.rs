@@ -12,6 +12,8 @@ use std::process::Stdio;
 const PIN: &str = "2468";
 /// ESC p 0 25 250: the drawer kick the receipt printer sends with a cash sale's original print.
 const DRAWER_KICK: [u8; 5] = [0x1b, b'p', 0, 25, 250];
+/// GS V A 0: the paper cut that ends every receipt.
+const CUT: [u8; 4] = [0x1d, b'V', b'A', 0];
 
 fn set_pin(data: &Path, pin: &str) {
     let mut child = match qrtill(data)
@@ -130,8 +132,10 @@ fn a_training_session_between_real_sales_stays_out_of_the_sales_list() {
         "{real:?} {training:?}"
     );
 
-    // Both receipts were printed; only the real one kicked the drawer.
+    // Both receipts were printed (each ends with a cut); only the real one kicked the drawer.
+    // (The training header holds an em dash the printer's character set lacks, so that line
+    // goes out as a raster image, not as text bytes: the screen check above reads it.)
     let printed = std::fs::read(&receipts).unwrap_or_default();
-    assert_eq!(count(&printed, b"TRAINING"), 1, "one training receipt");
+    assert_eq!(count(&printed, &CUT), 2, "two receipts");
     assert_eq!(count(&printed, &DRAWER_KICK), 1, "the real cash sale only");
 }
