@@ -12,6 +12,7 @@ mod recovery;
 mod refund;
 mod store_refund;
 mod shift_desk;
+mod training;
 
 pub use catalog_feed::CatalogFeed;
 pub use observe::StateObserver;
@@ -19,6 +20,7 @@ pub use phone::PhoneAction;
 pub use recovery::{Recovered, WaitClock};
 pub use store_refund::{STORE_OFFLINE, StoreDesk};
 pub use refund::RefundPrint;
+pub use training::{Books, OpenBooks};
 
 use crate::checkout::{Action, Checkout, CompletedSale, Effect, Event, NetReply};
 use crate::clock::{Clock, ManualClock, Timestamp};
@@ -90,6 +92,10 @@ pub struct Runtime<C: Clock> {
     catalog_feed: Option<CatalogFeed>,
     /// The data directory the PIN lock is saved in (`open_refund_desk`); none in tests.
     pin_lock_dir: Option<std::path::PathBuf>,
+    /// Reopens the books for the training switch (runtime/training.rs).
+    books: Option<Box<dyn OpenBooks>>,
+    /// The books open now are the training ones.
+    training: bool,
 }
 
 impl<C: Clock> Runtime<C> {
@@ -117,6 +123,8 @@ impl<C: Clock> Runtime<C> {
             store: None,
             catalog_feed: None,
             pin_lock_dir: None,
+            books: None,
+            training: false,
         }
     }
 
@@ -391,6 +399,7 @@ impl<C: Clock> Runtime<C> {
                 None
             }
             Effect::Shift(effect) => self.execute_shift(effect, now),
+            Effect::SwitchTraining { on } => Some(self.switch_training(on)),
         }
     }
 }

@@ -80,6 +80,8 @@ pub enum InputMode {
     ShiftPin,
     /// The Z report written at close.
     ShiftDone,
+    /// The supervisor PIN for the training switch (digits masked).
+    TrainingPin,
 }
 
 impl InputMode {
@@ -99,6 +101,7 @@ impl InputMode {
             Screen::Static(_) => InputMode::PayStatic,
             Screen::History(_) => InputMode::History,
             Screen::SaleDetail(_) => InputMode::SaleDetail,
+            Screen::Training(_) => InputMode::TrainingPin,
             Screen::Refund(r) => match r.stage {
                 crate::checkout::RefundStage::Pin { .. } => InputMode::Pin,
                 crate::checkout::RefundStage::Planning
@@ -111,7 +114,7 @@ impl InputMode {
         }
     }
 
-    pub const ALL: [InputMode; 22] = [
+    pub const ALL: [InputMode; 23] = [
         InputMode::Basket,
         InputMode::Text,
         InputMode::Cash,
@@ -134,6 +137,7 @@ impl InputMode {
         InputMode::ShiftReview,
         InputMode::ShiftPin,
         InputMode::ShiftDone,
+        InputMode::TrainingPin,
     ];
 }
 
@@ -203,6 +207,7 @@ const BASKET: &[Binding] = &[
     bind!(K::Char('x'), "x", "clear", C(A::ClearBasket), Legend),
     bind!(K::Char('h'), "h", "history", C(A::History), Legend),
     bind!(K::F(3), "F3", "close shift", C(A::CloseShift), Legend),
+    bind!(K::Char('t'), "t", "training", C(A::Training), Legend),
     bind!(
         K::F(5),
         "F5",
@@ -415,6 +420,12 @@ const SHIFT_DONE: &[Binding] = &[
     bind!(K::Esc, "Esc", "back to the basket", C(A::Back), Help),
 ];
 
+const TRAINING_PIN: &[Binding] = &[
+    bind!(K::Enter, "Enter", "check the PIN", C(A::Enter), Legend),
+    bind!(K::Backspace, "Bksp", "erase", C(A::Backspace), Legend),
+    bind!(K::Esc, "Esc", "cancel", C(A::Back), Legend),
+];
+
 const REFERENCE: &[Binding] = &[
     bind!(
         K::Enter,
@@ -582,6 +593,7 @@ pub fn table(mode: InputMode) -> &'static [Binding] {
         InputMode::ShiftReview => SHIFT_REVIEW,
         InputMode::ShiftPin => SHIFT_PIN,
         InputMode::ShiftDone => SHIFT_DONE,
+        InputMode::TrainingPin => TRAINING_PIN,
     }
 }
 
