@@ -11,6 +11,9 @@ use super::item::{Code, Item, ItemRef};
 use super::par::join;
 use crate::money::{Currency, Money};
 
+/// Names looked up together before they are copied (see [`Items::pack`]).
+const COPY_BATCH: usize = 32;
+
 /// One packed item.
 #[derive(Debug, Clone, Copy)]
 struct Record {
@@ -260,10 +263,17 @@ impl Items {
             }
         };
         // Two threads copy half of the names each; the first half's arena has room for all.
+        // Names are read in file order, so each is a cache miss: a batch of them is looked
+        // up first (the misses overlap), then copied.
         let copy = |ranks: &[u32], bytes: usize| {
             let mut arena = NameArena::with_capacity(order.len(), bytes);
-            for &id in ranks {
-                arena.push(name_of(id))?;
+            let mut batch: Vec<&str> = Vec::with_capacity(COPY_BATCH);
+            for ids in ranks.chunks(COPY_BATCH) {
+                batch.clear();
+                batch.extend(ids.iter().map(|&id| name_of(id)));
+                for name in &batch {
+                    arena.push(name)?;
+                }
             }
             Ok::<_, TooLarge>(arena)
         };
