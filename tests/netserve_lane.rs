@@ -144,3 +144,245 @@ fn a_service_killed_mid_payment_restarts_and_the_lane_resolves_its_payment() {
     assert!(rec.balanced(), "{}", rec.report());
     assert_eq!(rec.matched, 1, "{}", rec.report());
 }
+
+/// Starts a payment-code sale of one flat white paid by `shopper` (who confirms by hand or
+/// never) and waits until the service asks the shopper; returns the attempt's request id.
+fn open_payment(
+    rt: &mut qrtill::runtime::Runtime<qrtill::clock::SystemClock>,
+    shopper: &ShopperId,
+) -> String {
+    harness::scan(rt, FLAT_WHITE);
+    rt.dispatch(Action::PayCode);
+    let scanned = rt.phone(shopper, PhoneAction::PresentCode);
+    assert!(
+        scanned.is_ok(),
+        "payment code from the service: {scanned:?}"
+    );
+    let request_id = open_request_id(&rt.checkout.screen).expect("an attempt is open");
+    run_until(
+        rt,
+        "the shopper's prompt",
+        |s| matches!(s, Screen::Pay(p) if p.status == PayStatus::ShopperConfirming),
+    );
+    request_id
+}
+
+#[test]
+fn several_lanes_recover_their_open_payments_after_the_service_is_killed() {
+    use qrtill::netserve::PaymentLink as _;
+    use qrtill::runtime::Recovered;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let svc_dir = dir.path().join("network");
+    let mut svc = Service::start(&svc_dir, "127.0.0.1:0");
+    let addr = svc.addr.clone();
+    let url = svc.url();
+    let lane_dir = |id: &str| {
+        let d = dir.path().join(format!("lane{id}"));
+        std::fs::create_dir_all(&d).expect("lane dir");
+        d
+    };
+    let (d11, d12, d13) = (lane_dir("11"), lane_dir("12"), lane_dir("13"));
+    // Three lanes, three open payments, each waiting on its shopper's phone:
+    // lane 11 keeps running (Chen Jie confirms once the service is back),
+    // lane 12 crashes too and its shopper never answers (recovery must cancel),
+    // lane 13 crashes too and its shopper confirms while it is down (recovery must query).
+    let chen = ShopperId("chen-jie".into());
+    let park = ShopperId("park-jiwoo".into());
+    let kim = ShopperId("kim-minjun".into());
+    let mut rt11 = lane(&d11, "11", &url);
+    let mut rt12 = lane(&d12, "12", &url);
+    let mut rt13 = lane(&d13, "13", &url);
+    let id11 = open_payment(&mut rt11, &chen);
+    let id12 = open_payment(&mut rt12, &park);
+    let id13 = open_payment(&mut rt13, &kim);
+
+    svc.kill();
+    drop(rt12);
+    drop(rt13);
+    for _ in 0..20 {
+        rt11.tick();
+    }
+    assert!(
+        !receipt(&rt11.checkout.screen),
+        "nothing is paid while the service is down"
+    );
+
+    let svc = Service::start(&svc_dir, &addr);
+    // Kim confirms on the phone while lane 13 is still down.
+    let mut phone = qrtill::netserve::RemoteNetwork::connect(&url, "phone-of-kim");
+    let start = Instant::now();
+    while let Err(e) = phone.enter_password(&kim, rt11.now()) {
+        assert!(
+            start.elapsed() < netserve_support::PATIENCE,
+            "Kim's password never accepted after the restart: {e}"
+        );
+    }
+    let start = Instant::now();
+    while let Err(e) = rt11.phone(&chen, PhoneAction::EnterPassword) {
+        assert!(
+            start.elapsed() < netserve_support::PATIENCE,
+            "Chen's password never accepted after the restart: {e}"
+        );
+    }
+    run_until(&mut rt11, "the receipt", receipt);
+
+    // The crashed lanes start again and resolve what their journals hold open.
+    let mut rt12 = lane(&d12, "12", &url);
+    let got12 = rt12.recover();
+    assert!(
+        matches!(got12.as_slice(), [Recovered::Closed { request_id, .. }] if *request_id == id12),
+        "lane 12 cancels its unanswered payment: {got12:?}"
+    );
+    let mut rt13 = lane(&d13, "13", &url);
+    let got13 = rt13.recover();
+    assert!(
+        matches!(got13.as_slice(), [Recovered::Committed { request_id, .. }] if *request_id == id13),
+        "lane 13 commits the payment its shopper confirmed: {got13:?}"
+    );
+
+    let mut sold = Vec::new();
+    for rt in [&rt11, &rt12, &rt13] {
+        let j = rt.journal();
+        assert_eq!(j.open_attempts().expect("journal reads").len(), 0);
+        sold.push(j.all_sales().expect("journal reads").len());
+    }
+    assert_eq!(sold, vec![1, 0, 1], "sales per lane 11, 12, 13");
+    drop((rt11, rt12, rt13, svc));
+
+    let ledger = LedgerStore::open(&svc_dir.join("network.sqlite")).expect("ledger opens");
+    assert_eq!(
+        ledger.repeated_charges().expect("ledger reads"),
+        Vec::<(String, u64)>::new(),
+        "nobody charged twice"
+    );
+    let stage = |id: &str| {
+        ledger
+            .order(id)
+            .expect("ledger reads")
+            .unwrap_or_else(|| panic!("the service holds {id}"))
+            .stage
+    };
+    assert_eq!(stage(&id11), PaymentStage::Paid);
+    assert_eq!(stage(&id12), PaymentStage::Cancelled);
+    assert_eq!(stage(&id13), PaymentStage::Paid);
+    let mut paid = 0;
+    ledger
+        .for_each_order(|o| {
+            paid += usize::from(o.stage == PaymentStage::Paid);
+            Ok(())
+        })
+        .expect("ledger reads");
+    assert_eq!(paid, 2, "the service's paid orders = the lanes' sales");
+}
+
+/// Reads server-sent events from `reader` until one `notes` event's page reaches `last`;
+/// returns the notifications of every `notes` event read, in order.
+fn sse_notes_until(lines: &std::sync::mpsc::Receiver<String>, last: u64) -> Vec<serde_json::Value> {
+    let mut notes = Vec::new();
+    let mut event = String::new();
+    loop {
+        let line = lines
+            .recv_timeout(netserve_support::PATIENCE)
+            .expect("the event stream goes on");
+        if let Some(name) = line.strip_prefix("event: ") {
+            event = name.to_string();
+        } else if let Some(data) = line.strip_prefix("data: ") {
+            assert_eq!(event, "notes", "only notes events carry data");
+            let page: serde_json::Value = serde_json::from_str(data).expect("page is JSON");
+            notes.extend(page["notes"].as_array().expect("notes").iter().cloned());
+            if page["last"].as_u64().expect("last") >= last {
+                return notes;
+            }
+        }
+    }
+}
+
+#[test]
+fn the_service_pushes_a_lanes_notifications_as_server_sent_events() {
+    use std::io::BufRead as _;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let svc = Service::start(&dir.path().join("network"), "127.0.0.1:0");
+    let lane_dir = dir.path().join("lane21");
+    std::fs::create_dir_all(&lane_dir).expect("lane dir");
+    let mut rt = lane(&lane_dir, "21", &svc.url());
+    let mut config = qrtill::config::Config::default();
+    config.store.lane_id = "21".into();
+    let prefix = qrtill::netserve::lane_prefix(&config);
+
+    // A real HTTP client holds the stream open before the sale; a thread hands its lines over.
+    let (tx, lines) = std::sync::mpsc::channel();
+    let events = format!("{}/events?prefix={prefix}", svc.url());
+    let (up_tx, up) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let resp = ureq::get(&events).call().expect("GET /events answers");
+        let kind = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        up_tx.send(kind).expect("test waits");
+        let reader = std::io::BufReader::new(resp.into_body().into_reader());
+        for line in reader.lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let kind = up
+        .recv_timeout(netserve_support::PATIENCE)
+        .expect("the stream opens");
+    assert_eq!(kind, "text/event-stream");
+
+    let shopper = harness::easy_shoppers(rt.network())
+        .into_iter()
+        .next()
+        .expect("an auto-confirming shopper");
+    harness::scan(&mut rt, FLAT_WHITE);
+    rt.dispatch(Action::PayCode);
+    let scanned = rt.phone(&shopper, PhoneAction::PresentCode);
+    assert!(scanned.is_ok(), "{scanned:?}");
+    let request_id = open_request_id(&rt.checkout.screen).expect("an attempt is open");
+    run_until(&mut rt, "the receipt", receipt);
+
+    // The long poll's view of the same log is the reference, once it holds the paid order's.
+    let of_sale = |notes: &[serde_json::Value]| {
+        notes
+            .iter()
+            .filter(|n| n["delivery"]["body"]["payment_request_id"] == request_id.as_str())
+            .count()
+    };
+    let start = Instant::now();
+    let (polled, last) = loop {
+        let page: serde_json::Value = ureq::get(&format!(
+            "{}/notifications?prefix={prefix}&wait_ms=0",
+            svc.url()
+        ))
+        .call()
+        .expect("GET /notifications answers")
+        .body_mut()
+        .read_json()
+        .expect("page is JSON");
+        let notes = page["notes"].as_array().expect("notes").clone();
+        if of_sale(&notes) > 0 {
+            break (notes, page["last"].as_u64().expect("last"));
+        }
+        assert!(
+            start.elapsed() < netserve_support::PATIENCE,
+            "the paid order was never notified"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let pushed = sse_notes_until(&lines, last);
+    assert_eq!(
+        pushed, polled,
+        "the stream carries what the long poll returns"
+    );
+    assert_eq!(
+        of_sale(&pushed),
+        1,
+        "one notification for the paid order: {pushed:?}"
+    );
+}

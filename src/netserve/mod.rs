@@ -4,6 +4,7 @@
 //! `Network` (the `PaymentLink` seam).
 
 pub mod client;
+mod events;
 pub mod link;
 pub mod server;
 pub mod wire;

@@ -35,7 +35,7 @@ struct NoteLog {
     entries: VecDeque<(u64, Timed<Notification>)>,
 }
 
-struct Service {
+pub(super) struct Service {
     net: Mutex<Network>,
     clock: SystemClock,
     log: Mutex<NoteLog>,
@@ -77,7 +77,7 @@ impl Service {
         (now, out)
     }
 
-    fn page(&self, q: &NoteQuery) -> NotePage {
+    pub(super) fn page(&self, q: &NoteQuery) -> NotePage {
         let wait = Duration::from_millis(q.wait_ms.min(MAX_WAIT_MS));
         // A cursor from another epoch (before a restart) starts over.
         let after = if q.epoch == self.epoch { q.after } else { 0 };
@@ -184,6 +184,11 @@ async fn phone(State(s): Svc, Path((shopper, action)): Path<(String, String)>) -
     })
 }
 
+/// `GET /events`: the same log as `/notifications`, pushed as server-sent events.
+async fn events(State(s): Svc, Query(q): Query<NoteQuery>) -> Response {
+    super::events::stream(s, q, MAX_WAIT_MS).into_response()
+}
+
 async fn notifications(State(s): Svc, Query(q): Query<NoteQuery>) -> Response {
     match tokio::task::spawn_blocking(move || s.page(&q)).await {
         Ok(page) => json(&page),
@@ -200,6 +205,7 @@ fn router(service: Arc<Service>) -> Router {
         .route("/refund", post(refund))
         .route("/phone/{shopper}/{action}", post(phone))
         .route("/notifications", get(notifications))
+        .route("/events", get(events))
         .with_state(service)
 }
 
