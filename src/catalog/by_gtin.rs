@@ -3,6 +3,7 @@
 //! instead of the 35 MB of a `HashMap<u64, u32>`.
 
 use hashbrown::HashTable;
+use hashbrown::hash_table::Entry;
 
 /// Multiplicative hash: GTIN values are already unique integers, so SipHash's DoS
 /// resistance buys nothing and costs a third of the load time on 1M items.
@@ -29,11 +30,16 @@ impl GtinIndex {
         for i in 0..n {
             let v = value_of(i);
             let h = hash(v);
-            match table.find(h, |&j: &u32| value_of(j as usize) == v) {
-                Some(&first) => dups.push((first as usize, i)),
+            // One probe per value: the entry either holds the first or takes this one.
+            match table.entry(
+                h,
+                |&j: &u32| value_of(j as usize) == v,
+                |&j: &u32| hash(value_of(j as usize)),
+            ) {
+                Entry::Occupied(first) => dups.push((*first.get() as usize, i)),
                 // `n` fits in u32, so `i` does.
-                None => {
-                    table.insert_unique(h, i as u32, |&j: &u32| hash(value_of(j as usize)));
+                Entry::Vacant(slot) => {
+                    slot.insert(i as u32);
                 }
             }
         }

@@ -135,11 +135,13 @@ fn rows(
     let mut taxes: Vec<(&str, u16)> = Vec::new();
     // One UTF-8 check for the whole run; then `\n` and `,` split it at char boundaries.
     let text = std::str::from_utf8(text).ok()?;
+    // Most files hold no `\r` at all: then no line needs searching for one.
+    let any_cr = text.contains('\r');
     for raw in text.split('\n') {
         let mut fields = [""; 4];
         let mut count = 0;
         let line = raw.strip_suffix('\r').unwrap_or(raw);
-        if line.is_empty() || line.contains('\r') {
+        if line.is_empty() || (any_cr && line.contains('\r')) {
             return None;
         }
         for (i, field) in line.split(',').enumerate() {

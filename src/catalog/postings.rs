@@ -99,13 +99,15 @@ impl Postings {
     }
 
     /// Lists of `n` ids under `buckets` keys, `keys_of(id)` naming the keys of each id
-    /// (repeats allowed). Ids come out ascending.
+    /// (repeats allowed). Ids come out ascending. Also hands back, per id, what `keys_of`
+    /// answered for it on the counting pass (so a caller needs no pass of its own).
     ///
     /// The ids are split in two halves, each counted and written on its own thread: every
     /// key's list is the first half's blocks followed by the second half's.
-    pub(crate) fn build<F>(buckets: usize, n: usize, keys_of: F) -> Self
+    pub(crate) fn build<T, F>(buckets: usize, n: usize, keys_of: F) -> (Self, Vec<T>)
     where
-        F: Fn(usize, &mut Vec<usize>) + Sync,
+        T: Send,
+        F: Fn(usize, &mut Vec<usize>) -> T + Sync,
     {
         let mid = n / 2;
         Self::build_halves(buckets, [0..mid, mid..n], keys_of)
@@ -113,15 +115,17 @@ impl Postings {
 
     /// [`Postings::build`] over two runs of ascending ids below `u32::MAX`, the second
     /// above the first.
-    fn build_halves<I, F>(buckets: usize, [low, high]: [I; 2], keys_of: F) -> Self
+    fn build_halves<T, I, F>(buckets: usize, [low, high]: [I; 2], keys_of: F) -> (Self, Vec<T>)
     where
+        T: Send,
         I: Iterator<Item = usize> + Clone + Send + Sync,
-        F: Fn(usize, &mut Vec<usize>) + Sync,
+        F: Fn(usize, &mut Vec<usize>) -> T + Sync,
     {
-        let (high_sizes, low_sizes) = join(
+        let ((high_sizes, high_answers), (low_sizes, mut answers)) = join(
             || Self::count(buckets, high.clone(), &keys_of),
             || Self::count(buckets, low.clone(), &keys_of),
         );
+        answers.extend(high_answers);
         let sizes = || low_sizes.iter().zip(&high_sizes);
         let total_blocks: usize = sizes().map(|(a, b)| (a.blocks + b.blocks) as usize).sum();
         let total_gaps: usize = sizes().map(|(a, b)| a.gap_bytes + b.gap_bytes).sum();
@@ -161,22 +165,24 @@ impl Postings {
             || Self::fill(high, &keys_of, &mut high_slots),
             || Self::fill(low, &keys_of, &mut low_slots),
         );
-        out
+        (out, answers)
     }
 
-    /// What `ids` put in each key's list (each key counted once per id).
-    fn count<F: Fn(usize, &mut Vec<usize>)>(
+    /// What `ids` put in each key's list (each key counted once per id), and what
+    /// `keys_of` answered for each id.
+    fn count<T, F: Fn(usize, &mut Vec<usize>) -> T>(
         buckets: usize,
         ids: impl Iterator<Item = usize>,
         keys_of: &F,
-    ) -> Vec<Size> {
+    ) -> (Vec<Size>, Vec<T>) {
+        let mut answers = Vec::with_capacity(ids.size_hint().0);
         let mut sizes = vec![Size::default(); buckets];
         // `last[k]` = last id that emitted k.
         let mut last = vec![u32::MAX; buckets];
         let mut keys = Vec::new();
         for id in ids {
             let id32 = id as u32;
-            keys_of(id, &mut keys);
+            answers.push(keys_of(id, &mut keys));
             for &k in &keys {
                 let (Some(size), Some(last)) = (sizes.get_mut(k), last.get_mut(k)) else {
                     continue;
@@ -193,11 +199,11 @@ impl Postings {
                 *last = id32;
             }
         }
-        sizes
+        (sizes, answers)
     }
 
     /// Writes `ids` into their keys' slots, sized by [`Self::count`] over the same ids.
-    fn fill<F: Fn(usize, &mut Vec<usize>)>(
+    fn fill<T, F: Fn(usize, &mut Vec<usize>) -> T>(
         ids: impl Iterator<Item = usize>,
         keys_of: &F,
         slots: &mut [Slot<'_>],
@@ -391,7 +397,7 @@ mod tests {
             let all: std::collections::BTreeSet<u32> = lists.iter().flatten().copied().collect();
             let all: Vec<usize> = all.into_iter().map(|id| id as usize).collect();
             let (low, high) = all.split_at(all.len() / 2);
-            let keys_of = |id: usize, keys: &mut Vec<usize>| {
+            let keys_of = |id: usize, keys: &mut Vec<usize>| -> usize {
                 keys.clear();
                 // Each key twice: repeats count once.
                 for (k, l) in lists.iter().enumerate() {
@@ -399,8 +405,9 @@ mod tests {
                         keys.extend([k, k]);
                     }
                 }
+                id
             };
-            let postings = Postings::build_halves(
+            let (postings, answers) = Postings::build_halves(
                 lists.len(),
                 [low.iter().copied(), high.iter().copied()],
                 keys_of,
@@ -417,6 +424,8 @@ mod tests {
                 }
             }
             proptest::prop_assert_eq!(postings.get(lists.len()).len(), 0);
+            // One answer per id, in id order.
+            proptest::prop_assert_eq!(answers, all);
         }
     }
 }

@@ -81,7 +81,8 @@ fn fold(text: &str, out: &mut Vec<u8>) {
 /// Whether [`fold`] only lower-cases ASCII letters of `text`: its symbols, keys and mask
 /// are then those of `text` itself.
 fn folds_by_ascii(text: &str) -> bool {
-    text.is_ascii() && !text.bytes().any(|b| b.is_ascii_control())
+    // ASCII without control characters (0x00-0x1F, 0x7F), in one pass.
+    text.bytes().all(|b| (0x20..0x7F).contains(&b))
 }
 
 /// `f` of the folded `name`, folding only when ASCII lower-casing is not enough.
@@ -97,11 +98,14 @@ fn with_symbols_of<R>(name: &str, f: impl FnOnce(&[u8]) -> R) -> R {
 
 /// Pushes the posting keys of a folded name: every bigram without a space, and the first
 /// one and two symbols of every position that starts a word (see [`starts_a_word`]).
-fn keys_of(name: &[u8], keys: &mut Vec<usize>) {
+/// Answers the name's symbol mask ([`mask_of`]), read on the same pass.
+fn keys_of(name: &[u8], keys: &mut Vec<usize>) -> u64 {
     keys.clear();
+    let mut mask = 0u64;
     let mut word_start = true;
     for (i, &b) in name.iter().enumerate() {
         let s = symbol(b);
+        mask |= 1 << s;
         if s != SPACE {
             let next = name.get(i + 1).map(|&n| symbol(n)).filter(|&n| n != SPACE);
             if let Some(n) = next {
@@ -116,6 +120,7 @@ fn keys_of(name: &[u8], keys: &mut Vec<usize>) {
         }
         word_start = !b.is_ascii_alphanumeric();
     }
+    mask
 }
 
 /// Relevance tiers, best first.
@@ -157,19 +162,10 @@ pub(crate) fn rank<'n>(n: usize, name_of: impl Fn(u32) -> &'n str + Sync) -> Vec
 impl SearchIndex {
     /// Indexes `names`, given in rank order; `order[rank]` is the item id of each.
     pub(crate) fn new(order: Vec<u32>, names: &NameArena) -> Self {
-        let n = names.len();
-        let (masks, postings) = join(
-            || {
-                (0..n)
-                    .map(|r| with_symbols_of(names.get(r), mask_of))
-                    .collect()
-            },
-            || {
-                Postings::build(KEYS, n, |r, keys| {
-                    with_symbols_of(names.get(r), |name| keys_of(name, keys))
-                })
-            },
-        );
+        // The masks come from the pass that counts the posting keys.
+        let (postings, masks) = Postings::build(KEYS, names.len(), |r, keys| {
+            with_symbols_of(names.get(r), |name| keys_of(name, keys))
+        });
         Self {
             order,
             masks,
@@ -465,41 +461,81 @@ fn before<'n>(a: &Key, b: &Key, name_of: &impl Fn(u32) -> &'n str) -> bool {
 /// The rank order of names keyed in chunks (see [`NameChunk`]); ids run on from one chunk
 /// to the next, and `name_of(id)` is the name of item `id`.
 ///
-/// The keys are cut at a pivot taken from an even sample of them: one thread sorts the
-/// keys below it, another the rest, and the two runs simply follow each other.
+/// Two runs of keys (the two chunks of a split load, or the halves of one) are sorted on
+/// a thread each; then one thread merges the lower half of the ranks and another the upper
+/// half, from a split point found by binary search. Only ids are written out.
 pub(crate) fn rank_chunks<'n>(
     chunks: Vec<NameChunk>,
     name_of: impl Fn(u32) -> &'n str + Sync,
 ) -> Vec<u32> {
     let mut base = 0u32;
-    let mut keys: Vec<Vec<Key>> = Vec::with_capacity(chunks.len());
+    let mut parts: Vec<Vec<Key>> = Vec::with_capacity(chunks.len());
     for chunk in chunks {
         let mut part = chunk.keys;
         if base > 0 {
             part.iter_mut().for_each(|k| k.1 += base);
         }
         base += part.len() as u32;
-        keys.push(part);
+        parts.push(part);
     }
-    let total: usize = keys.iter().map(Vec::len).sum();
-    let step = (total / 1024).max(1);
-    let mut sample: Vec<Key> = keys.iter().flatten().step_by(step).copied().collect();
-    sort_keys(&mut sample, &name_of);
-    let pivot = sample.get(sample.len() / 2).copied();
-    let side = |low: bool| {
-        let mut part: Vec<Key> = Vec::with_capacity(total / 2 + total / 16);
-        for k in keys.iter().flatten() {
-            let below = pivot.is_some_and(|p| before(k, &p, &name_of));
-            if below == low {
-                part.push(*k);
-            }
+    if parts.len() > 2 {
+        parts = vec![parts.concat()];
+    }
+    let (a, b): (&mut [Key], &mut [Key]) = match parts.as_mut_slice() {
+        [a, b] => (a, b),
+        [one] => {
+            let half = one.len() / 2;
+            one.split_at_mut(half)
         }
-        sort_keys(&mut part, &name_of);
-        part.into_iter().map(|(_, id)| id).collect::<Vec<u32>>()
+        _ => (&mut [], &mut []),
     };
-    let (high, mut low) = join(|| side(false), || side(true));
-    low.extend(high);
-    low
+    join(|| sort_keys(b, &name_of), || sort_keys(a, &name_of));
+    let (a, b) = (&*a, &*b);
+    let n = a.len() + b.len();
+    let lower = n / 2;
+    let (i, j) = merge_split(a, b, lower, &name_of);
+    let mut order = vec![0u32; n];
+    let (low, high) = order.split_at_mut(lower);
+    join(
+        || merge_ids(&a[i..], &b[j..], high, &name_of),
+        || merge_ids(&a[..i], &b[..j], low, &name_of),
+    );
+    order
+}
+
+/// How many of the first `k` keys of the merge of sorted `a` and `b` come from each.
+fn merge_split<'n>(
+    a: &[Key],
+    b: &[Key],
+    k: usize,
+    name_of: &impl Fn(u32) -> &'n str,
+) -> (usize, usize) {
+    // The smallest `i` whose key in `a` follows the key of `b` it would be merged after.
+    let (mut lo, mut hi) = (k.saturating_sub(b.len()), k.min(a.len()));
+    while lo < hi {
+        let i = lo + (hi - lo) / 2;
+        if before(&a[i], &b[k - i - 1], name_of) {
+            lo = i + 1;
+        } else {
+            hi = i;
+        }
+    }
+    (lo, k - lo)
+}
+
+/// Writes the ids of the merge of sorted `a` and `b` into `out` (as long as both).
+fn merge_ids<'n>(a: &[Key], b: &[Key], out: &mut [u32], name_of: &impl Fn(u32) -> &'n str) {
+    let (mut a, mut b) = (a.iter().peekable(), b.iter().peekable());
+    for slot in out {
+        let next = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) if before(y, x, name_of) => b.next(),
+            (Some(_), _) => a.next(),
+            (None, _) => b.next(),
+        };
+        if let Some(key) = next {
+            *slot = key.1;
+        }
+    }
 }
 
 struct Query<'a> {

@@ -11,6 +11,9 @@ use super::item::{Code, Item, ItemRef};
 use super::par::join;
 use crate::money::{Currency, Money};
 
+/// Names looked up together before they are copied (see [`Items::pack`]).
+const COPY_BATCH: usize = 32;
+
 /// One packed item.
 #[derive(Debug, Clone, Copy)]
 struct Record {
@@ -157,12 +160,20 @@ impl ItemStore {
 
     /// The name of item `i` ("" past the end).
     pub(crate) fn name(&self, i: usize) -> &str {
+        let (start, end) = self.name_span(i);
+        self.names.get(start..end).unwrap_or_default()
+    }
+
+    /// Where the name of item `i` starts and ends in `names` (empty past the end).
+    fn name_span(&self, i: usize) -> (usize, usize) {
         let start = match i.checked_sub(1) {
             Some(prev) => self.records.get(prev).map_or(0, |r| r.name as usize),
             None => 0,
         };
-        let end = self.records.get(i).map_or(start, |r| r.name as usize);
-        self.names.get(start..end).unwrap_or_default()
+        (
+            start,
+            self.records.get(i).map_or(start, |r| r.name as usize),
+        )
     }
 
     /// Item `i`, built whole (for records that move to a store of another currency).
@@ -250,20 +261,39 @@ impl Items {
         }
         debug_assert_eq!(order.len(), total, "every item has one rank");
         let bytes: usize = stores.iter().map(|s| s.names.len()).sum();
-        let name_of = |id: u32| {
+        // Where the name of item `id` lies: its store's names, start and end.
+        let span_of = |id: u32| {
             let c = bases
                 .partition_point(|&b| b <= id as usize)
                 .saturating_sub(1);
             match (stores.get(c), bases.get(c)) {
-                (Some(store), Some(&base)) => store.name(id as usize - base),
-                _ => "",
+                (Some(store), Some(&base)) => {
+                    let (start, end) = store.name_span(id as usize - base);
+                    (store.names.as_str(), start, end)
+                }
+                _ => ("", 0, 0),
             }
         };
         // Two threads copy half of the names each; the first half's arena has room for all.
+        // Names are read in file order, so every read is a cache miss. A batch is read in
+        // stages (where each name lies, then the names) so that the misses of one stage
+        // overlap instead of waiting on each other; then it is copied.
         let copy = |ranks: &[u32], bytes: usize| {
             let mut arena = NameArena::with_capacity(order.len(), bytes);
-            for &id in ranks {
-                arena.push(name_of(id))?;
+            let mut spans: Vec<(&str, usize, usize)> = Vec::with_capacity(COPY_BATCH);
+            let mut batch: Vec<&str> = Vec::with_capacity(COPY_BATCH);
+            for ids in ranks.chunks(COPY_BATCH) {
+                spans.clear();
+                spans.extend(ids.iter().map(|&id| span_of(id)));
+                batch.clear();
+                batch.extend(
+                    spans
+                        .iter()
+                        .map(|&(text, start, end)| text.get(start..end).unwrap_or_default()),
+                );
+                for name in &batch {
+                    arena.push(name)?;
+                }
             }
             Ok::<_, TooLarge>(arena)
         };
