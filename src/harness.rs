@@ -56,6 +56,20 @@ pub fn assemble<C: Clock>(
 ) -> Runtime<C> {
     let mut checkout = Checkout::new(settings(config, &network), catalog);
     checkout.set_refund_desk(config.refund.clone(), crate::pin::PinGate::new(None));
+    // The lane's open shift as the journal has it (after a crash too); nothing is prompted
+    // unless the counter asks for it (`ShiftDesk::required`).
+    let open = match journal.open_shift(&config.store.lane_id) {
+        Ok(open) => open.map(|s| crate::checkout::OpenShift {
+            id: s.id,
+            cashier: s.cashier,
+        }),
+        // Taken as none: the open screen then reports the journal's error when it writes.
+        Err(e) => {
+            tracing::error!(error = %e, "open shift not readable");
+            None
+        }
+    };
+    checkout.set_shift_desk(crate::checkout::ShiftDesk::from_config(config, open));
     Runtime::new(checkout, clock, journal, printer, network)
 }
 

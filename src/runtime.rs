@@ -9,6 +9,7 @@ mod observe;
 mod phone;
 mod recovery;
 mod refund;
+mod shift_desk;
 
 pub use observe::StateObserver;
 pub use phone::PhoneAction;
@@ -351,6 +352,7 @@ impl<C: Clock> Runtime<C> {
                 })
             }
             Effect::Refund(effect) => self.execute_refund(effect, now),
+            Effect::Shift(effect) => self.execute_shift(effect, now),
         }
     }
 }

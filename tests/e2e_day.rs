@@ -8,7 +8,7 @@ use e2e_support::{Tmux, run_qrtill};
 
 #[test]
 fn open_sell_at_the_counter_close_and_read_the_z() {
-    let t = Tmux::with_data(
+    let t = Tmux::with_data_no_shift(
         |data| {
             format!(
                 "{} && {}",

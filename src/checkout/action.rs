@@ -53,6 +53,8 @@ pub enum Action {
     /// Refund the opened sale (lines, reason, PIN) or post-void it whole.
     Refund,
     PostVoid,
+    /// Close the shift: blind count, variance, Z (from the basket, no open sale).
+    CloseShift,
 }
 
 /// Everything the checkout reacts to.
@@ -98,6 +100,8 @@ pub enum Event {
     },
     /// The runtime answered the refund screen (screens/refund_io.rs).
     Refund(Box<super::screens::refund_io::RefundNews>),
+    /// The runtime answered the shift screens (screens/shift_io.rs).
+    Shift(super::screens::shift_io::ShiftNews),
 }
 
 /// What the network sends back.
@@ -182,4 +186,6 @@ pub enum Effect {
     },
     /// What the refund screen asks of the journal and the network (screens/refund_io.rs).
     Refund(super::screens::refund_io::RefundEffect),
+    /// What the shift screens ask of the journal (screens/shift_io.rs).
+    Shift(super::screens::shift_io::ShiftEffect),
 }

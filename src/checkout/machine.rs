@@ -78,6 +78,8 @@ pub enum Screen {
     SaleDetail(Box<super::history::OpenedSale>),
     /// Refunding or post-voiding an opened sale.
     Refund(Box<super::screens::refund::RefundScreen>),
+    /// Opening a shift (float count) or closing it (blind count, variance, Z).
+    Shift(Box<super::screens::shift_screen::ShiftScreen>),
 }
 
 pub struct Checkout {
@@ -98,6 +100,8 @@ pub struct Checkout {
     pub(super) resumed: Vec<Resumed>,
     /// The refund policy and the supervisor PIN gate of the refund screen.
     pub(super) refund_desk: super::screens::refund::RefundDesk,
+    /// Whether selling needs an open shift, the open one, and the drawer's settings.
+    pub(super) shift_desk: super::screens::shift_screen::ShiftDesk,
 }
 
 impl Checkout {
@@ -116,6 +120,7 @@ impl Checkout {
             attempt_seq: 0,
             resumed: Vec::new(),
             refund_desk: Default::default(),
+            shift_desk: Default::default(),
         }
     }
 
@@ -199,6 +204,7 @@ impl Checkout {
                 found,
             } => self.on_sale_opened(&lane_id, sale_no, found),
             Event::Refund(news) => self.on_refund_news(*news, now),
+            Event::Shift(news) => self.on_shift_news(news, now),
             Event::Printed { sale_no, result } => {
                 self.on_detail_printed(sale_no, &result);
                 if let Screen::Receipt { sale, print, .. } = &mut self.screen
@@ -254,6 +260,7 @@ impl Checkout {
             Screen::History(state) => self.on_history(*state, action),
             Screen::SaleDetail(opened) => self.on_sale_detail(*opened, action),
             Screen::Refund(state) => self.on_refund_action(*state, action, now),
+            Screen::Shift(state) => self.on_shift_action(*state, action, now),
         }
     }
 

@@ -23,3 +23,7 @@ pub use machine::{
 pub use sale::CompletedSale;
 pub use screens::refund::{RefundDesk, RefundScreen, Stage as RefundStage};
 pub use screens::refund_io::{RefundEffect, RefundNews};
+pub use screens::shift_io::{OpenShift, ShiftEffect, ShiftNews};
+pub use screens::shift_screen::{
+    CloseReview, CountEntry, Resume, ShiftDesk, ShiftScreen, ShiftStage, TenderRow,
+};

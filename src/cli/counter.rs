@@ -46,6 +46,8 @@ pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
     crate::checkout::refund::desk::log_resumed(&mut runtime, &config.refund);
     // The refund screen's PIN gate, with the wrong entries and lock `qrtill refund` saved.
     runtime.open_refund_desk(config.refund.clone(), &setup.data_dir);
+    // Selling starts with an open shift; training sells outside shifts and reports.
+    runtime.checkout.require_shift(!setup.training);
     tracing::info!(data = %setup.data_dir.display(), "counter open");
 
     run_terminal(

@@ -37,6 +37,7 @@ pub fn status_label(screen: &Screen) -> String {
         Screen::History(_) => "History".into(),
         Screen::SaleDetail(_) => "SaleDetail".into(),
         Screen::Refund(_) => "Refund".into(),
+        Screen::Shift(_) => "Shift".into(),
     }
 }
 

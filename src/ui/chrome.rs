@@ -1,6 +1,6 @@
 //! The frame around every screen: header, status line, key legend, and the small-terminal hint.
 
-use super::keymap::{InputMode, legend as legend_for};
+use super::keymap::legend_on;
 use super::{CounterView, MIN_HEIGHT, MIN_WIDTH, strings};
 use crate::checkout::{NoticeLevel, Screen};
 use ratatui::buffer::Buffer;
@@ -65,9 +65,8 @@ pub fn status_line(view: &CounterView, area: Rect, buf: &mut Buffer) {
 }
 
 pub fn legend(view: &CounterView, area: Rect, buf: &mut Buffer) {
-    let mode = InputMode::of(view.checkout);
     let mut spans = vec![Span::raw(" ")];
-    for (key, help) in legend_for(mode) {
+    for (key, help) in legend_on(view.checkout) {
         spans.push(Span::styled(
             key,
             Style::new().fg(Color::Black).bg(Color::Gray),

@@ -70,6 +70,16 @@ pub enum InputMode {
     Pin,
     /// The refund's result and slip.
     RefundDone,
+    /// Opening a shift: the cashier id is typed.
+    ShiftCashier,
+    /// Counting the drawer by denomination (the float, or the blind count at close).
+    ShiftCount,
+    /// The close: expected against counted, before the Z is written.
+    ShiftReview,
+    /// The supervisor PIN for a close over the variance threshold (masked).
+    ShiftPin,
+    /// The Z report written at close.
+    ShiftDone,
 }
 
 impl InputMode {
@@ -97,10 +107,11 @@ impl InputMode {
                 | crate::checkout::RefundStage::Failed(_) => InputMode::RefundDone,
                 _ => InputMode::Refund,
             },
+            Screen::Shift(s) => shift_mode(&s.stage),
         }
     }
 
-    pub const ALL: [InputMode; 17] = [
+    pub const ALL: [InputMode; 22] = [
         InputMode::Basket,
         InputMode::Text,
         InputMode::Cash,
@@ -118,6 +129,11 @@ impl InputMode {
         InputMode::Refund,
         InputMode::Pin,
         InputMode::RefundDone,
+        InputMode::ShiftCashier,
+        InputMode::ShiftCount,
+        InputMode::ShiftReview,
+        InputMode::ShiftPin,
+        InputMode::ShiftDone,
     ];
 }
 
@@ -186,6 +202,7 @@ const BASKET: &[Binding] = &[
     bind!(K::Delete, "Del", "void line", C(A::VoidLine), Help),
     bind!(K::Char('x'), "x", "clear", C(A::ClearBasket), Legend),
     bind!(K::Char('h'), "h", "history", C(A::History), Legend),
+    bind!(K::F(3), "F3", "close shift", C(A::CloseShift), Legend),
     bind!(
         K::F(5),
         "F5",
@@ -347,6 +364,55 @@ const PIN: &[Binding] = &[
     bind!(K::Enter, "Enter", "check the PIN", C(A::Enter), Legend),
     bind!(K::Backspace, "Bksp", "erase", C(A::Backspace), Legend),
     bind!(K::Esc, "Esc", "cancel the refund", C(A::Back), Legend),
+];
+
+/// Which table the shift screen's stage uses.
+fn shift_mode(stage: &crate::checkout::ShiftStage) -> InputMode {
+    use crate::checkout::ShiftStage as S;
+    match stage {
+        S::Cashier { .. } => InputMode::ShiftCashier,
+        S::OpenCount { .. } | S::CloseCount { .. } => InputMode::ShiftCount,
+        S::Review(_) => InputMode::ShiftReview,
+        S::Pin { .. } => InputMode::ShiftPin,
+        S::Closed(_) => InputMode::ShiftDone,
+        S::Opening { .. } | S::Expecting { .. } | S::Closing(_) => InputMode::Busy,
+    }
+}
+
+const SHIFT_CASHIER: &[Binding] = &[
+    bind!(K::Enter, "Enter", "count the float", C(A::Enter), Legend),
+    bind!(K::Backspace, "Bksp", "erase", C(A::Backspace), Legend),
+    bind!(K::Esc, "Esc", "cancel (no shift)", C(A::Back), Legend),
+];
+
+const SHIFT_COUNT: &[Binding] = &[
+    bind!(K::Up, "↑↓", "bill/coin", C(A::Up), Legend),
+    bind!(K::Down, "↓", "next bill or coin", C(A::Down), Alias),
+    bind!(K::Backspace, "Bksp", "erase", C(A::Backspace), Legend),
+    bind!(K::Enter, "Enter", "confirm the count", C(A::Enter), Legend),
+    bind!(K::Esc, "Esc", "back", C(A::Back), Legend),
+];
+
+const SHIFT_REVIEW: &[Binding] = &[
+    bind!(
+        K::Enter,
+        "Enter",
+        "close and write the Z",
+        C(A::Enter),
+        Legend
+    ),
+    bind!(K::Esc, "Esc", "keep the shift open", C(A::Back), Legend),
+];
+
+const SHIFT_PIN: &[Binding] = &[
+    bind!(K::Enter, "Enter", "check the PIN", C(A::Enter), Legend),
+    bind!(K::Backspace, "Bksp", "erase", C(A::Backspace), Legend),
+    bind!(K::Esc, "Esc", "back to the variance", C(A::Back), Legend),
+];
+
+const SHIFT_DONE: &[Binding] = &[
+    bind!(K::Enter, "Enter", "back to the basket", C(A::Enter), Legend),
+    bind!(K::Esc, "Esc", "back to the basket", C(A::Back), Help),
 ];
 
 const REFERENCE: &[Binding] = &[
@@ -511,6 +577,11 @@ pub fn table(mode: InputMode) -> &'static [Binding] {
         InputMode::Refund => REFUND,
         InputMode::Pin => PIN,
         InputMode::RefundDone => REFUND_DONE,
+        InputMode::ShiftCashier => SHIFT_CASHIER,
+        InputMode::ShiftCount => SHIFT_COUNT,
+        InputMode::ShiftReview => SHIFT_REVIEW,
+        InputMode::ShiftPin => SHIFT_PIN,
+        InputMode::ShiftDone => SHIFT_DONE,
     }
 }
 
@@ -568,6 +639,28 @@ pub fn legend(mode: InputMode) -> Vec<(&'static str, &'static str)> {
         .iter()
         .chain(GLOBAL.iter())
         .filter(|b| b.show == Show::Legend)
+        .map(|b| (b.label, b.help))
+        .collect()
+}
+
+/// The legend for what is on screen: on the basket, the line keys only while it has lines and
+/// the shift close only while it is empty (when each does something), which also keeps the
+/// legend within 80 columns.
+pub fn legend_on(checkout: &Checkout) -> Vec<(&'static str, &'static str)> {
+    let mode = InputMode::of(checkout);
+    if mode != InputMode::Basket {
+        return legend(mode);
+    }
+    let empty = checkout.basket.is_empty();
+    table(mode)
+        .iter()
+        .chain(GLOBAL.iter())
+        .filter(|b| b.show == Show::Legend)
+        .filter(|b| match (b.action)() {
+            C(A::CloseShift) => empty,
+            C(A::Up | A::QtyUp | A::VoidLine | A::ClearBasket) => !empty,
+            _ => true,
+        })
         .map(|b| (b.label, b.help))
         .collect()
 }

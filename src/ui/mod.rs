@@ -22,6 +22,7 @@ mod refund_view;
 pub mod report_view;
 mod sale_view;
 mod search_view;
+mod shift_view;
 mod static_view;
 pub mod strings;
 mod trace_view;
@@ -177,6 +178,7 @@ impl CounterView<'_> {
             Screen::History(state) => history_view::render(self, state, main, buf),
             Screen::SaleDetail(opened) => sale_view::render(self, opened, main, buf),
             Screen::Refund(state) => refund_view::render(self, state, main, buf),
+            Screen::Shift(state) => shift_view::render(self, state, main, buf),
             _ => basket_view::render(self, main, buf),
         }
         chrome::status_line(self, status, buf);

@@ -12,6 +12,8 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 /// What the PIN box shows: the masked entry and the last message.
 pub struct PinEntry<'a> {
+    /// What needs the PIN ("Refund", "A cash variance"), said before the amount.
+    pub purpose: &'a str,
     pub amount: Money,
     pub digits: usize,
     pub message: Option<&'a str>,
@@ -26,7 +28,8 @@ pub fn mask(digits: usize) -> String {
 pub fn render(view: &CounterView, pin: &PinEntry, area: Rect, buf: &mut Buffer) {
     let mut lines = vec![
         Line::from(format!(
-            "Refund of {} needs the supervisor PIN.",
+            "{} of {} needs the supervisor PIN.",
+            pin.purpose,
             pin.amount.with_code()
         )),
         Line::default(),

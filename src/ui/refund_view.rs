@@ -49,6 +49,7 @@ pub fn render(view: &CounterView, s: &RefundScreen, area: Rect, buf: &mut Buffer
         } => pin_view::render(
             view,
             &PinEntry {
+                purpose: "Refund",
                 amount: prepared.plan.amount,
                 digits: entry.chars().count(),
                 message: message.as_deref(),

@@ -66,7 +66,14 @@ impl Tmux {
     /// Starts `qrtill --data DATA ARGS...` in a `width`×`height` terminal and waits until the
     /// counter has drawn its scan prompt, so keys typed next reach the counter.
     pub fn counter(args: &[&str], width: u16, height: u16) -> Self {
-        let t = Self::with_data(|data| Self::counter_command(data, args), width, height);
+        // A training counter sells outside shifts (and must not touch the real journal).
+        let shift = !args.contains(&"--training");
+        let t = Self::start(
+            |data| Self::counter_command(data, args),
+            width,
+            height,
+            shift,
+        );
         t.wait_for("Scan:");
         t
     }
@@ -136,13 +143,32 @@ impl Tmux {
         cmd
     }
 
-    /// Starts the shell command `make(data_dir)` in a `width`×`height` terminal.
+    /// Starts the shell command `make(data_dir)` in a `width`×`height` terminal, with a shift
+    /// already open in the data dir (`qrtill shift open`): the counter asks for one before it
+    /// sells, and these tests are about other things.
     pub fn with_data(make: impl FnOnce(&Path) -> String, width: u16, height: u16) -> Self {
+        Self::start(make, width, height, true)
+    }
+
+    /// Like `with_data`, with no shift open: the counter prompts for one at the first scan.
+    pub fn with_data_no_shift(make: impl FnOnce(&Path) -> String, width: u16, height: u16) -> Self {
+        Self::start(make, width, height, false)
+    }
+
+    fn start(make: impl FnOnce(&Path) -> String, width: u16, height: u16, shift: bool) -> Self {
         require_tmux();
         let data = match tempfile::tempdir() {
             Ok(d) => d,
             Err(e) => panic!("cannot create a temp data dir: {e}"),
         };
+        if shift {
+            let out = run_qrtill(data.path(), &["shift", "open"]);
+            assert!(
+                out.status.success(),
+                "qrtill shift open: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
         let n = SESSIONS.fetch_add(1, Ordering::SeqCst);
         let socket = format!("qrtill-e2e-{}-{n}", std::process::id());
         // No status line (the pane gets the whole window), keep a finished pane readable,

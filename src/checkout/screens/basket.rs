@@ -7,6 +7,10 @@ use crate::clock::Timestamp;
 
 impl Checkout {
     pub(in crate::checkout) fn on_basket(&mut self, action: Action, now: Timestamp) -> Vec<Effect> {
+        // Selling without an open shift opens one first (checkout/screens/shift_screen.rs).
+        if self.shift_prompt(&action) {
+            return vec![];
+        }
         match action {
             // Sales history and scanned sale references: checkout/screens/history.rs.
             Action::History => return self.open_history(),
@@ -57,6 +61,7 @@ impl Checkout {
             Action::PayTap => return self.open_pay(PayMode::Tap, now),
             Action::PayCard => return self.open_pay(PayMode::Card, now),
             Action::PayStatic => self.open_static(now),
+            Action::CloseShift => self.open_shift_close(),
             Action::PayCash => {
                 if self.basket.is_empty() {
                     self.notice = Some(Notice::warn("The basket is empty: scan an item first."));

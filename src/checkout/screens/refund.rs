@@ -17,10 +17,9 @@ use crate::checkout::refund::{RefundAttempt, Status, Step};
 use crate::clock::Timestamp;
 use crate::journal::{RefundKind, RefundRecord};
 use crate::money::Money;
-use crate::pin::{PinCheck, PinGate};
+use crate::pin::PinGate;
 
-/// The longest PIN `pin::check_format` accepts.
-const MAX_PIN_DIGITS: usize = 12;
+use super::pin_entry::MAX_PIN_DIGITS;
 
 /// The store's refund rules and the PIN gate (with its count of wrong entries) for the counter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -266,40 +265,19 @@ impl Checkout {
                 Action::Enter,
             ) => {
                 let typed = std::mem::take(entry);
-                let before = self.refund_desk.gate.state();
-                let checked = self.refund_desk.gate.check(&typed, now);
+                let gate = &mut self.refund_desk.gate;
+                let before = gate.state();
+                let accepted =
+                    super::pin_entry::check_pin(gate, &typed, now, message, locked_until);
                 // Kept where `qrtill refund` keeps it: a restart does not reset the count.
                 let after = self.refund_desk.gate.state();
                 if after != before {
                     effects.push(Effect::Refund(RefundEffect::SaveLock(after)));
                 }
-                match checked {
-                    PinCheck::Accepted => {
-                        s.pin_accepted = true;
-                        effects.push(Effect::Refund(RefundEffect::Begin(prepared.clone())));
-                        s.stage = Stage::Planning;
-                    }
-                    PinCheck::Wrong { left } => {
-                        *message = Some(format!(
-                            "Wrong PIN: {left} more {} before entry locks for {} s.",
-                            if left == 1 { "try" } else { "tries" },
-                            crate::pin::LOCKOUT.as_secs()
-                        ));
-                    }
-                    PinCheck::Locked { until } => {
-                        *locked_until = Some(until);
-                        *message = Some(format!(
-                            "PIN entry locked: {} wrong entries. Try again in {} s.",
-                            crate::pin::MAX_WRONG,
-                            until.since(now).as_secs().max(1)
-                        ));
-                    }
-                    PinCheck::NotSet => {
-                        *message = Some(
-                            "No supervisor PIN is set: set one with `qrtill pin set`, then try again."
-                                .into(),
-                        );
-                    }
+                if accepted {
+                    s.pin_accepted = true;
+                    effects.push(Effect::Refund(RefundEffect::Begin(prepared.clone())));
+                    s.stage = Stage::Planning;
                 }
             }
             (
