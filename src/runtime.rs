@@ -10,11 +10,13 @@ mod phone;
 mod recovery;
 mod refund;
 mod shift_desk;
+mod training;
 
 pub use observe::StateObserver;
 pub use phone::PhoneAction;
 pub use recovery::{Recovered, WaitClock};
 pub use refund::RefundPrint;
+pub use training::{Books, OpenBooks};
 
 use crate::checkout::{Action, Checkout, CompletedSale, Effect, Event, NetReply};
 use crate::clock::{Clock, ManualClock, Timestamp};
@@ -78,6 +80,10 @@ pub struct Runtime<C: Clock> {
     observers: Vec<Box<dyn StateObserver>>,
     /// The data directory the PIN lock is saved in (`open_refund_desk`); none in tests.
     pin_lock_dir: Option<std::path::PathBuf>,
+    /// Reopens the books for the training switch (runtime/training.rs).
+    books: Option<Box<dyn OpenBooks>>,
+    /// The books open now are the training ones.
+    training: bool,
 }
 
 impl<C: Clock> Runtime<C> {
@@ -102,6 +108,8 @@ impl<C: Clock> Runtime<C> {
             commit_times: None,
             observers: Vec::new(),
             pin_lock_dir: None,
+            books: None,
+            training: false,
         }
     }
 
@@ -353,6 +361,7 @@ impl<C: Clock> Runtime<C> {
             }
             Effect::Refund(effect) => self.execute_refund(effect, now),
             Effect::Shift(effect) => self.execute_shift(effect, now),
+            Effect::SwitchTraining { on } => Some(self.switch_training(on)),
         }
     }
 }

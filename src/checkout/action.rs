@@ -55,6 +55,8 @@ pub enum Action {
     PostVoid,
     /// Close the shift: blind count, variance, Z (from the basket, no open sale).
     CloseShift,
+    /// Switch training mode on or off (from an empty basket, behind the supervisor PIN).
+    Training,
 }
 
 /// Everything the checkout reacts to.
@@ -102,6 +104,8 @@ pub enum Event {
     Refund(Box<super::screens::refund_io::RefundNews>),
     /// The runtime answered the shift screens (screens/shift_io.rs).
     Shift(super::screens::shift_io::ShiftNews),
+    /// The runtime reopened the books: training on (true) or off, or why it did not.
+    TrainingSwitched(Result<bool, String>),
 }
 
 /// What the network sends back.
@@ -188,4 +192,9 @@ pub enum Effect {
     Refund(super::screens::refund_io::RefundEffect),
     /// What the shift screens ask of the journal (screens/shift_io.rs).
     Shift(super::screens::shift_io::ShiftEffect),
+    /// Reopen the counter on the training journal and ledger (`on`) or the real ones; refused
+    /// while anything is in flight. Reported with `TrainingSwitched`.
+    SwitchTraining {
+        on: bool,
+    },
 }

@@ -80,6 +80,8 @@ pub enum Screen {
     Refund(Box<super::screens::refund::RefundScreen>),
     /// Opening a shift (float count) or closing it (blind count, variance, Z).
     Shift(Box<super::screens::shift_screen::ShiftScreen>),
+    /// The supervisor PIN for switching training mode on or off (screens/training.rs).
+    Training(Box<super::screens::training::TrainingPrompt>),
 }
 
 pub struct Checkout {
@@ -102,6 +104,8 @@ pub struct Checkout {
     pub(super) refund_desk: super::screens::refund::RefundDesk,
     /// Whether selling needs an open shift, the open one, and the drawer's settings.
     pub(super) shift_desk: super::screens::shift_screen::ShiftDesk,
+    /// Running on the training books (screens/training.rs).
+    pub(super) training: bool,
 }
 
 impl Checkout {
@@ -121,6 +125,7 @@ impl Checkout {
             resumed: Vec::new(),
             refund_desk: Default::default(),
             shift_desk: Default::default(),
+            training: false,
         }
     }
 
@@ -205,6 +210,7 @@ impl Checkout {
             } => self.on_sale_opened(&lane_id, sale_no, found),
             Event::Refund(news) => self.on_refund_news(*news, now),
             Event::Shift(news) => self.on_shift_news(news, now),
+            Event::TrainingSwitched(result) => self.on_training_switched(result),
             Event::Printed { sale_no, result } => {
                 self.on_detail_printed(sale_no, &result);
                 if let Screen::Receipt { sale, print, .. } = &mut self.screen
@@ -261,6 +267,7 @@ impl Checkout {
             Screen::SaleDetail(opened) => self.on_sale_detail(*opened, action),
             Screen::Refund(state) => self.on_refund_action(*state, action, now),
             Screen::Shift(state) => self.on_shift_action(*state, action, now),
+            Screen::Training(prompt) => self.on_training_action(*prompt, action, now),
         }
     }
 

@@ -10,6 +10,7 @@ mod machine;
 mod notice;
 mod pay;
 pub mod payment;
+mod pin_prompt;
 pub mod refund;
 pub mod sale;
 mod screens;
@@ -27,3 +28,4 @@ pub use screens::shift_io::{OpenShift, ShiftEffect, ShiftNews};
 pub use screens::shift_screen::{
     CloseReview, CountEntry, Resume, ShiftDesk, ShiftScreen, ShiftStage, TenderRow,
 };
+pub use screens::training::TrainingPrompt;

@@ -17,16 +17,9 @@ pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
         Ok(c) => c,
         Err(o) => return o,
     };
-    let printer: Box<dyn crate::runtime::ReceiptPrinter> =
-        match setup.printer_target(cli.printer.as_deref()) {
-            Ok(crate::printer::PrinterTarget::Screen) => Box::new(ScreenPrinter::default()),
-            Ok(target) => Box::new(super::spool::Spool::new(target, config)),
-            Err(o) => return o,
-        };
-    let printer: Box<dyn crate::runtime::ReceiptPrinter> = if setup.training {
-        Box::new(crate::ui::training_mode::TrainingPrinter(printer))
-    } else {
-        printer
+    let printer = match printer_for(cli, setup) {
+        Ok(p) => p,
+        Err(o) => return o,
     };
     let journal = match Journal::open(&setup.journal_path()) {
         Ok(j) => j,
@@ -40,6 +33,9 @@ pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
     let clock = SystemClock::not_before(journal.latest_time().ok().flatten());
     let mut runtime =
         crate::harness::assemble(config, Arc::new(catalog), journal, printer, network, clock);
+    // The training key reopens the other mode's books (cli/counter_books.rs).
+    let books = super::counter_books::CounterBooks::new(cli, setup);
+    runtime.set_books(Box::new(books), setup.training);
     for r in runtime.recover() {
         tracing::warn!(?r, "attempt left open by the last run resolved");
     }
@@ -112,6 +108,24 @@ fn run_terminal(
         }
         Err(e) => Outcome::fail(1, format!("qrtill: terminal error: {e}")),
     }
+}
+
+/// The receipt printer of `setup`'s mode: in training every job is a reprint (no drawer kick)
+/// and the receipt is headed by the training notice (`setup.config`).
+pub fn printer_for(
+    cli: &Cli,
+    setup: &Setup,
+) -> Result<Box<dyn crate::runtime::ReceiptPrinter>, Outcome> {
+    let printer: Box<dyn crate::runtime::ReceiptPrinter> =
+        match setup.printer_target(cli.printer.as_deref())? {
+            crate::printer::PrinterTarget::Screen => Box::new(ScreenPrinter::default()),
+            target => Box::new(super::spool::Spool::new(target, &setup.config)),
+        };
+    Ok(if setup.training {
+        Box::new(crate::ui::training_mode::TrainingPrinter(printer))
+    } else {
+        printer
+    })
 }
 
 /// Loads `--catalog FILE` or the embedded demo catalogue, checked against the store's taxes.

@@ -4,6 +4,7 @@
 pub mod args;
 pub mod catalog;
 pub mod counter;
+pub mod counter_books;
 pub mod demo;
 pub mod display;
 pub mod phone;

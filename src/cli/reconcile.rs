@@ -57,7 +57,8 @@ pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
 /// Compares the books without changing either: no recovery, read-only files.
 pub fn run_dry(setup: &Setup) -> Outcome {
     let journal_path = setup.journal_path();
-    let ledger_path = setup.data_dir.join("network.sqlite");
+    // The same ledger the counter uses: the training one under `--training`.
+    let ledger_path = setup.network_path();
     for path in [&journal_path, &ledger_path] {
         if !path.is_file() {
             return Outcome::fail(

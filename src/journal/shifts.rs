@@ -165,8 +165,10 @@ pub(super) fn add_sale(
         let key = format!("tax:{}@{}", t.label, t.rate);
         bump(tx, shift, &key, "", &t.label, 1, t.amount.to_minor(), 0)?;
     }
-    let hour = sale.completed_at.millis().div_euclid(3_600_000);
-    bump(tx, shift, &format!("hour:{hour}"), "", "", 1, total, 0)?;
+    // Per UTC quarter hour: the report groups them by the store's local hour, whatever the
+    // offset (report/figures.rs `hourly_figures`).
+    let quarter = sale.completed_at.millis().div_euclid(900_000);
+    bump(tx, shift, &format!("q15:{quarter}"), "", "", 1, total, 0)?;
     for l in &sale.lines {
         let key = format!("item:{}", l.barcode);
         bump(

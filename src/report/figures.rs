@@ -213,20 +213,12 @@ pub fn build(
     let float = data.shift.float.total_minor();
     let cash_sales = total("tender:cash").map_or(0, |t| t.amount_minor);
     let expected = float + cash_sales + paid_in - paid_out - refunds.cash_refund_minor;
-    let mut hourly: Vec<(i64, &crate::journal::TotalRow)> = with("hour:")
-        .filter_map(|t| Some((t.key.trim_start_matches("hour:").parse().ok()?, t)))
-        .collect();
-    hourly.sort_by_key(|(h, _)| *h);
-    let hourly = hourly
+    let hourly = hourly_figures(&data.totals, utc_offset_minutes)
         .into_iter()
-        .map(|(h, t)| HourFigure {
-            hour: {
-                let at = crate::clock::Timestamp(h * 3_600_000);
-                let full = at.format_local(utc_offset_minutes);
-                full.get(..14).map(|s| format!("{s}00")).unwrap_or(full)
-            },
-            count: t.count,
-            amount: d(t.amount_minor),
+        .map(|(hour, count, minor)| HourFigure {
+            hour,
+            count,
+            amount: d(minor),
         })
         .collect();
     let mut items: Vec<&crate::journal::TotalRow> = with("item:").collect();
@@ -275,5 +267,113 @@ pub fn build(
         cash_variance: counted.map(|c| d(c - expected)),
         hourly,
         top_items,
+    }
+}
+
+/// Sales per hour of the store's local time, as `(YYYY-MM-DD HH:00, count, minor units)`.
+/// The journal counts sales per UTC quarter hour (`q15:N`), and every UTC offset in use is a
+/// whole number of quarter hours, so each quarter falls inside one local hour, also at +05:30,
+/// +05:45 or +09:30. Shifts written before that counted per UTC hour (`hour:N`); those are
+/// placed by the hour's start, which is exact for offsets of whole hours only.
+pub fn hourly_figures(
+    totals: &[crate::journal::TotalRow],
+    utc_offset_minutes: i32,
+) -> Vec<(String, i64, i64)> {
+    const HOUR_MS: i64 = 3_600_000;
+    let offset_ms = i64::from(utc_offset_minutes) * 60_000;
+    let mut by_hour: std::collections::BTreeMap<i64, (i64, i64)> = Default::default();
+    for t in totals {
+        let start_ms = if let Some(q) = t.key.strip_prefix("q15:") {
+            q.parse::<i64>().ok().map(|q| q * 900_000)
+        } else if let Some(h) = t.key.strip_prefix("hour:") {
+            h.parse::<i64>().ok().map(|h| h * HOUR_MS)
+        } else {
+            None
+        };
+        let Some(start_ms) = start_ms else { continue };
+        let local_hour = (start_ms + offset_ms).div_euclid(HOUR_MS);
+        let e = by_hour.entry(local_hour).or_default();
+        e.0 += t.count;
+        e.1 += t.amount_minor;
+    }
+    by_hour
+        .into_iter()
+        .map(|(h, (count, minor))| {
+            let full =
+                crate::clock::Timestamp(h * HOUR_MS - offset_ms).format_local(utc_offset_minutes);
+            let hour = full.get(..14).map(|s| format!("{s}00")).unwrap_or(full);
+            (hour, count, minor)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod hourly_tests {
+    use super::*;
+    use crate::journal::TotalRow;
+    use time::macros::datetime;
+
+    fn row(key: String, count: i64, amount_minor: i64) -> TotalRow {
+        TotalRow {
+            key,
+            currency2: String::new(),
+            label: String::new(),
+            count,
+            amount_minor,
+            amount2_minor: 0,
+        }
+    }
+
+    /// The journal's quarter-hour row for a sale at `at` (UTC).
+    fn quarter(at: time::OffsetDateTime, count: i64, minor: i64) -> TotalRow {
+        let ms = at.unix_timestamp() * 1000;
+        row(format!("q15:{}", ms.div_euclid(900_000)), count, minor)
+    }
+
+    #[test]
+    fn half_hour_offsets_group_by_the_local_hour() {
+        // At +05:30, 10:15 and 10:45 UTC are 15:45 and 16:15 local: two different hours,
+        // though both fell in the UTC hour 10:00.
+        let rows = [
+            quarter(datetime!(2026-11-30 10:15 UTC), 1, 500),
+            quarter(datetime!(2026-11-30 10:45 UTC), 2, 700),
+            quarter(datetime!(2026-11-30 11:15 UTC), 1, 100),
+        ];
+        assert_eq!(
+            hourly_figures(&rows, 330),
+            vec![
+                ("2026-11-30 15:00".to_string(), 1, 500),
+                ("2026-11-30 16:00".to_string(), 3, 800),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_nine_and_a_half_hour_offset_crosses_midnight_by_the_local_date() {
+        // +09:30: 14:15 UTC is 23:45 local; 14:30 UTC is 00:00 the next local day.
+        let rows = [
+            quarter(datetime!(2026-11-30 14:15 UTC), 1, 100),
+            quarter(datetime!(2026-11-30 14:30 UTC), 1, 200),
+        ];
+        assert_eq!(
+            hourly_figures(&rows, 570),
+            vec![
+                ("2026-11-30 23:00".to_string(), 1, 100),
+                ("2026-12-01 00:00".to_string(), 1, 200),
+            ]
+        );
+    }
+
+    #[test]
+    fn old_utc_hour_rows_join_the_same_local_hour_at_a_whole_hour_offset() {
+        let ten_utc = datetime!(2026-11-30 10:00 UTC).unix_timestamp() / 3600;
+        let rows = [
+            row(format!("hour:{ten_utc}"), 2, 300),
+            quarter(datetime!(2026-11-30 10:30 UTC), 1, 50),
+        ];
+        assert_eq!(
+            hourly_figures(&rows, -300),
+            vec![("2026-11-30 05:00".to_string(), 3, 350)]
+        );
     }
 }

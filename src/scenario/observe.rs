@@ -38,6 +38,7 @@ pub fn status_label(screen: &Screen) -> String {
         Screen::SaleDetail(_) => "SaleDetail".into(),
         Screen::Refund(_) => "Refund".into(),
         Screen::Shift(_) => "Shift".into(),
+        Screen::Training(_) => "Training".into(),
     }
 }
 

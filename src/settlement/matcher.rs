@@ -374,5 +374,91 @@ pub fn settle(
         .into_iter()
         .map(|(z, (count, amount))| ZShare { z, count, amount })
         .collect();
+    in_minor_units(&mut out, file.currency);
     Ok(out)
+}
+
+/// Money keeps its amounts normalized (`5` for 5.00): every total is shown with the currency's
+/// minor units (`0.00`, `4.50`), in the text and the JSON alike. Rescaling to a scale at least
+/// that of every row never rounds.
+fn in_minor_units(out: &mut Outcome, currency: crate::money::Currency) {
+    let Ok(scale) = crate::money::minor_units(currency) else {
+        return;
+    };
+    let fields = [
+        &mut out.matched_payment_amount,
+        &mut out.matched_refund_amount,
+        &mut out.fee_total,
+        &mut out.net_total,
+    ];
+    for amount in fields
+        .into_iter()
+        .chain(out.by_z.iter_mut().map(|z| &mut z.amount))
+    {
+        amount.rescale(scale);
+    }
+}
+
+#[cfg(test)]
+mod minor_unit_tests {
+    use super::*;
+    use crate::money::Currency;
+
+    fn row(line: usize, amount: &str, fee: &str, net: &str) -> Row {
+        let usd = |t: &str| Money::parse(t, Currency::USD).unwrap();
+        Row {
+            line,
+            time: "2026-11-30 10:00:00".into(),
+            merchant_txn_id: format!("S1L03A{line}"),
+            wallet_txn_id: format!("W{line}"),
+            wallet: "Alipay+".into(),
+            kind: RowType::Payment,
+            amount: usd(amount),
+            wallet_amount: None,
+            rate: None,
+            fee: usd(fee),
+            net: usd(net),
+        }
+    }
+
+    fn settle_rows(rows: Vec<Row>) -> Outcome {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(&dir.path().join("journal.sqlite")).unwrap();
+        let file = SettlementFile {
+            date: "2026-11-30".into(),
+            wallet: "acquirer".into(),
+            currency: Currency::USD,
+            rows,
+        };
+        settle(&file, &journal, "03", 0, &|_| None).unwrap()
+    }
+
+    #[test]
+    fn a_zero_total_keeps_the_currency_minor_units() {
+        let out = settle_rows(vec![]);
+        for total in [
+            out.matched_payment_amount,
+            out.matched_refund_amount,
+            out.fee_total,
+            out.net_total,
+        ] {
+            assert_eq!(total.to_string(), "0.00");
+        }
+        let json = serde_json::to_value(&out).unwrap();
+        assert_eq!(json["fee_total"], "0.00");
+    }
+
+    #[test]
+    fn sums_of_normalized_amounts_print_two_decimals() {
+        // 5.00 and 4.50 are held as 5 and 4.5; their sums print as cents.
+        let out = settle_rows(vec![
+            row(3, "5.00", "0.00", "5.00"),
+            row(4, "4.50", "0", "4.50"),
+        ]);
+        assert_eq!(out.fee_total.to_string(), "0.00");
+        assert_eq!(out.net_total.to_string(), "9.50");
+        // Neither payment is in the (empty) journal: nothing matched, and that is named.
+        assert_eq!(out.matched_payment_amount.to_string(), "0.00");
+        assert_eq!(out.mismatches.len(), 2);
+    }
 }

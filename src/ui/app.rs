@@ -49,11 +49,14 @@ where
 {
     let mut dirty = true;
     let mut shown_tick = visible_tick(runtime);
+    // The training key switches the books while running: each mode's receipt header.
+    let modes = super::training_mode::ModeConfigs::new(config);
     loop {
         if dirty {
             // Second screens follow the state the counter is about to draw (never blocking).
             panes.counter_qr = runtime.publish();
-            draw(terminal, runtime, config, panes)?;
+            panes.training = runtime.training();
+            draw(terminal, runtime, modes.of(runtime.training()), panes)?;
             dirty = false;
         }
         let now = runtime.now();

@@ -1,6 +1,6 @@
 //! The frame around every screen: header, status line, key legend, and the small-terminal hint.
 
-use super::keymap::legend_on;
+use super::keymap::legend_within;
 use super::{CounterView, MIN_HEIGHT, MIN_WIDTH, strings};
 use crate::checkout::{NoticeLevel, Screen};
 use ratatui::buffer::Buffer;
@@ -66,7 +66,7 @@ pub fn status_line(view: &CounterView, area: Rect, buf: &mut Buffer) {
 
 pub fn legend(view: &CounterView, area: Rect, buf: &mut Buffer) {
     let mut spans = vec![Span::raw(" ")];
-    for (key, help) in legend_on(view.checkout) {
+    for (key, help) in legend_within(view.checkout, area.width) {
         spans.push(Span::styled(
             key,
             Style::new().fg(Color::Black).bg(Color::Gray),

@@ -6,6 +6,7 @@
 use crate::checkout::{Action, Checkout, Screen};
 use crate::runtime::PhoneAction;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use unicode_width::UnicodeWidthStr;
 
 /// What a key asks of the app: a checkout action, or something only the shell handles.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +81,8 @@ pub enum InputMode {
     ShiftPin,
     /// The Z report written at close.
     ShiftDone,
+    /// The supervisor PIN for the training switch (digits masked).
+    TrainingPin,
 }
 
 impl InputMode {
@@ -99,6 +102,7 @@ impl InputMode {
             Screen::Static(_) => InputMode::PayStatic,
             Screen::History(_) => InputMode::History,
             Screen::SaleDetail(_) => InputMode::SaleDetail,
+            Screen::Training(_) => InputMode::TrainingPin,
             Screen::Refund(r) => match r.stage {
                 crate::checkout::RefundStage::Pin { .. } => InputMode::Pin,
                 crate::checkout::RefundStage::Planning
@@ -111,7 +115,7 @@ impl InputMode {
         }
     }
 
-    pub const ALL: [InputMode; 22] = [
+    pub const ALL: [InputMode; 23] = [
         InputMode::Basket,
         InputMode::Text,
         InputMode::Cash,
@@ -134,6 +138,7 @@ impl InputMode {
         InputMode::ShiftReview,
         InputMode::ShiftPin,
         InputMode::ShiftDone,
+        InputMode::TrainingPin,
     ];
 }
 
@@ -203,6 +208,7 @@ const BASKET: &[Binding] = &[
     bind!(K::Char('x'), "x", "clear", C(A::ClearBasket), Legend),
     bind!(K::Char('h'), "h", "history", C(A::History), Legend),
     bind!(K::F(3), "F3", "close shift", C(A::CloseShift), Legend),
+    bind!(K::Char('t'), "t", "training", C(A::Training), Legend),
     bind!(
         K::F(5),
         "F5",
@@ -415,6 +421,12 @@ const SHIFT_DONE: &[Binding] = &[
     bind!(K::Esc, "Esc", "back to the basket", C(A::Back), Help),
 ];
 
+const TRAINING_PIN: &[Binding] = &[
+    bind!(K::Enter, "Enter", "check the PIN", C(A::Enter), Legend),
+    bind!(K::Backspace, "Bksp", "erase", C(A::Backspace), Legend),
+    bind!(K::Esc, "Esc", "cancel", C(A::Back), Legend),
+];
+
 const REFERENCE: &[Binding] = &[
     bind!(
         K::Enter,
@@ -582,6 +594,7 @@ pub fn table(mode: InputMode) -> &'static [Binding] {
         InputMode::ShiftReview => SHIFT_REVIEW,
         InputMode::ShiftPin => SHIFT_PIN,
         InputMode::ShiftDone => SHIFT_DONE,
+        InputMode::TrainingPin => TRAINING_PIN,
     }
 }
 
@@ -644,9 +657,8 @@ pub fn legend(mode: InputMode) -> Vec<(&'static str, &'static str)> {
 }
 
 /// The legend for what is on screen: on the basket, the line keys only while it has lines and
-/// the shift close only while it is empty (when each does something), which also keeps the
-/// legend within 80 columns.
-pub fn legend_on(checkout: &Checkout) -> Vec<(&'static str, &'static str)> {
+/// the shift close and training switch only while it is empty (when each does something).
+fn legend_on(checkout: &Checkout) -> Vec<(&'static str, &'static str)> {
     let mode = InputMode::of(checkout);
     if mode != InputMode::Basket {
         return legend(mode);
@@ -657,12 +669,47 @@ pub fn legend_on(checkout: &Checkout) -> Vec<(&'static str, &'static str)> {
         .chain(GLOBAL.iter())
         .filter(|b| b.show == Show::Legend)
         .filter(|b| match (b.action)() {
-            C(A::CloseShift) => empty,
+            C(A::CloseShift | A::Training) => empty,
             C(A::Up | A::QtyUp | A::VoidLine | A::ClearBasket) => !empty,
             _ => true,
         })
         .map(|b| (b.label, b.help))
         .collect()
+}
+
+/// `legend_on` cut to `width` columns as the legend line draws it (" key help  " per entry):
+/// when it is too wide, the screen's keys go from the right, so the keys that work everywhere
+/// (`? help`, `^Q quit`) always show and help lists what was dropped.
+pub fn legend_within(checkout: &Checkout, width: u16) -> Vec<(&'static str, &'static str)> {
+    fit_legend(legend_on(checkout), width)
+}
+
+/// Drops the screen's keys from the right until `items` fit `width` columns.
+fn fit_legend(
+    mut items: Vec<(&'static str, &'static str)>,
+    width: u16,
+) -> Vec<(&'static str, &'static str)> {
+    let kept = |label: &str| {
+        label == "?"
+            || GLOBAL
+                .iter()
+                .any(|b| b.show == Show::Legend && b.label == label)
+    };
+    // The last entry's two trailing spaces may fall off the edge.
+    let drawn = |items: &[(&str, &str)]| -> usize {
+        let spans: usize = items
+            .iter()
+            .map(|(k, h)| k.width() + 1 + h.width() + 2)
+            .sum();
+        (1 + spans).saturating_sub(2)
+    };
+    while drawn(&items) > usize::from(width) {
+        let Some(last) = items.iter().rposition(|(k, _)| !kept(k)) else {
+            break;
+        };
+        items.remove(last);
+    }
+    items
 }
 
 /// The rows a help list shows for `rows` (aliases are named by another row's label).
@@ -712,6 +759,34 @@ mod tests {
         phone_open: true,
         phone_focus: true,
     };
+
+    #[test]
+    fn a_legend_too_wide_drops_the_screens_keys_from_the_right_and_keeps_help_and_quit() {
+        let items = vec![
+            ("/", "search"),
+            ("h", "history"),
+            ("F3", "close shift"),
+            ("t", "training"),
+            ("?", "help"),
+            ("^Q", "quit"),
+        ];
+        // " / search  h history  F3 close shift  t training  ? help  ^Q quit" is 65 wide.
+        assert_eq!(fit_legend(items.clone(), 65), items);
+        assert_eq!(
+            fit_legend(items.clone(), 64),
+            vec![
+                ("/", "search"),
+                ("h", "history"),
+                ("F3", "close shift"),
+                ("?", "help"),
+                ("^Q", "quit"),
+            ]
+        );
+        assert_eq!(
+            fit_legend(items.clone(), 20),
+            vec![("?", "help"), ("^Q", "quit")]
+        );
+    }
 
     #[test]
     fn digits_are_scans_on_the_basket_and_letters_are_text_in_search() {

@@ -28,6 +28,7 @@ pub mod strings;
 mod trace_view;
 pub mod training;
 pub mod training_mode;
+mod training_view;
 
 use crate::checkout::payment::PayMode;
 use crate::checkout::{Checkout, Screen};
@@ -179,6 +180,7 @@ impl CounterView<'_> {
             Screen::SaleDetail(opened) => sale_view::render(self, opened, main, buf),
             Screen::Refund(state) => refund_view::render(self, state, main, buf),
             Screen::Shift(state) => shift_view::render(self, state, main, buf),
+            Screen::Training(prompt) => training_view::render(self, prompt, main, buf),
             _ => basket_view::render(self, main, buf),
         }
         chrome::status_line(self, status, buf);

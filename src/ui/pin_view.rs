@@ -26,12 +26,31 @@ pub fn mask(digits: usize) -> String {
 }
 
 pub fn render(view: &CounterView, pin: &PinEntry, area: Rect, buf: &mut Buffer) {
+    let heading = format!(
+        "{} of {} needs the supervisor PIN.",
+        pin.purpose,
+        pin.amount.with_code()
+    );
+    let entry = PinBox {
+        heading: &heading,
+        digits: pin.digits,
+        message: pin.message,
+        locked_until: pin.locked_until,
+    };
+    render_box(view, &entry, area, buf);
+}
+
+/// The PIN box under `heading`: what the PIN is asked for (a refund, the training switch).
+pub struct PinBox<'a> {
+    pub heading: &'a str,
+    pub digits: usize,
+    pub message: Option<&'a str>,
+    pub locked_until: Option<Timestamp>,
+}
+
+pub fn render_box(view: &CounterView, pin: &PinBox, area: Rect, buf: &mut Buffer) {
     let mut lines = vec![
-        Line::from(format!(
-            "{} of {} needs the supervisor PIN.",
-            pin.purpose,
-            pin.amount.with_code()
-        )),
+        Line::from(pin.heading.to_string()),
         Line::default(),
         Line::from(vec![
             Span::raw("PIN: "),

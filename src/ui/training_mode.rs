@@ -19,6 +19,30 @@ pub fn apply_to_config(config: &mut Config) {
     config.store.address.insert(0, name);
 }
 
+/// The configuration of each mode, from either one: the training key switches between them
+/// while the counter runs, so the screen's receipt header follows the books.
+pub struct ModeConfigs {
+    real: Config,
+    training: Config,
+}
+
+impl ModeConfigs {
+    pub fn new(config: &Config) -> Self {
+        let mut real = config.clone();
+        if real.store.name == RECEIPT_HEADER && !real.store.address.is_empty() {
+            // `apply_to_config` moved the store name to the first address line.
+            real.store.name = real.store.address.remove(0);
+        }
+        let mut training = real.clone();
+        apply_to_config(&mut training);
+        Self { real, training }
+    }
+
+    pub fn of(&self, training: bool) -> &Config {
+        if training { &self.training } else { &self.real }
+    }
+}
+
 /// Prints as the wrapped printer does, but every job (refund slips too) as a reprint: a
 /// reprint never kicks the cash drawer.
 pub struct TrainingPrinter(pub Box<dyn ReceiptPrinter>);
@@ -82,6 +106,20 @@ mod tests {
         };
         p.submit(&sale, false);
         assert_eq!(*seen.borrow(), vec![true]);
+    }
+
+    #[test]
+    fn each_mode_has_its_header_whichever_mode_started() {
+        let plain = Config::default();
+        let mut trained = plain.clone();
+        apply_to_config(&mut trained);
+        for start in [&plain, &trained] {
+            let modes = ModeConfigs::new(start);
+            assert_eq!(modes.of(false).store.name, plain.store.name);
+            assert_eq!(modes.of(false).store.address, plain.store.address);
+            assert_eq!(modes.of(true).store.name, RECEIPT_HEADER);
+            assert_eq!(modes.of(true).store.address, trained.store.address);
+        }
     }
 
     #[test]

@@ -14,6 +14,8 @@ impl Checkout {
         match action {
             // Sales history and scanned sale references: checkout/screens/history.rs.
             Action::History => return self.open_history(),
+            // Training mode on or off, behind the PIN: checkout/screens/training.rs.
+            Action::Training => return self.open_training_prompt(now),
             Action::Char(c) if self.takes_reference_char(c) => self.type_reference_char(c),
             Action::Enter if self.scan_input.starts_with('S') => return self.open_reference(),
             Action::Char(c) if c.is_ascii_digit() => {

@@ -12,3 +12,4 @@ pub mod refund_io;
 mod search;
 pub mod shift_io;
 pub mod shift_screen;
+pub mod training;

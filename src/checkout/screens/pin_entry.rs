@@ -1,11 +1,12 @@
-//! The supervisor PIN check every PIN screen shares (refund, shift close): one gate, so wrong
-//! entries on either screen count toward the same lockout, and one set of messages.
+//! The PIN check as the refund and shift-close screens keep it (a message and a lock end in
+//! their own stage): the check and its wording are `checkout::pin_prompt`'s, the one gate
+//! every PIN screen shares, so wrong entries on any screen count toward the same lockout.
 
+use crate::checkout::pin_prompt;
 use crate::clock::Timestamp;
-use crate::pin::{PinCheck, PinGate};
+use crate::pin::PinGate;
 
-/// The longest PIN `pin::check_format` accepts.
-pub const MAX_PIN_DIGITS: usize = 12;
+pub use pin_prompt::MAX_PIN_DIGITS;
 
 /// Checks `typed` against `gate`; on a refusal sets what the PIN box says (and the lockout's
 /// end). Returns whether the supervisor accepted.
@@ -16,28 +17,14 @@ pub fn check_pin(
     message: &mut Option<String>,
     locked_until: &mut Option<Timestamp>,
 ) -> bool {
-    match gate.check(typed, now) {
-        PinCheck::Accepted => return true,
-        PinCheck::Wrong { left } => {
-            *message = Some(format!(
-                "Wrong PIN: {left} more {} before entry locks for {} s.",
-                if left == 1 { "try" } else { "tries" },
-                crate::pin::LOCKOUT.as_secs()
-            ));
-        }
-        PinCheck::Locked { until } => {
-            *locked_until = Some(until);
-            *message = Some(format!(
-                "PIN entry locked: {} wrong entries. Try again in {} s.",
-                crate::pin::MAX_WRONG,
-                until.since(now).as_secs().max(1)
-            ));
-        }
-        PinCheck::NotSet => {
-            *message = Some(
-                "No supervisor PIN is set: set one with `qrtill pin set`, then try again.".into(),
-            );
+    match pin_prompt::check(gate, typed, now) {
+        Ok(()) => true,
+        Err(refusal) => {
+            *message = Some(refusal.message);
+            if refusal.locked_until.is_some() {
+                *locked_until = refusal.locked_until;
+            }
+            false
         }
     }
-    false
 }

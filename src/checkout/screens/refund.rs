@@ -19,7 +19,7 @@ use crate::journal::{RefundKind, RefundRecord};
 use crate::money::Money;
 use crate::pin::PinGate;
 
-use super::pin_entry::MAX_PIN_DIGITS;
+use crate::checkout::pin_prompt::MAX_PIN_DIGITS;
 
 /// The store's refund rules and the PIN gate (with its count of wrong entries) for the counter.
 #[derive(Debug, Clone, PartialEq, Eq)]
