@@ -11,9 +11,11 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 pub fn header(view: &CounterView, area: Rect, buf: &mut Buffer) {
     let s = &view.config.store;
+    // The open shift's cashier, once there is one; the configured one before.
+    let cashier = view.checkout.shift_cashier().unwrap_or(&s.cashier);
     let left = format!(
-        " {} · Store {} · Lane {} · Cashier {}",
-        s.name, s.store_id, s.lane_id, s.cashier
+        " {} · Store {} · Lane {} · Cashier {cashier}",
+        s.name, s.store_id, s.lane_id
     );
     let right = format!("{} ", view.now.format_hhmm(s.utc_offset_minutes));
     let style = Style::new().fg(Color::Black).bg(Color::Cyan);
