@@ -70,6 +70,9 @@ fn open_sell_move_cash_close_and_read_the_z() {
         "{}",
         stderr(&again)
     );
+    // Before any sale the average basket is an amount like the others.
+    let empty = ok(d, &["report", "x", "--format", "csv"]);
+    assert!(empty.contains("sales,average_basket,,0.00"), "{empty}");
     ok(d, &["simulate", "--sales", "4"]);
     ok(
         d,
