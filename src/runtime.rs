@@ -46,6 +46,9 @@ pub trait ReceiptPrinter {
     fn poll_refunds(&mut self) -> Vec<(String, Result<(), String>)> {
         Vec::new()
     }
+    /// Queues the Z report written at a shift close (42 columns, as `qrtill report z --format
+    /// escpos`). A screen-only printer has nothing to do: the report view shows it.
+    fn submit_report(&mut self, _report: &crate::report::Report) {}
     /// Whether jobs are still out, so the loop knows to come back for them.
     fn busy(&self) -> bool {
         false

@@ -70,6 +70,9 @@ fn open_sell_move_cash_close_and_read_the_z() {
         "{}",
         stderr(&again)
     );
+    // Before any sale the average basket is an amount like the others.
+    let empty = ok(d, &["report", "x", "--format", "csv"]);
+    assert!(empty.contains("sales,average_basket,,0.00"), "{empty}");
     ok(d, &["simulate", "--sales", "4"]);
     ok(
         d,
@@ -174,6 +177,36 @@ fn open_sell_move_cash_close_and_read_the_z() {
     assert!(csv.contains("drawer,cash_counted,,1.00"), "{csv}");
     let text = ok(d, &["report", "z", "1"]);
     assert!(text.contains("Z REPORT  Z1"), "{text}");
+    // On paper: ESC @, the same 42-column lines, then feed and cut.
+    let printed = qrtill(d, &["report", "z", "1", "--format", "escpos"]);
+    assert_eq!(printed.status.code(), Some(0), "{}", stderr(&printed));
+    let bytes = printed.stdout;
+    assert!(
+        bytes.starts_with(b"\x1b@"),
+        "{:?}",
+        &bytes[..8.min(bytes.len())]
+    );
+    assert!(
+        bytes.ends_with(b"\x1bd\x04\x1dV\x01"),
+        "no feed and cut at the end"
+    );
+    let body = String::from_utf8_lossy(&bytes[2..bytes.len() - 6]).into_owned();
+    for line in body.lines() {
+        assert!(line.chars().count() <= 42, "wider than the paper: {line:?}");
+    }
+    assert!(body.contains("Z REPORT  Z1"), "{body}");
+    // The drawer's lines, label left and amount right on the 42 columns.
+    let line = |label: &str, amount: &str| {
+        format!(
+            "{label}{}{amount}",
+            " ".repeat(42 - label.len() - amount.len())
+        )
+    };
+    assert!(body.contains(&line("Counted cash", "1.00")), "{body}");
+    assert!(
+        body.contains(&line("Expected cash", expected.as_str())),
+        "{body}"
+    );
     // No shift is open now; the next simulate opens the second one, closed as Z2.
     assert_eq!(qrtill(d, &["report", "x"]).status.code(), Some(1));
     ok(d, &["simulate", "--sales", "1"]);

@@ -1,6 +1,6 @@
 //! The shift at the real counter in a real (tmux) terminal, with no shift open beforehand:
 //! the first scan asks for one, the float is counted on screen, a cash sale, the close with a
-//! blind count and a variance, the Z on screen; then `qrtill report z 1` agrees.
+//! blind count and a variance, the Z on screen and on paper; then `qrtill report z 1` agrees.
 
 mod e2e_support;
 
@@ -8,7 +8,14 @@ use e2e_support::{Tmux, run_qrtill};
 
 #[test]
 fn open_at_the_counter_sell_close_blind_and_read_the_z() {
-    let t = Tmux::with_data_no_shift(|data| Tmux::counter_command(data, &[]), 80, 24);
+    let t = Tmux::with_data_no_shift(
+        |data| {
+            let paper = format!("file:{}", data.join("paper.bin").display());
+            Tmux::counter_command(data, &["--printer", &paper])
+        },
+        80,
+        24,
+    );
     t.wait_for("Scan:");
     t.scan("2000000000138");
     let prompt = t.wait_for("Cashier id: 01");
@@ -64,6 +71,17 @@ fn open_at_the_counter_sell_close_blind_and_read_the_z() {
     t.wait_for("Scan:");
     t.send_keys(&["C-q"]);
     assert_eq!(t.wait_exit(), 0);
+
+    // The close printed the Z on the receipts' printer, after the sale's receipt.
+    let paper = std::fs::read(t.data_dir().join("paper.bin")).expect("the printer file");
+    let paper = String::from_utf8_lossy(&paper);
+    let z_at = paper.find("Z REPORT  Z1").expect("the Z on paper");
+    assert!(
+        paper[..z_at].contains("Flat white"),
+        "the receipt came first"
+    );
+    let counted = format!("Counted cash{}104.85", " ".repeat(42 - 12 - 6));
+    assert!(paper[z_at..].contains(&counted), "{}", &paper[z_at..]);
 
     let z = run_qrtill(t.data_dir(), &["report", "z", "1", "--format", "json"]);
     assert_eq!(

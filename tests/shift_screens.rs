@@ -54,6 +54,8 @@ fn open_with_float(rt: &mut Runtime<ManualClock>) {
     count(rt, &[0, 0, 5]);
     rt.dispatch(Action::Enter);
     assert_eq!(rt.checkout.screen, Screen::Basket);
+    // The header names the shift's cashier from now on, not the configured "01".
+    assert_eq!(rt.checkout.shift_cashier(), Some("07"));
 }
 
 /// One cash sale of a flat white: 4.50 + 8.625% tax (0.39, half-up) = 4.89, paid exactly.

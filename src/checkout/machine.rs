@@ -139,6 +139,11 @@ impl Checkout {
         self.attempt_seq = seq;
     }
 
+    /// The cashier of the open shift, if the counter knows of one (the header shows it).
+    pub fn shift_cashier(&self) -> Option<&str> {
+        self.shift_desk.open.as_ref().map(|s| s.cashier.as_str())
+    }
+
     pub fn settings(&self) -> &CheckoutSettings {
         &self.settings
     }

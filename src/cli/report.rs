@@ -1,5 +1,6 @@
-//! `qrtill report x|z [N] [--format text|json|csv]`: the X report of the open shift, or a
-//! written Z report (the latest without N). Reads only, so it runs beside a counter.
+//! `qrtill report x|z [N] [--format text|json|csv|png|escpos]`: the X report of the open
+//! shift, or a written Z report (the latest without N). Reads only, so it runs beside a
+//! counter.
 
 use super::{Outcome, Setup};
 use crate::clock::Clock;
@@ -34,12 +35,16 @@ pub enum ReportFormat {
     Csv,
     /// A 1-bit picture of the printed report (42 columns, 8 dots/mm), hourly sales as bars.
     Png,
+    /// The 42-column print as ESC/POS bytes, for a receipt printer (`> /dev/usb/lp0`).
+    Escpos,
 }
 
 /// The report in the asked text format (`Png` gives the printed text; `emit` draws it).
 pub fn render(report: &Report, format: ReportFormat, setup: &Setup) -> String {
     match format {
-        ReportFormat::Text | ReportFormat::Png => to_text(report, &setup.config.store.name),
+        ReportFormat::Text | ReportFormat::Png | ReportFormat::Escpos => {
+            to_text(report, &setup.config.store.name)
+        }
         ReportFormat::Json => to_json(report),
         ReportFormat::Csv => to_csv(report),
     }
@@ -52,6 +57,10 @@ fn emit(report: &Report, args: &ReportArgs, setup: &Setup) -> Outcome {
             Ok(b) => b,
             Err(e) => return Outcome::fail(1, format!("qrtill: {e}")),
         }
+    } else if args.format == ReportFormat::Escpos {
+        // The configured code page; the report is mostly ASCII, so the default suits it.
+        let charset = setup.config.printer.charset.parse().unwrap_or_default();
+        crate::report::to_escpos(report, &setup.config.store.name, charset)
     } else {
         render(report, args.format, setup).into_bytes()
     };
@@ -74,6 +83,15 @@ pub fn run(setup: &Setup, args: &ReportArgs) -> Outcome {
         return Outcome::fail(
             super::EXIT_BAD_INPUT,
             "qrtill: --format png writes a binary picture and stdout is a terminal: save it with -o FILE (qrtill report z --format png -o z.png) or redirect stdout (> z.png)",
+        );
+    }
+    if args.format == ReportFormat::Escpos
+        && args.output.is_none()
+        && std::io::stdout().is_terminal()
+    {
+        return Outcome::fail(
+            super::EXIT_BAD_INPUT,
+            "qrtill: --format escpos writes printer bytes and stdout is a terminal: send them to the printer (> /dev/usb/lp0) or save them with -o FILE",
         );
     }
     let path = setup.journal_path();

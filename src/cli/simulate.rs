@@ -44,6 +44,22 @@ pub fn run(cli: &Cli, setup: &Setup, args: &SimulateArgs) -> Outcome {
         network,
         crate::clock::ManualClock::new(start),
     );
+    if args.mix {
+        // A mixed run killed mid-sale may have left a phone offline; its next sale would turn it
+        // back on, but recovery needs the wallets answering first.
+        let offline: Vec<_> = rt
+            .network()
+            .shoppers()
+            .iter()
+            .map(|s| s.id.clone())
+            .filter(|id| rt.network().is_offline(id))
+            .collect();
+        for shopper in offline {
+            if let Err(why) = rt.phone(&shopper, crate::runtime::PhoneAction::ToggleOffline) {
+                return Outcome::fail(1, format!("qrtill: phone {shopper} stays offline: {why}"));
+            }
+        }
+    }
     rt.recover();
     let mut next = args.basket_seed;
     let mut committed = 0u64;

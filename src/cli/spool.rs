@@ -25,6 +25,9 @@ pub struct Spool {
     /// Refund slips out, by refund request id, and those that could not be rendered.
     refunds_pending: Vec<(String, JobHandle)>,
     refunds_done: Vec<(String, Result<(), String>)>,
+    /// Z reports out, by Z number: their outcome is only logged (the Z is in the journal and
+    /// `qrtill report z N --format escpos` prints it again).
+    reports_pending: Vec<(i64, JobHandle)>,
 }
 
 impl Spool {
@@ -40,6 +43,7 @@ impl Spool {
             done: Vec::new(),
             refunds_pending: Vec::new(),
             refunds_done: Vec::new(),
+            reports_pending: Vec::new(),
         }
     }
 
@@ -75,6 +79,18 @@ impl ReceiptPrinter for Spool {
     }
 
     fn poll(&mut self) -> Vec<(u64, Result<(), String>)> {
+        self.reports_pending
+            .retain(|(z, handle)| match handle.try_outcome() {
+                Some(PrintOutcome::Printed) => {
+                    tracing::info!(z, "Z report printed");
+                    false
+                }
+                Some(PrintOutcome::Failed(why)) => {
+                    tracing::warn!(z, "Z report not printed: {why}");
+                    false
+                }
+                None => true,
+            });
         let mut finished = std::mem::take(&mut self.done);
         self.pending
             .retain(|(sale_no, handle)| match handle.try_outcome() {
@@ -131,7 +147,20 @@ impl ReceiptPrinter for Spool {
         finished
     }
 
+    fn submit_report(&mut self, report: &crate::report::Report) {
+        let z = report.number.unwrap_or(0);
+        let job = PrintJob {
+            sale_number: 0,
+            target: self.target.clone(),
+            bytes: crate::report::to_escpos(report, &self.config.store.name, self.charset),
+        };
+        tracing::info!(z, target = %job.target, "Z report queued");
+        self.reports_pending.push((z, self.queue.spawn_print(job)));
+    }
+
     fn busy(&self) -> bool {
-        !self.pending.is_empty() || !self.refunds_pending.is_empty()
+        !self.pending.is_empty()
+            || !self.refunds_pending.is_empty()
+            || !self.reports_pending.is_empty()
     }
 }

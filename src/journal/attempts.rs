@@ -2,6 +2,7 @@
 //! when the outcome arrives, so after a crash every attempt without a final state can be resolved.
 
 use super::{Journal, JournalError};
+use crate::checkout::attempt::record::CANCEL_UNCONFIRMED;
 pub use crate::checkout::attempt::{AttemptOutcome, AttemptRecord, AttemptState};
 use crate::checkout::payment::PayMode;
 use crate::checkout::sale::CompletedSale;
@@ -65,6 +66,15 @@ impl Journal {
     /// Every attempt that is not final: the start-up recovery resolves these.
     pub fn open_attempts(&self) -> Result<Vec<AttemptRecord>, JournalError> {
         self.attempts_where("state IN ('pending')", &[])
+    }
+
+    /// Wallet attempts whose cancel was never confirmed (`AttemptOutcome::CancelUnconfirmed`):
+    /// recovery sends the reversal again.
+    pub fn owed_reversals(&self) -> Result<Vec<AttemptRecord>, JournalError> {
+        self.attempts_where(
+            "state = 'needs_manual' AND mode <> ?1 AND outcome = ?2",
+            &[&PayMode::Card.as_str(), &CANCEL_UNCONFIRMED],
+        )
     }
 
     /// The attempt with `request_id`, if any.
@@ -187,6 +197,39 @@ mod tests {
         let all = j.all_attempts().unwrap();
         assert_eq!(all[0].outcome.as_deref(), Some("RISK_REJECT"));
         assert_eq!(all[0].state, AttemptState::Failed);
+    }
+
+    #[test]
+    fn only_wallet_cancels_never_confirmed_are_owed_reversals() {
+        let mut j = Journal::in_memory().unwrap();
+        for id in ["A1", "A2", "A3"] {
+            j.begin_attempt(&attempt(id)).unwrap();
+        }
+        let card = AttemptRecord {
+            mode: PayMode::Card,
+            ..attempt("A4")
+        };
+        j.begin_attempt(&card).unwrap();
+        j.finish_attempt("A1", &AttemptOutcome::CancelUnconfirmed, Timestamp(9))
+            .unwrap();
+        let manual = AttemptOutcome::Manual("card timeout".into());
+        j.finish_attempt("A2", &manual, Timestamp(9)).unwrap();
+        j.finish_attempt("A4", &AttemptOutcome::CancelUnconfirmed, Timestamp(9))
+            .unwrap();
+        let owed: Vec<String> = j
+            .owed_reversals()
+            .unwrap()
+            .into_iter()
+            .map(|a| a.request_id)
+            .collect();
+        assert_eq!(owed, ["A1"]);
+        let open: Vec<String> = j
+            .open_attempts()
+            .unwrap()
+            .into_iter()
+            .map(|a| a.request_id)
+            .collect();
+        assert_eq!(open, ["A3"], "an owed reversal is not an open attempt");
     }
 
     #[test]

@@ -152,7 +152,8 @@ pub fn build(
             scale,
         )
     } else {
-        Decimal::ZERO
+        // In the currency's minor units, as every other amount ("0.00", not "0").
+        d(0)
     };
     let with = |prefix: &'static str| {
         data.totals

@@ -1,8 +1,10 @@
 //! Start-up recovery: every attempt the journal holds without a final state (the counter
 //! stopped between sending a request and recording its outcome) is handed to the checkout,
 //! which resolves it through the same attempt machine as a live payment (query first, then
-//! cancel). The runtime only carries out the requests and records what became of each, for
-//! the report `qrtill reconcile` prints and the counter logs.
+//! cancel). A wallet cancel that was never confirmed is sent again, like a card terminal's
+//! stored reversal: the wallet keeps the money until a reversal goes through. The runtime only
+//! carries out the requests and records what became of each, for the report `qrtill
+//! reconcile` prints and the counter logs.
 
 use super::Runtime;
 use crate::checkout::Event;
@@ -101,6 +103,12 @@ impl<C: WaitClock> Runtime<C> {
                 return vec![];
             }
         };
+        // Reversals a wallet never confirmed are sent again (after the open attempts).
+        let owed = self.journal.owed_reversals().unwrap_or_else(|e| {
+            tracing::error!(error = %e, "cannot read owed reversals");
+            vec![]
+        });
+        let open: Vec<_> = open.into_iter().chain(owed).collect();
         self.recovery = Some(RecoveryLog {
             ids: open.iter().map(|a| a.request_id.clone()).collect(),
             report: Vec::new(),

@@ -65,6 +65,8 @@ impl<C: Clock> Runtime<C> {
                             shift = z.shift_id,
                             "shift closed at the counter"
                         );
+                        // On paper too, to the receipts' printer.
+                        self.printer.submit_report(&report);
                         Ok(Box::new(report))
                     }
                     Err(e) => {

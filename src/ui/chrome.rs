@@ -1,6 +1,6 @@
 //! The frame around every screen: header, status line, key legend, and the small-terminal hint.
 
-use super::keymap::legend_on;
+use super::keymap::legend_within;
 use super::{CounterView, MIN_HEIGHT, MIN_WIDTH, strings};
 use crate::checkout::{NoticeLevel, Screen};
 use ratatui::buffer::Buffer;
@@ -11,9 +11,11 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 pub fn header(view: &CounterView, area: Rect, buf: &mut Buffer) {
     let s = &view.config.store;
+    // The open shift's cashier, once there is one; the configured one before.
+    let cashier = view.checkout.shift_cashier().unwrap_or(&s.cashier);
     let left = format!(
-        " {} · Store {} · Lane {} · Cashier {}",
-        s.name, s.store_id, s.lane_id, s.cashier
+        " {} · Store {} · Lane {} · Cashier {cashier}",
+        s.name, s.store_id, s.lane_id
     );
     let store = view.panes.store.as_ref().map(|h| h.get().line() + " · ");
     let right = format!(
@@ -71,7 +73,7 @@ pub fn status_line(view: &CounterView, area: Rect, buf: &mut Buffer) {
 
 pub fn legend(view: &CounterView, area: Rect, buf: &mut Buffer) {
     let mut spans = vec![Span::raw(" ")];
-    for (key, help) in legend_on(view.checkout) {
+    for (key, help) in legend_within(view.checkout, area.width) {
         spans.push(Span::styled(
             key,
             Style::new().fg(Color::Black).bg(Color::Gray),

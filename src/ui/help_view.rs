@@ -9,6 +9,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
+use unicode_width::UnicodeWidthStr;
 
 pub fn render(view: &CounterView, area: Rect, buf: &mut Buffer) {
     let mode = InputMode::of(view.checkout);
@@ -45,8 +46,12 @@ pub fn render(view: &CounterView, area: Rect, buf: &mut Buffer) {
     .render(hint, buf);
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);
-    Paragraph::new(screen.iter().map(row).collect::<Vec<_>>()).render(left, buf);
-    let mut lines: Vec<Line> = anywhere.iter().map(row).collect();
+    // On a short terminal the screen's keys that do not fit their column head the right one,
+    // and the phone's keys go two to a line there.
+    let fits = usize::from(body.height);
+    let (shown, overflow) = screen.split_at(screen.len().min(fits));
+    Paragraph::new(shown.iter().map(row).collect::<Vec<_>>()).render(left, buf);
+    let mut lines: Vec<Line> = overflow.iter().chain(&anywhere).map(row).collect();
     lines.push(Line::from(Span::styled(
         format!(
             "Shopper phone ({} gives it the keys):",
@@ -54,8 +59,41 @@ pub fn render(view: &CounterView, area: Rect, buf: &mut Buffer) {
         ),
         dim,
     )));
-    lines.extend(phone.iter().map(row));
+    if lines.len() + phone.len() <= fits {
+        lines.extend(phone.iter().map(row));
+    } else {
+        lines.extend(paired(&phone));
+    }
     Paragraph::new(lines).render(right, buf);
+}
+
+/// Help rows two to a line ("  ←→ shopper      c show code"), the first ones padded to the
+/// widest of them.
+fn paired(rows: &[(String, &'static str)]) -> Vec<Line<'static>> {
+    let label_w = rows.iter().map(|(l, _)| l.width()).max().unwrap_or(0);
+    let help_w = rows
+        .iter()
+        .step_by(2)
+        .map(|(_, h)| h.width())
+        .max()
+        .unwrap_or(0);
+    let bold = Style::new().add_modifier(Modifier::BOLD);
+    rows.chunks(2)
+        .map(|pair| {
+            let mut spans = Vec::new();
+            for (i, (label, help)) in pair.iter().enumerate() {
+                let pad = label_w.saturating_sub(label.width());
+                spans.push(Span::styled(format!("{}{label} ", " ".repeat(pad)), bold));
+                spans.push(Span::raw(if i == 0 {
+                    let fill = help_w.saturating_sub(help.width());
+                    format!("{help}{} ", " ".repeat(fill))
+                } else {
+                    (*help).to_string()
+                }));
+            }
+            Line::from(spans)
+        })
+        .collect()
 }
 
 /// One help row per thing a key does: rows with the same action and wording share a line

@@ -6,6 +6,7 @@
 use crate::checkout::{Action, Checkout, Screen};
 use crate::runtime::PhoneAction;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use unicode_width::UnicodeWidthStr;
 
 /// What a key asks of the app: a checkout action, or something only the shell handles.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -656,9 +657,8 @@ pub fn legend(mode: InputMode) -> Vec<(&'static str, &'static str)> {
 }
 
 /// The legend for what is on screen: on the basket, the line keys only while it has lines and
-/// the shift close only while it is empty (when each does something), which also keeps the
-/// legend within 80 columns.
-pub fn legend_on(checkout: &Checkout) -> Vec<(&'static str, &'static str)> {
+/// the shift close and training switch only while it is empty (when each does something).
+fn legend_on(checkout: &Checkout) -> Vec<(&'static str, &'static str)> {
     let mode = InputMode::of(checkout);
     if mode != InputMode::Basket {
         return legend(mode);
@@ -669,12 +669,47 @@ pub fn legend_on(checkout: &Checkout) -> Vec<(&'static str, &'static str)> {
         .chain(GLOBAL.iter())
         .filter(|b| b.show == Show::Legend)
         .filter(|b| match (b.action)() {
-            C(A::CloseShift) => empty,
+            C(A::CloseShift | A::Training) => empty,
             C(A::Up | A::QtyUp | A::VoidLine | A::ClearBasket) => !empty,
             _ => true,
         })
         .map(|b| (b.label, b.help))
         .collect()
+}
+
+/// `legend_on` cut to `width` columns as the legend line draws it (" key help  " per entry):
+/// when it is too wide, the screen's keys go from the right, so the keys that work everywhere
+/// (`? help`, `^Q quit`) always show and help lists what was dropped.
+pub fn legend_within(checkout: &Checkout, width: u16) -> Vec<(&'static str, &'static str)> {
+    fit_legend(legend_on(checkout), width)
+}
+
+/// Drops the screen's keys from the right until `items` fit `width` columns.
+fn fit_legend(
+    mut items: Vec<(&'static str, &'static str)>,
+    width: u16,
+) -> Vec<(&'static str, &'static str)> {
+    let kept = |label: &str| {
+        label == "?"
+            || GLOBAL
+                .iter()
+                .any(|b| b.show == Show::Legend && b.label == label)
+    };
+    // The last entry's two trailing spaces may fall off the edge.
+    let drawn = |items: &[(&str, &str)]| -> usize {
+        let spans: usize = items
+            .iter()
+            .map(|(k, h)| k.width() + 1 + h.width() + 2)
+            .sum();
+        (1 + spans).saturating_sub(2)
+    };
+    while drawn(&items) > usize::from(width) {
+        let Some(last) = items.iter().rposition(|(k, _)| !kept(k)) else {
+            break;
+        };
+        items.remove(last);
+    }
+    items
 }
 
 /// The rows a help list shows for `rows` (aliases are named by another row's label).
@@ -724,6 +759,34 @@ mod tests {
         phone_open: true,
         phone_focus: true,
     };
+
+    #[test]
+    fn a_legend_too_wide_drops_the_screens_keys_from_the_right_and_keeps_help_and_quit() {
+        let items = vec![
+            ("/", "search"),
+            ("h", "history"),
+            ("F3", "close shift"),
+            ("t", "training"),
+            ("?", "help"),
+            ("^Q", "quit"),
+        ];
+        // " / search  h history  F3 close shift  t training  ? help  ^Q quit" is 65 wide.
+        assert_eq!(fit_legend(items.clone(), 65), items);
+        assert_eq!(
+            fit_legend(items.clone(), 64),
+            vec![
+                ("/", "search"),
+                ("h", "history"),
+                ("F3", "close shift"),
+                ("?", "help"),
+                ("^Q", "quit"),
+            ]
+        );
+        assert_eq!(
+            fit_legend(items.clone(), 20),
+            vec![("?", "help"), ("^Q", "quit")]
+        );
+    }
 
     #[test]
     fn digits_are_scans_on_the_basket_and_letters_are_text_in_search() {

@@ -186,6 +186,12 @@ impl CounterView<'_> {
             _ => basket_view::render(self, main, buf),
         }
         chrome::status_line(self, status, buf);
+        // In training the watermark takes the legend row's right end; the keys fit the rest.
+        let legend = if self.panes.training {
+            training::beside_watermark(legend)
+        } else {
+            legend
+        };
         chrome::legend(self, legend, buf);
         let codes = self.render_panes(body, buf);
         if self.checkout.help_open {

@@ -142,7 +142,8 @@ pub fn render_x(
             return;
         }
         Ok(None) => format!(
-            "No shift is open on lane {}: open one with `qrtill shift open --float ...`.",
+            "No shift is open on lane {}: scan an item to open one with its float count (or \
+             `qrtill shift open --float ...`).",
             config.store.lane_id
         ),
         Err(e) => format!("The X report cannot be read: {e}"),

@@ -64,6 +64,10 @@ impl ReceiptPrinter for TrainingPrinter {
         self.0.poll_refunds()
     }
 
+    fn submit_report(&mut self, report: &crate::report::Report) {
+        self.0.submit_report(report);
+    }
+
     fn busy(&self) -> bool {
         self.0.busy()
     }

@@ -41,7 +41,14 @@ impl Flow<'_> {
     /// Sends the cancel, and sets the timer that retries it if no answer comes back.
     pub(super) fn send_cancel(&mut self) {
         if self.attempt.cancel_tries > self.attempt.plan.cancel_retries {
-            return self.needs_manual("the cancel was never confirmed");
+            // The reversal stays owed: the next start-up and `qrtill reconcile` send it again.
+            *self.status = PayStatus::NeedsManual {
+                why: "the cancel was never confirmed: the counter sends it again at its next \
+                      start and in qrtill reconcile; until then settle it with the acquirer \
+                      before taking another payment"
+                    .into(),
+            };
+            return self.finish(AttemptOutcome::CancelUnconfirmed);
         }
         self.attempt.cancel_tries += 1;
         let n = self.attempt.cancel_tries;

@@ -20,7 +20,9 @@ pub enum AttemptState {
     Failed,
     /// Cancelled after the wallet had taken the money; the wallet refunded it.
     Reversed,
-    /// Cancel never confirmed: a person must resolve it with the acquirer.
+    /// No definite answer: a person must resolve it with the acquirer. A wallet cancel that was
+    /// never confirmed is also retried at every start-up and by `qrtill reconcile`
+    /// (`AttemptOutcome::CancelUnconfirmed`).
     NeedsManual,
     /// A static-entry-code payment the counter could not match to a sale (wrong amount, or no
     /// static screen open): kept so it is never lost; refund it or settle it by hand.
@@ -73,7 +75,15 @@ pub enum AttemptOutcome {
     Cancelled { why: String, refunded: bool },
     /// No definite answer: a person settles it with the acquirer.
     Manual(String),
+    /// The wallet never confirmed the cancel (no answer to any try): the reversal is still
+    /// owed, so start-up recovery and `qrtill reconcile` send it again (a person settles it
+    /// meanwhile, or if it never goes through).
+    CancelUnconfirmed,
 }
+
+/// How the journal writes `AttemptOutcome::CancelUnconfirmed` (rows of older versions with this
+/// text are owed reversals too).
+pub const CANCEL_UNCONFIRMED: &str = "the cancel was never confirmed";
 
 impl AttemptOutcome {
     pub fn state(&self) -> AttemptState {
@@ -87,7 +97,9 @@ impl AttemptOutcome {
             AttemptOutcome::Cancelled { refunded: true, .. } | AttemptOutcome::FoundReversed => {
                 AttemptState::Reversed
             }
-            AttemptOutcome::Manual(_) => AttemptState::NeedsManual,
+            AttemptOutcome::Manual(_) | AttemptOutcome::CancelUnconfirmed => {
+                AttemptState::NeedsManual
+            }
         }
     }
 }
@@ -109,6 +121,7 @@ impl fmt::Display for AttemptOutcome {
                 refunded: false,
             } => write!(f, "cancelled ({why}); nothing charged"),
             AttemptOutcome::Manual(why) => f.write_str(why),
+            AttemptOutcome::CancelUnconfirmed => f.write_str(CANCEL_UNCONFIRMED),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! rules as a live attempt, starting with a query at a deadline that has already passed: a paid
 //! one becomes its sale, an unknown one is cancelled.
 
-use super::{Attempt, AttemptOutcome, AttemptRecord, Flow, Out};
+use super::{Attempt, AttemptOutcome, AttemptRecord, AttemptState, Flow, Out};
 use crate::checkout::action::Effect;
 use crate::checkout::payment::{PayMode, PayStatus, PollPlans, Timer, TimerKind};
 use crate::checkout::sale::CompletedSale;
@@ -46,7 +46,12 @@ impl Resumed {
             out,
             now,
         };
-        flow.resume();
+        if record.state == AttemptState::NeedsManual {
+            // An owed reversal (`Journal::owed_reversals`): cancel, never commit.
+            flow.begin_cancel("an earlier cancel was never confirmed");
+        } else {
+            flow.resume();
+        }
         Resumed {
             status,
             attempt,

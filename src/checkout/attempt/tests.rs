@@ -321,6 +321,47 @@ fn a_resumed_attempt_starts_with_a_query_and_cancels_an_unknown_order() {
 }
 
 #[test]
+fn a_cancel_no_try_of_which_is_answered_leaves_the_reversal_owed() {
+    let mut d = Driver::resumed(PayMode::PaymentCode);
+    d.play(QueryAnswer::Lost, &[CancelAnswer::Lost; 10]);
+    assert_eq!(d.fate(), (0, Some(AttemptState::NeedsManual), "manual"));
+    assert_eq!(d.finishes(), [&AttemptOutcome::CancelUnconfirmed]);
+    assert_eq!(
+        AttemptOutcome::CancelUnconfirmed.to_string(),
+        "the cancel was never confirmed",
+        "rows written before the variant existed hold this text"
+    );
+}
+
+#[test]
+fn an_owed_reversal_is_cancelled_at_the_next_start_and_never_becomes_a_sale() {
+    let now = T0 + Duration::from_secs(600);
+    let mut out = Out::default();
+    let owed = AttemptRecord {
+        state: AttemptState::NeedsManual,
+        outcome: Some("the cancel was never confirmed".into()),
+        ..record(PayMode::PaymentCode)
+    };
+    let r = Resumed::start(owed, &PollPlans::default(), now, &mut out);
+    let mut d = Driver {
+        status: r.status,
+        attempt: r.attempt,
+        now,
+        effects: out.effects,
+        approvals: usize::from(out.approved.is_some()),
+    };
+    assert!(
+        matches!(d.effects.first(), Some(Effect::Cancel { .. })),
+        "an owed reversal is sent straight away, without a query: {:?}",
+        d.effects
+    );
+    assert!(!d.effects.iter().any(|e| matches!(e, Effect::Query { .. })));
+    let reply = cancel_reply(CancelAnswer::Refunded, d.now);
+    d.step(|f| f.on_cancel_reply(reply.expect("a scripted answer")));
+    assert_eq!(d.fate(), (0, Some(AttemptState::Reversed), "refunded"));
+}
+
+#[test]
 fn a_resumed_paid_attempt_is_approved_once_and_never_cancelled() {
     let mut d = Driver::resumed(PayMode::WalletQr);
     d.play(QueryAnswer::Paid, &[]);
