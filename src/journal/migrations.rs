@@ -225,7 +225,13 @@ pub(super) const MIGRATIONS: &[&str] = &[
         WHEN EXISTS (SELECT 1 FROM z_reports WHERE shift_id = NEW.shift_id)
         BEGIN SELECT RAISE(ABORT, 'the shift is closed'); END;
     "#,
-    // 7: the store outbox (src/store/outbox.rs): one sequence over every final fact the store
+    // 7: the attempt of a sale (reconcile, the kill audit) by index; the newest refund event
+    // for `Journal::latest_time`, so a refund's time is never read as being in the future.
+    r#"
+    CREATE INDEX attempts_sale ON attempts(sale_id);
+    CREATE INDEX refund_events_at ON refund_events(at);
+    "#,
+    // 8: the store outbox (src/store/outbox.rs): one sequence over every final fact the store
     // replicates, filled by trigger in the same transaction as the fact itself, so its order
     // is the journal's commit order. `row_id` is the row of the fact's own table (a refund's
     // final event). Rows already in the journal are queued once, oldest first.
@@ -262,7 +268,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER outbox_z AFTER INSERT ON z_reports
         BEGIN INSERT INTO outbox (kind, row_id) VALUES ('z', NEW.id); END;
     "#,
-    // 8: refunds of another lane's sales (a store's cross-lane returns). The sale's body comes
+    // 9: refunds of another lane's sales (a store's cross-lane returns). The sale's body comes
     // from the store and is kept in `foreign_sales`, never in `sales` (this lane's outbox, its
     // history and its reports). `refunds` is rebuilt the SQLite way (copy, drop, recreate,
     // copy back) to lose its foreign key to `sales`; `begin_refund` still checks that the sale
@@ -310,12 +316,6 @@ pub(super) const MIGRATIONS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'refunds are append-only'); END;
     CREATE TRIGGER refunds_no_delete BEFORE DELETE ON refunds
         BEGIN SELECT RAISE(ABORT, 'refunds are append-only'); END;
-    "#,
-    // 9: the attempt of a sale (reconcile, the kill audit) by index; the newest refund event
-    // for `Journal::latest_time`, so a refund's time is never read as being in the future.
-    r#"
-    CREATE INDEX attempts_sale ON attempts(sale_id);
-    CREATE INDEX refund_events_at ON refund_events(at);
     "#,
 ];
 
