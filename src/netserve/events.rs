@@ -30,10 +30,15 @@ pub(super) fn stream(
             let event = if page.notes.is_empty() {
                 Ok(Event::default().comment("waiting"))
             } else {
-                Event::default()
-                    .event("notes")
-                    .id(format!("{}:{}", page.epoch, page.last))
-                    .json_data(&page)
+                // axum's `json_data` needs its `json` feature; the service writes its own JSON.
+                serde_json::to_string(&page)
+                    .map(|json| {
+                        Event::default()
+                            .event("notes")
+                            .id(format!("{}:{}", page.epoch, page.last))
+                            .data(json)
+                    })
+                    .map_err(axum::Error::new)
             };
             Some((event, (service, q)))
         },
