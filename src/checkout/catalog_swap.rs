@@ -87,7 +87,7 @@ impl Checkout {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checkout::Action;
+    use crate::checkout::{Action, Event};
     use crate::harness::{demo_runtime, scan};
     use crate::money::Currency;
     use std::path::Path;
