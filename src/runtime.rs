@@ -10,16 +10,16 @@ mod observe;
 mod phone;
 mod recovery;
 mod refund;
-mod store_refund;
 mod shift_desk;
+mod store_refund;
 mod training;
 
 pub use catalog_feed::CatalogFeed;
 pub use observe::StateObserver;
 pub use phone::PhoneAction;
 pub use recovery::{Recovered, WaitClock};
-pub use store_refund::{STORE_OFFLINE, StoreDesk};
 pub use refund::RefundPrint;
+pub use store_refund::{STORE_OFFLINE, StoreDesk};
 pub use training::{Books, OpenBooks};
 
 use crate::checkout::{Action, Checkout, CompletedSale, Effect, Event, NetReply};
