@@ -212,10 +212,12 @@ fn the_catalogue_is_kept_centrally_and_taken_up_between_sales_only() {
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(cached, vec!["v00000002.csv".to_string()]);
-    let t = Tmux::with_data(
+    // The shift is opened after the lane's config is in place, so it is lane 01's.
+    let t = Tmux::with_data_no_shift(
         |data| {
             std::fs::copy(lane.join("config.toml"), data.join("config.toml"))
                 .expect("config copied");
+            ok(&run_qrtill(data, &["shift", "open"]));
             let cache = data.join(catalog_watch::CACHE_DIR);
             std::fs::create_dir_all(&cache).expect("cache dir");
             std::fs::copy(
