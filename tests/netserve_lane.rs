@@ -336,13 +336,16 @@ fn the_service_pushes_a_lanes_notifications_as_server_sent_events() {
         .expect("the stream opens");
     assert_eq!(kind, "text/event-stream");
 
-    // Wang Fang's wallet asks for a password and she confirms by herself a moment later: the
-    // order becomes paid after the pay call returned, which the service notifies.
+    // Wang Fang's wallet asks for a password, which she enters once the pay call has returned:
+    // the order becomes paid after that call, which the service notifies. (Left alone she
+    // confirms by herself 5-25 s later on the wall clock, close to the lane's poll deadline.)
     let shopper = ShopperId("wang-fang".into());
     harness::scan(&mut rt, FLAT_WHITE);
     rt.dispatch(Action::PayCode);
     let scanned = rt.phone(&shopper, PhoneAction::PresentCode);
     assert!(scanned.is_ok(), "{scanned:?}");
+    let confirmed = rt.phone(&shopper, PhoneAction::EnterPassword);
+    assert!(confirmed.is_ok(), "{confirmed:?}");
     let request_id = open_request_id(&rt.checkout.screen).expect("an attempt is open");
     run_until(&mut rt, "the receipt", receipt);
 
