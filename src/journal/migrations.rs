@@ -354,3 +354,53 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), MigrationOrSql> {
         tx.commit()?;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{LATEST, MIGRATIONS};
+    use crate::journal::Journal;
+
+    /// Version 7 as released before the store: its indexes, copied here as they shipped.
+    const RELEASED_7: &str = "CREATE INDEX attempts_sale ON attempts(sale_id);
+        CREATE INDEX refund_events_at ON refund_events(at);";
+
+    /// A journal written at version 7 before the store existed gets the store's migrations
+    /// after it: the outbox, filled with the sales it already holds.
+    #[test]
+    fn a_journal_at_the_released_version_7_gets_the_outbox_with_its_sales_queued() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.sqlite");
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            for sql in &MIGRATIONS[..6] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.execute_batch(RELEASED_7).unwrap();
+            conn.pragma_update(None, "user_version", 7).unwrap();
+            let sale = crate::journal::sales::tests::cash_sale("03", 450);
+            for n in 1..=2 {
+                conn.execute(
+                    "INSERT INTO sales (lane_id, sale_no, completed_at, total_minor, currency,
+                        tender, body)
+                     VALUES ('03', ?1, ?2, 450, 'USD', 'cash', ?3)",
+                    rusqlite::params![n, 1000 * n, serde_json::to_string(&sale).unwrap()],
+                )
+                .unwrap();
+            }
+        }
+        drop(Journal::open(&path).unwrap());
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, LATEST);
+        let queued: Vec<(String, i64)> = conn
+            .prepare("SELECT kind, row_id FROM outbox ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(queued, vec![("sale".into(), 1), ("sale".into(), 2)]);
+    }
+}
