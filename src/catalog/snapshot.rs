@@ -1,0 +1,262 @@
+//! Catalogue snapshots: the loaded, indexed catalogue saved in a binary file beside the
+//! per-user data, so a counter that starts many times a day on the same catalogue file
+//! parses it once.
+//!
+//! A snapshot is keyed by the source file's identity (size, modification time and a CRC-32
+//! of all its bytes), the store currency, the program version and [`FORMAT`]. It is used
+//! only when all of them match and its own length and CRC-32 check out and its parts agree
+//! with each other; anything else (missing, truncated, damaged, foreign, older) is ignored
+//! and rebuilt from the file. Writing goes to a temporary file renamed into place, so a
+//! reader sees a whole snapshot or none; a write that fails is only logged.
+//!
+//! File layout (little-endian): `MAGIC`, `FORMAT` (u32), the key, the catalogue (see
+//! [`Catalog::encode`]), then the trailer: the length of everything before it (u64), its
+//! CRC-32 (u32) and `MAGIC` again.
+
+use super::index::Catalog;
+use super::load::{CatalogError, catalog_from_file_bytes, read_catalog_file};
+use super::wire::{Reader, Writer};
+use crate::money::Currency;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
+use std::io::{self, BufWriter, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+const MAGIC: &[u8; 8] = b"QRTCATSN";
+
+/// The snapshot format. Bump it whenever the layout or the meaning of any part changes
+/// (records, name order, search keys, posting lists).
+pub const FORMAT: u32 = 1;
+
+/// Bytes after the body: its length, its CRC-32 and `MAGIC`.
+const TRAILER: usize = 8 + 4 + MAGIC.len();
+
+/// Why a snapshot was not used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Miss {
+    /// There was none yet.
+    Absent,
+    /// It was made from another version of the file, for another currency or tax codes,
+    /// or by another version of qrtill or of the format.
+    Stale,
+    /// It could not be read, or it is truncated, damaged or not a snapshot at all.
+    Damaged,
+}
+
+/// How [`open_with_snapshot`] came by its catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Loaded {
+    /// From a snapshot that matched the file.
+    FromSnapshot,
+    /// Parsed from the file, because of `why`; `saved` tells whether a new snapshot was
+    /// written for the next start.
+    Parsed { why: Miss, saved: bool },
+}
+
+/// What a snapshot is valid for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Key {
+    program: String,
+    currency: String,
+    source_len: u64,
+    /// Modification time of the source: seconds and nanoseconds since the Unix epoch (0
+    /// and 0 where the system keeps none).
+    modified: (u64, u32),
+    source_crc: u32,
+}
+
+impl Key {
+    fn of(source: &Source, currency: Currency) -> Self {
+        Self {
+            program: env!("CARGO_PKG_VERSION").to_string(),
+            currency: currency.code().to_string(),
+            source_len: source.bytes.len() as u64,
+            modified: source.modified,
+            source_crc: source.crc,
+        }
+    }
+
+    fn encode<W: Write>(&self, w: &mut Writer<W>) -> io::Result<()> {
+        w.str(&self.program)?;
+        w.str(&self.currency)?;
+        w.u64(self.source_len)?;
+        w.u64(self.modified.0)?;
+        w.u32(self.modified.1)?;
+        w.u32(self.source_crc)
+    }
+
+    fn decode(r: &mut Reader<'_>) -> Option<Self> {
+        Some(Self {
+            program: r.str()?.to_string(),
+            currency: r.str()?.to_string(),
+            source_len: r.u64()?,
+            modified: (r.u64()?, r.u32()?),
+            source_crc: r.u32()?,
+        })
+    }
+}
+
+/// The catalogue file as read.
+struct Source {
+    bytes: Vec<u8>,
+    modified: (u64, u32),
+    crc: u32,
+}
+
+fn read_source(path: &Path) -> Result<Source, CatalogError> {
+    let bytes = read_catalog_file(path)?;
+    // The time the file system keeps for the file, not a clock reading.
+    let modified = std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or((0, 0), |d| (d.as_secs(), d.subsec_nanos()));
+    let crc = crc32fast::hash(&bytes);
+    Ok(Source {
+        bytes,
+        modified,
+        crc,
+    })
+}
+
+/// Where the snapshot of catalogue file `source` lives in `cache_dir`: one file per
+/// catalogue path, so a till that switches between two catalogues keeps both.
+pub fn snapshot_path(cache_dir: &Path, source: &Path) -> PathBuf {
+    let full = std::fs::canonicalize(source).unwrap_or_else(|_| source.to_path_buf());
+    let digest = Sha256::digest(full.as_os_str().as_encoded_bytes());
+    let name: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    cache_dir.join(format!("catalog-{name}.snapshot"))
+}
+
+/// Loads catalogue file `path` like [`super::open`], from its snapshot in `cache_dir` when
+/// one matches the file; otherwise parses the file and saves a snapshot for next time.
+///
+/// Problems with the file are reported exactly as [`super::open`] reports them. Problems
+/// with the snapshot never fail the load: it is rebuilt, and a failed save is logged.
+pub fn open_with_snapshot(
+    path: &Path,
+    tax_codes: &BTreeSet<String>,
+    currency: Currency,
+    cache_dir: &Path,
+) -> Result<(Catalog, Loaded), CatalogError> {
+    let at = snapshot_path(cache_dir, path);
+    // Reading (and checking) the snapshot does not wait on reading the file.
+    let (stored, source) = super::par::join(|| read_snapshot(&at), || read_source(path));
+    let source = source?;
+    let key = Key::of(&source, currency);
+    let why = match stored.and_then(|bytes| use_snapshot(&bytes, &key, tax_codes)) {
+        Ok(catalog) => {
+            drop(source);
+            super::trim::release_scratch();
+            return Ok((catalog, Loaded::FromSnapshot));
+        }
+        Err(why) => why,
+    };
+    let catalog = catalog_from_file_bytes(source.bytes, path, tax_codes, currency)?;
+    let saved = match save(&catalog, &key, &at) {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::warn!(snapshot = %at.display(), error = %e, "catalogue snapshot not saved");
+            false
+        }
+    };
+    super::trim::release_scratch();
+    Ok((catalog, Loaded::Parsed { why, saved }))
+}
+
+/// The body of the snapshot file at `at` (before the trailer), once its length and CRC-32
+/// check out.
+fn read_snapshot(at: &Path) -> Result<Vec<u8>, Miss> {
+    let mut bytes = match std::fs::read(at) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(Miss::Absent),
+        Err(e) => {
+            tracing::warn!(snapshot = %at.display(), error = %e, "catalogue snapshot unreadable");
+            return Err(Miss::Damaged);
+        }
+    };
+    let body_len = bytes.len().checked_sub(TRAILER).ok_or(Miss::Damaged)?;
+    let mut trailer = Reader::new(bytes.get(body_len..).unwrap_or_default());
+    let (len, crc) = (trailer.u64(), trailer.u32());
+    let magic = trailer.take(MAGIC.len());
+    if len != Some(body_len as u64) || magic != Some(MAGIC.as_slice()) {
+        return Err(Miss::Damaged);
+    }
+    bytes.truncate(body_len);
+    if crc != Some(crc32fast::hash(&bytes)) {
+        return Err(Miss::Damaged);
+    }
+    Ok(bytes)
+}
+
+/// The catalogue in a checked snapshot body, if it was made for `key` and holds together.
+fn use_snapshot(body: &[u8], key: &Key, tax_codes: &BTreeSet<String>) -> Result<Catalog, Miss> {
+    let mut r = Reader::new(body);
+    if r.take(MAGIC.len()) != Some(MAGIC.as_slice()) {
+        return Err(Miss::Damaged);
+    }
+    if r.u32() != Some(FORMAT) {
+        return Err(Miss::Stale);
+    }
+    if Key::decode(&mut r).as_ref() != Some(key) {
+        return Err(Miss::Stale);
+    }
+    let catalog = Catalog::decode(&mut r).ok_or(Miss::Damaged)?;
+    if !r.is_empty() {
+        return Err(Miss::Damaged);
+    }
+    // A file checked against other tax codes may not pass against these: parse it again.
+    if !catalog.tax_codes().all(|code| tax_codes.contains(code)) {
+        return Err(Miss::Stale);
+    }
+    Ok(catalog)
+}
+
+/// Temporary files of this process get distinct names.
+static TEMP_SEQ: AtomicU64 = AtomicU64::new(0);
+
+/// Writes the snapshot of `catalog` for `key` to `at`: into a temporary file beside it,
+/// then renamed over it, so no reader ever sees half a snapshot. No fsync: a snapshot cut
+/// short by a crash fails its length and CRC check and is rebuilt.
+fn save(catalog: &Catalog, key: &Key, at: &Path) -> io::Result<()> {
+    let dir = at.parent().unwrap_or(Path::new("."));
+    crate::data_dir::make_private(dir)?;
+    let name = at.file_name().map(|n| n.to_string_lossy().into_owned());
+    let temp = dir.join(format!(
+        ".{}.{}-{}.tmp",
+        name.unwrap_or_default(),
+        std::process::id(),
+        TEMP_SEQ.fetch_add(1, Ordering::Relaxed)
+    ));
+    let written = write_snapshot(catalog, key, &temp).and_then(|()| std::fs::rename(&temp, at));
+    if written.is_err()
+        && let Err(e) = std::fs::remove_file(&temp)
+        && e.kind() != io::ErrorKind::NotFound
+    {
+        tracing::warn!(temp = %temp.display(), error = %e, "catalogue snapshot temp file left behind");
+    }
+    written
+}
+
+fn write_snapshot(catalog: &Catalog, key: &Key, temp: &Path) -> io::Result<()> {
+    // Private like the rest of the data directory; a name of its own, never an old file.
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(temp)?;
+    let mut w = Writer::new(BufWriter::with_capacity(1 << 20, file));
+    w.bytes(MAGIC)?;
+    w.u32(FORMAT)?;
+    key.encode(&mut w)?;
+    catalog.encode(&mut w)?;
+    let (len, crc) = w.written();
+    let mut out = w.into_inner();
+    out.write_all(&len.to_le_bytes())?;
+    out.write_all(&crc.to_le_bytes())?;
+    out.write_all(MAGIC)?;
+    out.into_inner().map_err(io::IntoInnerError::into_error)?;
+    Ok(())
+}
