@@ -7,7 +7,7 @@ use super::search::{self, SearchIndex};
 use super::store::{ItemStore, Items, TooLarge};
 use super::wire::{Reader, Writer};
 use crate::money::Currency;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 
 /// Two items in a list share one product code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -107,7 +107,7 @@ impl Catalog {
 
     /// Reads what [`Catalog::encode`] wrote; `None` unless the parts agree with each other
     /// (ranks, sizes) and no two items share a barcode.
-    pub(crate) fn decode(r: &mut Reader<'_>) -> Option<Self> {
+    pub(crate) fn decode<R: Read>(r: &mut Reader<R>) -> Option<Self> {
         let items = Items::decode(r)?;
         let n = items.len();
         // The barcode index and the search index do not depend on each other.

@@ -59,7 +59,12 @@ pub fn catalog_from_file(
 /// The bytes of catalogue file `path`, once its name says a format this loader reads.
 pub(crate) fn read_catalog_file(path: &Path) -> Result<Vec<u8>, CatalogError> {
     is_csv(path)?;
-    std::fs::read(path).map_err(|e| whole_file(path, format!("cannot read: {e}")))
+    std::fs::read(path).map_err(|e| cannot_read(path, e))
+}
+
+/// The problem for catalogue file `path` that could not be read.
+pub(crate) fn cannot_read(path: &Path, e: std::io::Error) -> CatalogError {
+    whole_file(path, format!("cannot read: {e}"))
 }
 
 /// Loads the `bytes` of catalogue file `path` (`.toml` or `.csv`, by its extension).
@@ -79,7 +84,7 @@ pub(crate) fn catalog_from_file_bytes(
 }
 
 /// Whether `path` names a CSV (or else a TOML) catalogue.
-fn is_csv(path: &Path) -> Result<bool, CatalogError> {
+pub(crate) fn is_csv(path: &Path) -> Result<bool, CatalogError> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())

@@ -9,7 +9,7 @@
 
 use super::par::join;
 use super::wire::{Reader, Writer};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 
 /// Ranks per block (at most).
 const BLOCK: u32 = 64;
@@ -85,7 +85,7 @@ impl Postings {
 
     /// Reads what [`Postings::encode`] wrote for `buckets` keys over ids below `n`; `None`
     /// unless every key's blocks and every block's gaps lie in order inside the arrays.
-    pub(crate) fn decode(r: &mut Reader<'_>, buckets: usize, n: usize) -> Option<Self> {
+    pub(crate) fn decode<R: Read>(r: &mut Reader<R>, buckets: usize, n: usize) -> Option<Self> {
         let key_blocks = r.u32s()?;
         let key_lens = r.u32s()?;
         let blocks = r.array(|b: [u8; 12]| {
@@ -96,7 +96,7 @@ impl Postings {
                 at: usize::try_from(at).unwrap_or(usize::MAX),
             }
         })?;
-        let gaps = r.blob()?.to_vec();
+        let gaps = r.blob()?;
         let ok = key_blocks.len() == buckets + 1
             && key_lens.len() == buckets
             && key_blocks.first() == Some(&0)

@@ -22,7 +22,7 @@ use super::par::join;
 use super::postings::{List, Postings};
 use super::store::NameArena;
 use super::wire::{Reader, Writer};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::ops::Range;
 
 /// Symbols: a-z, 0-9, space, everything else.
@@ -184,7 +184,7 @@ impl SearchIndex {
 
     /// Reads what [`SearchIndex::encode`] wrote, for `n` names; `None` unless the parts
     /// agree in size. (Whether `order` matches the items is the catalogue's check.)
-    pub(crate) fn decode(r: &mut Reader<'_>, n: usize) -> Option<Self> {
+    pub(crate) fn decode<R: Read>(r: &mut Reader<R>, n: usize) -> Option<Self> {
         let order = r.u32s()?;
         let masks = r.u64s()?;
         let postings = Postings::decode(r, KEYS, n)?;

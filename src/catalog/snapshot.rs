@@ -14,12 +14,13 @@
 //! CRC-32 (u32) and `MAGIC` again.
 
 use super::index::Catalog;
-use super::load::{CatalogError, catalog_from_file_bytes, read_catalog_file};
+use super::load::{CatalogError, cannot_read, catalog_from_file_bytes, is_csv, read_catalog_file};
 use super::wire::{Reader, Writer};
 use crate::money::Currency;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
-use std::io::{self, BufWriter, Write};
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -68,11 +69,11 @@ struct Key {
 }
 
 impl Key {
-    fn of(source: &Source, currency: Currency) -> Self {
+    fn of(source: &SourceId, currency: Currency) -> Self {
         Self {
             program: env!("CARGO_PKG_VERSION").to_string(),
             currency: currency.code().to_string(),
-            source_len: source.bytes.len() as u64,
+            source_len: source.len,
             modified: source.modified,
             source_crc: source.crc,
         }
@@ -87,10 +88,10 @@ impl Key {
         w.u32(self.source_crc)
     }
 
-    fn decode(r: &mut Reader<'_>) -> Option<Self> {
+    fn decode<R: Read>(r: &mut Reader<R>) -> Option<Self> {
         Some(Self {
-            program: r.str()?.to_string(),
-            currency: r.str()?.to_string(),
+            program: r.str()?,
+            currency: r.str()?,
             source_len: r.u64()?,
             modified: (r.u64()?, r.u32()?),
             source_crc: r.u32()?,
@@ -98,27 +99,52 @@ impl Key {
     }
 }
 
-/// The catalogue file as read.
-struct Source {
-    bytes: Vec<u8>,
+/// What identifies the catalogue file's content: its length, modification time and CRC-32.
+struct SourceId {
+    len: u64,
     modified: (u64, u32),
     crc: u32,
 }
 
-fn read_source(path: &Path) -> Result<Source, CatalogError> {
-    let bytes = read_catalog_file(path)?;
-    // The time the file system keeps for the file, not a clock reading.
-    let modified = std::fs::metadata(path)
+/// Bytes per read when summing a file.
+const READ_CHUNK: usize = 1 << 20;
+
+/// Identifies catalogue file `path`, reading it through a small buffer (a snapshot load
+/// needs its CRC, not its bytes).
+fn identify(path: &Path) -> Result<SourceId, CatalogError> {
+    is_csv(path)?;
+    let mut file = File::open(path).map_err(|e| cannot_read(path, e))?;
+    let modified = modified(&file);
+    let mut crc = crc32fast::Hasher::new();
+    let mut len = 0u64;
+    let mut buf = vec![0u8; READ_CHUNK];
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                let read = buf.get(..n).unwrap_or_default();
+                crc.update(read);
+                len += read.len() as u64;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(cannot_read(path, e)),
+        }
+    }
+    Ok(SourceId {
+        len,
+        modified,
+        crc: crc.finalize(),
+    })
+}
+
+/// The modification time the file system keeps for `file` (not a clock reading), as
+/// seconds and nanoseconds since the Unix epoch; 0 and 0 where it keeps none.
+fn modified(file: &File) -> (u64, u32) {
+    file.metadata()
         .and_then(|m| m.modified())
         .ok()
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or((0, 0), |d| (d.as_secs(), d.subsec_nanos()));
-    let crc = crc32fast::hash(&bytes);
-    Ok(Source {
-        bytes,
-        modified,
-        crc,
-    })
+        .map_or((0, 0), |d| (d.as_secs(), d.subsec_nanos()))
 }
 
 /// Where the snapshot of catalogue file `source` lives in `cache_dir`: one file per
@@ -142,19 +168,34 @@ pub fn open_with_snapshot(
     cache_dir: &Path,
 ) -> Result<(Catalog, Loaded), CatalogError> {
     let at = snapshot_path(cache_dir, path);
-    // Reading (and checking) the snapshot does not wait on reading the file.
-    let (stored, source) = super::par::join(|| read_snapshot(&at), || read_source(path));
+    // The snapshot is read while the file is summed; whether it is the file's is known
+    // once both are done.
+    let (stored, source) = super::par::join(|| read_snapshot(&at), || identify(path));
     let source = source?;
-    let key = Key::of(&source, currency);
-    let why = match stored.and_then(|bytes| use_snapshot(&bytes, &key, tax_codes)) {
-        Ok(catalog) => {
-            drop(source);
-            super::trim::release_scratch();
-            return Ok((catalog, Loaded::FromSnapshot));
+    let why = match stored {
+        Ok((key, catalog)) if key == Key::of(&source, currency) => {
+            match usable(catalog, tax_codes) {
+                Some(catalog) => {
+                    super::trim::release_scratch();
+                    return Ok((catalog, Loaded::FromSnapshot));
+                }
+                None => Miss::Stale,
+            }
         }
+        Ok(_) => Miss::Stale,
         Err(why) => why,
     };
-    let catalog = catalog_from_file_bytes(source.bytes, path, tax_codes, currency)?;
+    // The bytes parsed are the bytes summed for the new snapshot's key.
+    let bytes = read_catalog_file(path)?;
+    let key = Key::of(
+        &SourceId {
+            len: bytes.len() as u64,
+            modified: source.modified,
+            crc: crc32fast::hash(&bytes),
+        },
+        currency,
+    );
+    let catalog = catalog_from_file_bytes(bytes, path, tax_codes, currency)?;
     let saved = match save(&catalog, &key, &at) {
         Ok(()) => true,
         Err(e) => {
@@ -166,52 +207,51 @@ pub fn open_with_snapshot(
     Ok((catalog, Loaded::Parsed { why, saved }))
 }
 
-/// The body of the snapshot file at `at` (before the trailer), once its length and CRC-32
-/// check out.
-fn read_snapshot(at: &Path) -> Result<Vec<u8>, Miss> {
-    let mut bytes = match std::fs::read(at) {
-        Ok(bytes) => bytes,
+/// `catalog` if every tax code it uses is one of `tax_codes`: a file checked against other
+/// codes may not pass against these, so it is parsed again to report what to fix.
+fn usable(catalog: Catalog, tax_codes: &BTreeSet<String>) -> Option<Catalog> {
+    let known = catalog.tax_codes().all(|code| tax_codes.contains(code));
+    known.then_some(catalog)
+}
+
+/// The key and the catalogue of the snapshot at `at`, once its length and CRC-32 check out
+/// and its parts hold together.
+fn read_snapshot(at: &Path) -> Result<(Key, Catalog), Miss> {
+    let file = match File::open(at) {
+        Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(Miss::Absent),
         Err(e) => {
             tracing::warn!(snapshot = %at.display(), error = %e, "catalogue snapshot unreadable");
             return Err(Miss::Damaged);
         }
     };
-    let body_len = bytes.len().checked_sub(TRAILER).ok_or(Miss::Damaged)?;
-    let mut trailer = Reader::new(bytes.get(body_len..).unwrap_or_default());
-    let (len, crc) = (trailer.u64(), trailer.u32());
-    let magic = trailer.take(MAGIC.len());
-    if len != Some(body_len as u64) || magic != Some(MAGIC.as_slice()) {
+    let len = file.metadata().map_err(|_| Miss::Damaged)?.len();
+    let body_len = len.checked_sub(TRAILER as u64).ok_or(Miss::Damaged)?;
+    let mut r = Reader::new(BufReader::with_capacity(1 << 16, file), body_len);
+    let magic = r.fixed::<8>();
+    let format = r.u32();
+    let decoded = match (magic, format) {
+        (Some(m), Some(FORMAT)) if &m == MAGIC => Key::decode(&mut r)
+            .and_then(|key| Some((key, Catalog::decode(&mut r)?)))
+            .filter(|_| r.is_empty()),
+        _ => None,
+    };
+    // A snapshot of another format is stale, not damaged, if its checksum holds.
+    let other_format = magic.as_ref() == Some(MAGIC) && format.is_some_and(|f| f != FORMAT);
+    if decoded.is_none() && r.skip_rest().is_none() {
         return Err(Miss::Damaged);
     }
-    bytes.truncate(body_len);
-    if crc != Some(crc32fast::hash(&bytes)) {
-        return Err(Miss::Damaged);
+    let (crc, mut rest) = r.finish();
+    let mut trailer = [0u8; TRAILER];
+    rest.read_exact(&mut trailer).map_err(|_| Miss::Damaged)?;
+    let sealed = trailer[..8] == body_len.to_le_bytes()
+        && trailer[8..12] == crc.to_le_bytes()
+        && trailer[12..] == *MAGIC;
+    match decoded {
+        Some(found) if sealed => Ok(found),
+        None if sealed && other_format => Err(Miss::Stale),
+        _ => Err(Miss::Damaged),
     }
-    Ok(bytes)
-}
-
-/// The catalogue in a checked snapshot body, if it was made for `key` and holds together.
-fn use_snapshot(body: &[u8], key: &Key, tax_codes: &BTreeSet<String>) -> Result<Catalog, Miss> {
-    let mut r = Reader::new(body);
-    if r.take(MAGIC.len()) != Some(MAGIC.as_slice()) {
-        return Err(Miss::Damaged);
-    }
-    if r.u32() != Some(FORMAT) {
-        return Err(Miss::Stale);
-    }
-    if Key::decode(&mut r).as_ref() != Some(key) {
-        return Err(Miss::Stale);
-    }
-    let catalog = Catalog::decode(&mut r).ok_or(Miss::Damaged)?;
-    if !r.is_empty() {
-        return Err(Miss::Damaged);
-    }
-    // A file checked against other tax codes may not pass against these: parse it again.
-    if !catalog.tax_codes().all(|code| tax_codes.contains(code)) {
-        return Err(Miss::Stale);
-    }
-    Ok(catalog)
 }
 
 /// Temporary files of this process get distinct names.

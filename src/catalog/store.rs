@@ -11,7 +11,7 @@ use super::item::{Code, Item, ItemRef};
 use super::par::join;
 use super::wire::{Reader, Writer};
 use crate::money::{Currency, Decimal, Money};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 
 /// Names looked up together before they are copied (see [`Items::pack`]).
 const COPY_BATCH: usize = 32;
@@ -447,13 +447,11 @@ impl Items {
     /// Reads what [`Items::encode`] wrote; `None` unless it holds together (every name
     /// span inside the text and on char boundaries, every record's tax code and rank in
     /// range, rare items exactly where records say so).
-    pub(crate) fn decode(r: &mut Reader<'_>) -> Option<Self> {
-        let currency = Currency::from_code(r.str()?)?;
-        let taxes = (0..r.len()?)
-            .map(|_| r.str().map(str::to_string))
-            .collect::<Option<Vec<_>>>()?;
+    pub(crate) fn decode<R: Read>(r: &mut Reader<R>) -> Option<Self> {
+        let currency = Currency::from_code(&r.str()?)?;
+        let taxes = (0..r.len()?).map(|_| r.str()).collect::<Option<Vec<_>>>()?;
         let records = r.array(Record::decode)?;
-        let text = r.str()?.to_string();
+        let text = r.str()?;
         let starts = r.u32s()?;
         let n = records.len();
         if starts.len() != n + 1
@@ -467,12 +465,12 @@ impl Items {
         let mut rare = Vec::new();
         for _ in 0..r.len()? {
             let at = r.u32()?;
-            let barcode = r.str()?.to_string();
-            let gtin = r.str()?.to_string();
-            let name = r.str()?.to_string();
-            let amount = Decimal::deserialize(r.take(16)?.try_into().ok()?);
-            let price = Money::new(amount, Currency::from_code(r.str()?)?).ok()?;
-            let tax_category = r.str()?.to_string();
+            let barcode = r.str()?;
+            let gtin = r.str()?;
+            let name = r.str()?;
+            let amount = Decimal::deserialize(r.fixed()?);
+            let price = Money::new(amount, Currency::from_code(&r.str()?)?).ok()?;
+            let tax_category = r.str()?;
             rare.push((
                 at,
                 Item {

@@ -1,7 +1,7 @@
 //! Little-endian encoding for catalogue snapshots: a writer that checksums what it writes,
 //! and a reader that answers `None` (never panics) when the bytes run out.
 
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 
 /// Values per chunk when an array is turned into bytes.
 const CHUNK: usize = 8192;
@@ -94,32 +94,50 @@ impl<W: Write> Writer<W> {
     }
 }
 
-/// Reads what a [`Writer`] wrote; every read answers `None` past the end.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Reader<'a> {
-    bytes: &'a [u8],
+/// Reads what a [`Writer`] wrote from a stream of a known length, keeping a CRC-32 of the
+/// bytes read; every read answers `None` past that length or on a read error. Arrays are
+/// read straight into their own vectors, so a large snapshot never sits in memory whole.
+pub(crate) struct Reader<R: Read> {
+    from: R,
+    crc: crc32fast::Hasher,
+    /// Bytes of the stream not read yet.
+    left: u64,
+    scratch: Vec<u8>,
 }
 
-impl<'a> Reader<'a> {
-    pub(crate) fn new(bytes: &'a [u8]) -> Self {
-        Self { bytes }
+impl<R: Read> Reader<R> {
+    /// Reads the next `len` bytes of `from`.
+    pub(crate) fn new(from: R, len: u64) -> Self {
+        Self {
+            from,
+            crc: crc32fast::Hasher::new(),
+            left: len,
+            scratch: Vec::new(),
+        }
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.bytes.is_empty()
+        self.left == 0
     }
 
-    pub(crate) fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        if n > self.bytes.len() {
-            return None;
-        }
-        let (head, rest) = self.bytes.split_at(n);
-        self.bytes = rest;
-        Some(head)
+    /// Claims `n` more bytes, if the stream has them.
+    fn claim(&mut self, n: usize) -> Option<()> {
+        let n = u64::try_from(n).ok()?;
+        self.left = self.left.checked_sub(n)?;
+        Some(())
     }
 
-    fn fixed<const N: usize>(&mut self) -> Option<[u8; N]> {
-        self.take(N).and_then(|b| b.try_into().ok())
+    fn fill(&mut self, out: &mut [u8]) -> Option<()> {
+        self.claim(out.len())?;
+        self.from.read_exact(out).ok()?;
+        self.crc.update(out);
+        Some(())
+    }
+
+    pub(crate) fn fixed<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let mut out = [0u8; N];
+        self.fill(&mut out)?;
+        Some(out)
     }
 
     pub(crate) fn u32(&mut self) -> Option<u32> {
@@ -130,18 +148,27 @@ impl<'a> Reader<'a> {
         self.fixed().map(u64::from_le_bytes)
     }
 
-    /// A length written by [`Writer::len`], if it fits in memory at all.
+    /// A length written by [`Writer::len`].
     pub(crate) fn len(&mut self) -> Option<usize> {
         self.u64().and_then(|n| usize::try_from(n).ok())
     }
 
-    pub(crate) fn blob(&mut self) -> Option<&'a [u8]> {
-        let n = self.len()?;
-        self.take(n)
+    /// The next `n` bytes.
+    pub(crate) fn bytes(&mut self, n: usize) -> Option<Vec<u8>> {
+        self.claim(n)?;
+        let mut out = Vec::with_capacity(n);
+        (&mut self.from).take(n as u64).read_to_end(&mut out).ok()?;
+        self.crc.update(&out);
+        (out.len() == n).then_some(out)
     }
 
-    pub(crate) fn str(&mut self) -> Option<&'a str> {
-        std::str::from_utf8(self.blob()?).ok()
+    pub(crate) fn blob(&mut self) -> Option<Vec<u8>> {
+        let n = self.len()?;
+        self.bytes(n)
+    }
+
+    pub(crate) fn str(&mut self) -> Option<String> {
+        String::from_utf8(self.blob()?).ok()
     }
 
     /// An array written by [`Writer::array`] with `N` bytes per value.
@@ -150,13 +177,27 @@ impl<'a> Reader<'a> {
         decode: impl Fn([u8; N]) -> T,
     ) -> Option<Vec<T>> {
         let n = self.len()?;
-        let bytes = self.take(n.checked_mul(N)?)?;
-        Some(
-            bytes
-                .chunks_exact(N)
-                .map(|c| decode(c.try_into().unwrap_or([0; N])))
-                .collect(),
-        )
+        // Refuse a count the stream cannot hold before allocating for it.
+        if u64::try_from(n.checked_mul(N)?).ok()? > self.left {
+            return None;
+        }
+        let mut out = Vec::with_capacity(n);
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.resize(CHUNK * N, 0);
+        let mut todo = n;
+        while todo > 0 {
+            let k = todo.min(CHUNK);
+            let chunk = scratch.get_mut(..k * N)?;
+            self.fill(chunk)?;
+            out.extend(
+                chunk
+                    .chunks_exact(N)
+                    .map(|c| decode(c.try_into().unwrap_or([0; N]))),
+            );
+            todo -= k;
+        }
+        self.scratch = scratch;
+        Some(out)
     }
 
     pub(crate) fn u32s(&mut self) -> Option<Vec<u32>> {
@@ -165,6 +206,22 @@ impl<'a> Reader<'a> {
 
     pub(crate) fn u64s(&mut self) -> Option<Vec<u64>> {
         self.array(u64::from_le_bytes)
+    }
+
+    /// Reads what is left of the stream (only for its CRC).
+    pub(crate) fn skip_rest(&mut self) -> Option<()> {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.resize(1 << 16, 0);
+        while self.left > 0 {
+            let k = usize::try_from(self.left).map_or(scratch.len(), |l| l.min(scratch.len()));
+            self.fill(scratch.get_mut(..k)?)?;
+        }
+        Some(())
+    }
+
+    /// The CRC-32 of every byte read, and the stream, positioned after them.
+    pub(crate) fn finish(self) -> (u32, R) {
+        (self.crc.finalize(), self.from)
     }
 }
 
@@ -178,35 +235,46 @@ mod tests {
         w.bytes(&[7]).unwrap();
         w.u32(0xDEAD_BEEF).unwrap();
         w.str("crème").unwrap();
-        w.u32s(&[1, 2, u32::MAX]).unwrap();
+        let many: Vec<u32> = (0..20_000).map(|i| i * 3).collect();
+        w.u32s(&many).unwrap();
         w.u64s(&[u64::MAX, 0]).unwrap();
         let (len, crc) = w.written();
         let bytes = w.into_inner();
         assert_eq!(len, bytes.len() as u64);
         assert_eq!(crc, crc32fast::hash(&bytes));
-        let mut r = Reader::new(&bytes);
-        assert_eq!(r.take(1), Some(&[7u8][..]));
+        let mut r = Reader::new(bytes.as_slice(), len);
+        assert_eq!(r.bytes(1), Some(vec![7]));
         assert_eq!(r.u32(), Some(0xDEAD_BEEF));
-        assert_eq!(r.str(), Some("crème"));
-        assert_eq!(r.u32s(), Some(vec![1, 2, u32::MAX]));
+        assert_eq!(r.str().as_deref(), Some("crème"));
+        assert_eq!(r.u32s(), Some(many));
         assert_eq!(r.u64s(), Some(vec![u64::MAX, 0]));
         assert!(r.is_empty());
-        assert_eq!(r.take(1), None);
-        // Every cut short of the end fails somewhere instead of inventing values.
-        for cut in 0..bytes.len() {
-            let mut r = Reader::new(&bytes[..cut]);
-            let whole = (|| {
-                r.take(1)?;
-                r.u32()?;
-                r.str()?;
-                r.u32s()?;
-                r.u64s()
-            })();
-            assert_eq!(whole, None, "cut at {cut}");
+        assert_eq!(r.bytes(1), None);
+        assert_eq!(r.finish().0, crc);
+        // Every cut short of the end fails somewhere instead of inventing values, whether
+        // the stated length or the stream itself is short.
+        for cut in (0..bytes.len()).step_by(97).chain([bytes.len() - 1]) {
+            for (stream, said) in [(&bytes[..cut], len), (&bytes[..], cut as u64)] {
+                let mut r = Reader::new(stream, said);
+                let whole = (|| {
+                    r.bytes(1)?;
+                    r.u32()?;
+                    r.str()?;
+                    r.u32s()?;
+                    r.u64s()
+                })();
+                assert_eq!(whole, None, "cut at {cut}");
+            }
         }
         // A count too large for the bytes left is refused, not allocated.
         let mut huge = Writer::new(Vec::new());
         huge.u64(u64::MAX / 2).unwrap();
-        assert_eq!(Reader::new(&huge.into_inner()).u64s(), None);
+        let huge = huge.into_inner();
+        assert_eq!(Reader::new(huge.as_slice(), 8).u64s(), None);
+        // Skipping the rest still sums every byte.
+        let mut r = Reader::new(bytes.as_slice(), len);
+        r.u32();
+        assert_eq!(r.skip_rest(), Some(()));
+        assert_eq!(r.finish().0, crc);
     }
 }
