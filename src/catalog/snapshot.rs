@@ -300,3 +300,44 @@ fn write_snapshot(catalog: &Catalog, key: &Key, temp: &Path) -> io::Result<()> {
     out.into_inner().map_err(io::IntoInnerError::into_error)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Item;
+    use crate::money::Money;
+
+    /// A pin, not a proof: the bytes of a fixed catalogue's snapshot. When a change to the
+    /// records, the name order, the search keys or the posting lists changes them, old
+    /// snapshots no longer mean what this code reads: bump [`FORMAT`], then record the new
+    /// length and CRC here.
+    #[test]
+    fn the_bytes_of_a_format_1_snapshot_are_pinned() {
+        let names = [
+            "Flat white 12oz",
+            "Crème brûlée",
+            "İstanbul simit",
+            "flat bread",
+            "Gum",
+        ];
+        let items = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let body = format!("2{:011}", i * 7 + 13);
+                let barcode = format!("{body}{}", super::super::gtin::check_digit(body.as_bytes()));
+                Item {
+                    gtin: super::super::gtin::normalise(&barcode).unwrap_or_default(),
+                    barcode,
+                    name: name.to_string(),
+                    price: Money::from_minor(150 + i as i64, Currency::USD).unwrap(),
+                    tax_category: ["food", "general"][i % 2].to_string(),
+                }
+            })
+            .collect();
+        let catalog = Catalog::from_items(items).unwrap();
+        let mut w = Writer::new(Vec::new());
+        catalog.encode(&mut w).unwrap();
+        assert_eq!((FORMAT, w.written()), (1, (24_627, 2_663_640_941)));
+    }
+}
