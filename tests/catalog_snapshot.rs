@@ -246,6 +246,23 @@ fn a_cut_short_damaged_foreign_or_older_snapshot_is_ignored_and_rebuilt() {
     assert_eq!(loaded, rebuilt(Miss::Damaged), "bytes after the catalogue");
     // After all that, the last rebuild serves the next start.
     assert_eq!(cached(&csv, &cache).1, Loaded::FromSnapshot);
+    // A temporary file left by a writer that was killed goes with the next rebuild; other
+    // files stay.
+    let at = snapshot_path(&cache, &csv);
+    let name = at.file_name().unwrap().to_string_lossy().into_owned();
+    let left = cache.join(format!(".{name}.4242-0.tmp"));
+    let other = cache.join("notes.txt");
+    std::fs::write(&left, "half a snapshot").unwrap();
+    std::fs::write(&other, "keep").unwrap();
+    let loaded = after_damage(&csv, &cache, |b| b.truncate(3));
+    assert_eq!(loaded, rebuilt(Miss::Damaged));
+    assert!(!left.exists(), "the killed writer's temp file is gone");
+    assert!(other.exists());
+    let names: Vec<String> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "the snapshot and notes.txt: {names:?}");
 }
 
 #[test]

@@ -264,9 +264,10 @@ fn save(catalog: &Catalog, key: &Key, at: &Path) -> io::Result<()> {
     let dir = at.parent().unwrap_or(Path::new("."));
     crate::data_dir::make_private(dir)?;
     let name = at.file_name().map(|n| n.to_string_lossy().into_owned());
+    let prefix = format!(".{}.", name.unwrap_or_default());
+    remove_temp_files(dir, &prefix);
     let temp = dir.join(format!(
-        ".{}.{}-{}.tmp",
-        name.unwrap_or_default(),
+        "{prefix}{}-{}.tmp",
         std::process::id(),
         TEMP_SEQ.fetch_add(1, Ordering::Relaxed)
     ));
@@ -278,6 +279,27 @@ fn save(catalog: &Catalog, key: &Key, at: &Path) -> io::Result<()> {
         tracing::warn!(temp = %temp.display(), error = %e, "catalogue snapshot temp file left behind");
     }
     written
+}
+
+/// Removes temporary files of this snapshot in `dir` (`prefix`...`.tmp`): a process killed
+/// while writing one leaves it behind, and each is as large as the snapshot. One that
+/// another process is still writing is lost too; that process then only logs that its
+/// snapshot was not saved.
+fn remove_temp_files(dir: &Path, prefix: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(prefix)
+            && name.ends_with(".tmp")
+            && let Err(e) = std::fs::remove_file(entry.path())
+            && e.kind() != io::ErrorKind::NotFound
+        {
+            tracing::warn!(temp = %entry.path().display(), error = %e, "old catalogue snapshot temp file not removed");
+        }
+    }
 }
 
 fn write_snapshot(catalog: &Catalog, key: &Key, temp: &Path) -> io::Result<()> {
