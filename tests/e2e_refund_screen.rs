@@ -4,39 +4,7 @@
 
 mod e2e_support;
 
-use e2e_support::{Tmux, qrtill, run_qrtill};
-use std::io::Write;
-use std::path::Path;
-use std::process::Stdio;
-
-fn set_pin(data: &Path, pin: &str) {
-    let mut child = match qrtill(data)
-        .args(["pin", "set"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-    {
-        Ok(c) => c,
-        Err(e) => panic!("spawn qrtill pin set: {e}"),
-    };
-    match child.stdin.take() {
-        Some(mut stdin) => {
-            if let Err(e) = stdin.write_all(format!("{pin}\n").as_bytes()) {
-                panic!("write the PIN: {e}");
-            }
-        }
-        None => panic!("no stdin for qrtill pin set"),
-    }
-    match child.wait_with_output() {
-        Ok(out) => assert!(
-            out.status.success(),
-            "pin set: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ),
-        Err(e) => panic!("pin set did not finish: {e}"),
-    }
-}
+use e2e_support::{Tmux, run_qrtill, set_pin};
 
 #[test]
 fn scan_a_receipt_then_refund_one_line_with_the_pin_and_see_the_slip() {

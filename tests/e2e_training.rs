@@ -4,45 +4,14 @@
 
 mod e2e_support;
 
-use e2e_support::{Tmux, qrtill, run_qrtill};
-use std::io::Write;
+use e2e_support::{Tmux, run_qrtill, set_pin};
 use std::path::Path;
-use std::process::Stdio;
 
 const PIN: &str = "2468";
 /// ESC p 0 25 250: the drawer kick the receipt printer sends with a cash sale's original print.
 const DRAWER_KICK: [u8; 5] = [0x1b, b'p', 0, 25, 250];
 /// GS V A 0: the paper cut that ends every receipt.
 const CUT: [u8; 4] = [0x1d, b'V', b'A', 0];
-
-fn set_pin(data: &Path, pin: &str) {
-    let mut child = match qrtill(data)
-        .args(["pin", "set"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-    {
-        Ok(c) => c,
-        Err(e) => panic!("spawn qrtill pin set: {e}"),
-    };
-    match child.stdin.take() {
-        Some(mut stdin) => {
-            if let Err(e) = stdin.write_all(format!("{pin}\n").as_bytes()) {
-                panic!("write the PIN: {e}");
-            }
-        }
-        None => panic!("no stdin for qrtill pin set"),
-    }
-    match child.wait_with_output() {
-        Ok(out) => assert!(
-            out.status.success(),
-            "pin set: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ),
-        Err(e) => panic!("pin set did not finish: {e}"),
-    }
-}
 
 fn count(haystack: &[u8], needle: &[u8]) -> usize {
     haystack

@@ -1,17 +1,10 @@
 //! `reconcile --dry-run` in training mode compares the training journal with the training
 //! ledger, as the counter pairs them, never with the real ledger.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod e2e_support;
 
-fn qrtill(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_qrtill"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .output()
-        .expect("run qrtill")
-}
+use e2e_support::run_qrtill as qrtill;
+use std::path::Path;
 
 fn ok(data: &Path, args: &[&str]) -> String {
     let o = qrtill(data, args);

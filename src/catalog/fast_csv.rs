@@ -137,17 +137,36 @@ fn rows(
     let text = std::str::from_utf8(text).ok()?;
     // Most files hold no `\r` at all: then no line needs searching for one.
     let any_cr = text.contains('\r');
-    for raw in text.split('\n') {
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    while start <= bytes.len() {
+        // One pass over the line finds its commas and its end (a `,` or `\n` byte is never
+        // inside a longer UTF-8 sequence, so every cut is at a char boundary).
         let mut fields = [""; 4];
         let mut count = 0;
-        let line = raw.strip_suffix('\r').unwrap_or(raw);
+        let mut field_start = start;
+        let mut end = bytes.len();
+        for (at, &b) in bytes.iter().enumerate().skip(start) {
+            if b == b'\n' {
+                end = at;
+                break;
+            }
+            if b == b',' {
+                *fields.get_mut(*slots.get(count)?)? = text.get(field_start..at)?.trim();
+                count += 1;
+                field_start = at + 1;
+            }
+        }
+        let line = text.get(start..end)?;
+        let line = line.strip_suffix('\r').unwrap_or(line);
         if line.is_empty() || (any_cr && line.contains('\r')) {
             return None;
         }
-        for (i, field) in line.split(',').enumerate() {
-            fields[*slots.get(i)?] = field.trim();
-            count += 1;
-        }
+        let last = text.get(field_start..end)?;
+        let last = last.strip_suffix('\r').unwrap_or(last);
+        *fields.get_mut(*slots.get(count)?)? = last.trim();
+        count += 1;
+        start = end + 1;
         if count != 4 || fields.iter().any(|f| f.is_empty()) {
             return None;
         }

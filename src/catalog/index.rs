@@ -5,7 +5,9 @@ use super::gtin::{self, GtinError};
 use super::item::{Item, ItemRef};
 use super::search::{self, SearchIndex};
 use super::store::{ItemStore, Items, TooLarge};
+use super::wire::{Reader, Writer};
 use crate::money::Currency;
+use std::io::{self, Read, Write};
 
 /// Two items in a list share one product code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -93,6 +95,38 @@ impl Catalog {
             by_gtin,
             search,
         })
+    }
+
+    /// Writes the packed items and the search index for a snapshot (see
+    /// `catalog::snapshot`). The barcode index is rebuilt on reading: a hash table's layout
+    /// is not worth fixing in a file.
+    pub(crate) fn encode<W: Write>(&self, w: &mut Writer<W>) -> io::Result<()> {
+        self.items.encode(w)?;
+        self.search.encode(w)
+    }
+
+    /// Reads what [`Catalog::encode`] wrote; `None` unless the parts agree with each other
+    /// (ranks, sizes) and no two items share a barcode.
+    pub(crate) fn decode<R: Read>(r: &mut Reader<R>) -> Option<Self> {
+        let items = Items::decode(r)?;
+        let n = items.len();
+        // The barcode index and the search index do not depend on each other.
+        let (indexed, search) = super::par::join(
+            || GtinIndex::build(n, |i| items.gtin_value(i).unwrap_or_default()),
+            || SearchIndex::decode(r, n),
+        );
+        let (by_gtin, dups) = indexed?;
+        let search = search?;
+        (dups.is_empty() && items.ranks_agree(search.order())).then_some(Self {
+            items,
+            by_gtin,
+            search,
+        })
+    }
+
+    /// Every tax category code the items use (some possibly more than once).
+    pub(crate) fn tax_codes(&self) -> impl Iterator<Item = &str> + '_ {
+        self.items.tax_codes()
     }
 
     /// Finds the item for a scanned or keyed code; UPC-A and EAN-13 forms both match.

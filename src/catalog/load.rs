@@ -52,30 +52,58 @@ pub fn catalog_from_file(
     tax_codes: &BTreeSet<String>,
     currency: Currency,
 ) -> Result<Catalog, CatalogError> {
-    let whole_file = |message: String| CatalogError {
-        file: path.to_path_buf(),
-        problems: vec![Problem { line: 0, message }],
-    };
+    let bytes = read_catalog_file(path)?;
+    catalog_from_file_bytes(bytes, path, tax_codes, currency)
+}
+
+/// The bytes of catalogue file `path`, once its name says a format this loader reads.
+pub(crate) fn read_catalog_file(path: &Path) -> Result<Vec<u8>, CatalogError> {
+    is_csv(path)?;
+    std::fs::read(path).map_err(|e| cannot_read(path, e))
+}
+
+/// The problem for catalogue file `path` that could not be read.
+pub(crate) fn cannot_read(path: &Path, e: std::io::Error) -> CatalogError {
+    whole_file(path, format!("cannot read: {e}"))
+}
+
+/// Loads the `bytes` of catalogue file `path` (`.toml` or `.csv`, by its extension).
+pub(crate) fn catalog_from_file_bytes(
+    bytes: Vec<u8>,
+    path: &Path,
+    tax_codes: &BTreeSet<String>,
+    currency: Currency,
+) -> Result<Catalog, CatalogError> {
+    if is_csv(path)? {
+        catalog_from_csv_bytes(&bytes, path, tax_codes, currency)
+    } else {
+        let text = String::from_utf8(bytes)
+            .map_err(|_| whole_file(path, "not UTF-8 text: save the file as UTF-8".into()))?;
+        catalog_from_toml_str(&text, path, tax_codes, currency)
+    }
+}
+
+/// Whether `path` names a CSV (or else a TOML) catalogue.
+pub(crate) fn is_csv(path: &Path) -> Result<bool, CatalogError> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
-    let is_csv = match ext.as_deref() {
-        Some("toml") => false,
-        Some("csv") => true,
-        _ => {
-            return Err(whole_file(
-                "unknown catalogue format: name the file .toml or .csv".into(),
-            ));
-        }
-    };
-    let bytes = std::fs::read(path).map_err(|e| whole_file(format!("cannot read: {e}")))?;
-    if is_csv {
-        catalog_from_csv_bytes(&bytes, path, tax_codes, currency)
-    } else {
-        let text = String::from_utf8(bytes)
-            .map_err(|_| whole_file("not UTF-8 text: save the file as UTF-8".into()))?;
-        catalog_from_toml_str(&text, path, tax_codes, currency)
+    match ext.as_deref() {
+        Some("toml") => Ok(false),
+        Some("csv") => Ok(true),
+        _ => Err(whole_file(
+            path,
+            "unknown catalogue format: name the file .toml or .csv".into(),
+        )),
+    }
+}
+
+/// A problem with the whole of file `path`.
+fn whole_file(path: &Path, message: String) -> CatalogError {
+    CatalogError {
+        file: path.to_path_buf(),
+        problems: vec![Problem { line: 0, message }],
     }
 }
 

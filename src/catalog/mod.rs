@@ -10,13 +10,16 @@ pub mod load;
 mod par;
 mod postings;
 mod search;
+pub mod snapshot;
 mod store;
 mod trim;
+mod wire;
 
 pub use gtin::{Gtin, GtinError};
 pub use index::{Catalog, DuplicateBarcode, HeapBytes, LookupError};
 pub use item::{Code, Item, ItemRef};
 pub use load::{CatalogError, Problem};
+pub use snapshot::{Loaded, Miss, open_with_snapshot, snapshot_path};
 pub use store::TooLarge;
 
 use crate::money::Currency;
@@ -50,6 +53,19 @@ pub fn open(
     // The file's bytes and the loaders' scratch space are freed by now.
     trim::release_scratch();
     loaded
+}
+
+/// Loads a catalogue file like [`open`], through its snapshot in `cache_dir` (see
+/// [`snapshot`]): parsed only when the file changed since the snapshot was saved.
+pub fn open_cached(
+    path: &Path,
+    tax_codes: &BTreeSet<String>,
+    currency: Currency,
+    cache_dir: &Path,
+) -> Result<Catalog, CatalogError> {
+    let (catalog, loaded) = open_with_snapshot(path, tax_codes, currency, cache_dir)?;
+    tracing::info!(file = %path.display(), items = catalog.len(), ?loaded, "catalogue loaded");
+    Ok(catalog)
 }
 
 #[cfg(test)]

@@ -8,6 +8,8 @@
 //! held (for a million names that would be 120 MB).
 
 use super::par::join;
+use super::wire::{Reader, Writer};
+use std::io::{self, Read, Write};
 
 /// Ranks per block (at most).
 const BLOCK: u32 = 64;
@@ -66,6 +68,49 @@ impl Postings {
         (self.key_blocks.capacity() + self.key_lens.capacity()) * size_of::<u32>()
             + self.blocks.capacity() * size_of::<Block>()
             + self.gaps.capacity()
+    }
+
+    /// Writes the lists for a snapshot (see `catalog::snapshot`).
+    pub(crate) fn encode<W: Write>(&self, w: &mut Writer<W>) -> io::Result<()> {
+        w.u32s(&self.key_blocks)?;
+        w.u32s(&self.key_lens)?;
+        w.array(&self.blocks, |b| {
+            let mut out = [0u8; 12];
+            out[..4].copy_from_slice(&b.first.to_le_bytes());
+            out[4..].copy_from_slice(&(b.at as u64).to_le_bytes());
+            out
+        })?;
+        w.blob(&self.gaps)
+    }
+
+    /// Reads what [`Postings::encode`] wrote for `buckets` keys over ids below `n`; `None`
+    /// unless every key's blocks and every block's gaps lie in order inside the arrays.
+    pub(crate) fn decode<R: Read>(r: &mut Reader<R>, buckets: usize, n: usize) -> Option<Self> {
+        let key_blocks = r.u32s()?;
+        let key_lens = r.u32s()?;
+        let blocks = r.array(|b: [u8; 12]| {
+            let [f0, f1, f2, f3, a0, a1, a2, a3, a4, a5, a6, a7] = b;
+            let at = u64::from_le_bytes([a0, a1, a2, a3, a4, a5, a6, a7]);
+            Block {
+                first: u32::from_le_bytes([f0, f1, f2, f3]),
+                at: usize::try_from(at).unwrap_or(usize::MAX),
+            }
+        })?;
+        let gaps = r.blob()?;
+        let ok = key_blocks.len() == buckets + 1
+            && key_lens.len() == buckets
+            && key_blocks.first() == Some(&0)
+            && key_blocks.last().map(|&b| b as usize) == Some(blocks.len())
+            && key_blocks.windows(2).all(|w| w[0] <= w[1])
+            && blocks.windows(2).all(|w| w[0].at <= w[1].at)
+            && blocks.last().is_none_or(|b| b.at <= gaps.len())
+            && blocks.iter().all(|b| (b.first as usize) < n);
+        ok.then_some(Self {
+            key_blocks,
+            key_lens,
+            blocks,
+            gaps,
+        })
     }
 
     /// The list of `key` (empty for an unknown key).

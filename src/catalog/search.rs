@@ -21,6 +21,8 @@
 use super::par::join;
 use super::postings::{List, Postings};
 use super::store::NameArena;
+use super::wire::{Reader, Writer};
+use std::io::{self, Read, Write};
 use std::ops::Range;
 
 /// Symbols: a-z, 0-9, space, everything else.
@@ -171,6 +173,31 @@ impl SearchIndex {
             masks,
             postings,
         }
+    }
+
+    /// Writes the index for a snapshot (see `catalog::snapshot`).
+    pub(crate) fn encode<W: Write>(&self, w: &mut Writer<W>) -> io::Result<()> {
+        w.u32s(&self.order)?;
+        w.u64s(&self.masks)?;
+        self.postings.encode(w)
+    }
+
+    /// Reads what [`SearchIndex::encode`] wrote, for `n` names; `None` unless the parts
+    /// agree in size. (Whether `order` matches the items is the catalogue's check.)
+    pub(crate) fn decode<R: Read>(r: &mut Reader<R>, n: usize) -> Option<Self> {
+        let order = r.u32s()?;
+        let masks = r.u64s()?;
+        let postings = Postings::decode(r, KEYS, n)?;
+        (order.len() == n && masks.len() == n).then_some(Self {
+            order,
+            masks,
+            postings,
+        })
+    }
+
+    /// Rank -> item id.
+    pub(crate) fn order(&self) -> &[u32] {
+        &self.order
     }
 
     fn len(&self) -> usize {

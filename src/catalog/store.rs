@@ -9,7 +9,9 @@
 use super::gtin::Gtin;
 use super::item::{Code, Item, ItemRef};
 use super::par::join;
-use crate::money::{Currency, Money};
+use super::wire::{Reader, Writer};
+use crate::money::{Currency, Decimal, Money};
+use std::io::{self, Read, Write};
 
 /// Names looked up together before they are copied (see [`Items::pack`]).
 const COPY_BATCH: usize = 32;
@@ -365,6 +367,159 @@ impl Items {
             self.names.get(r.name as usize),
             &self.taxes,
         )
+    }
+}
+
+/// Bytes of one record in a snapshot: gtin, price, name rank, tax, digits written.
+const RECORD_BYTES: usize = 8 + 8 + 4 + 2 + 1;
+
+impl Record {
+    fn encode(self) -> [u8; RECORD_BYTES] {
+        let mut out = [0u8; RECORD_BYTES];
+        out[..8].copy_from_slice(&self.gtin.to_le_bytes());
+        out[8..16].copy_from_slice(&self.price.to_le_bytes());
+        out[16..20].copy_from_slice(&self.name.to_le_bytes());
+        out[20..22].copy_from_slice(&self.tax.to_le_bytes());
+        out[22] = self.written;
+        out
+    }
+
+    fn decode(b: [u8; RECORD_BYTES]) -> Self {
+        let [
+            g0,
+            g1,
+            g2,
+            g3,
+            g4,
+            g5,
+            g6,
+            g7,
+            p0,
+            p1,
+            p2,
+            p3,
+            p4,
+            p5,
+            p6,
+            p7,
+            n0,
+            n1,
+            n2,
+            n3,
+            t0,
+            t1,
+            written,
+        ] = b;
+        Self {
+            gtin: u64::from_le_bytes([g0, g1, g2, g3, g4, g5, g6, g7]),
+            price: i64::from_le_bytes([p0, p1, p2, p3, p4, p5, p6, p7]),
+            name: u32::from_le_bytes([n0, n1, n2, n3]),
+            tax: u16::from_le_bytes([t0, t1]),
+            written,
+        }
+    }
+}
+
+impl Items {
+    /// Writes the items for a snapshot (see `catalog::snapshot`).
+    pub(crate) fn encode<W: Write>(&self, w: &mut Writer<W>) -> io::Result<()> {
+        w.str(self.currency.code())?;
+        w.len(self.taxes.len())?;
+        for tax in &self.taxes {
+            w.str(tax)?;
+        }
+        w.array(&self.records, Record::encode)?;
+        w.str(&self.names.text)?;
+        w.u32s(&self.names.starts)?;
+        w.len(self.rare.len())?;
+        for (at, item) in &self.rare {
+            w.u32(*at)?;
+            w.str(&item.barcode)?;
+            w.str(&item.gtin)?;
+            w.str(&item.name)?;
+            w.bytes(&item.price.amount().serialize())?;
+            w.str(item.price.currency().code())?;
+            w.str(&item.tax_category)?;
+        }
+        Ok(())
+    }
+
+    /// Reads what [`Items::encode`] wrote; `None` unless it holds together (every name
+    /// span inside the text and on char boundaries, every record's tax code and rank in
+    /// range, rare items exactly where records say so).
+    pub(crate) fn decode<R: Read>(r: &mut Reader<R>) -> Option<Self> {
+        let currency = Currency::from_code(&r.str()?)?;
+        let taxes = (0..r.len()?).map(|_| r.str()).collect::<Option<Vec<_>>>()?;
+        let records = r.array(Record::decode)?;
+        let text = r.str()?;
+        let starts = r.u32s()?;
+        let n = records.len();
+        if starts.len() != n + 1
+            || starts.first() != Some(&0)
+            || starts.last().map(|&e| e as usize) != Some(text.len())
+            || starts.windows(2).any(|w| w[0] > w[1])
+            || !starts.iter().all(|&s| text.is_char_boundary(s as usize))
+        {
+            return None;
+        }
+        let mut rare = Vec::new();
+        for _ in 0..r.len()? {
+            let at = r.u32()?;
+            let barcode = r.str()?;
+            let gtin = r.str()?;
+            let name = r.str()?;
+            let amount = Decimal::deserialize(r.fixed()?);
+            let price = Money::new(amount, Currency::from_code(&r.str()?)?).ok()?;
+            let tax_category = r.str()?;
+            rare.push((
+                at,
+                Item {
+                    barcode,
+                    gtin,
+                    name,
+                    price,
+                    tax_category,
+                },
+            ));
+        }
+        let rare_in_order = rare.windows(2).all(|w| w[0].0 < w[1].0);
+        let rare_marked = rare
+            .iter()
+            .all(|(at, _)| records.get(*at as usize).is_some_and(|r| r.written == 0));
+        let packed_ok = records.iter().all(|r| match r.written {
+            0 => true,
+            8 | 12 | 13 | 14 => usize::from(r.tax) < taxes.len() && (r.name as usize) < n,
+            _ => false,
+        });
+        let unpacked = records.iter().filter(|r| r.written == 0).count();
+        if !(rare_in_order && rare_marked && packed_ok && unpacked == rare.len()) {
+            return None;
+        }
+        Some(Self {
+            currency,
+            records,
+            names: NameArena { text, starts },
+            taxes,
+            rare,
+        })
+    }
+
+    /// The tax codes of packed items, then those of rare items.
+    pub(crate) fn tax_codes(&self) -> impl Iterator<Item = &str> + '_ {
+        let packed = self.taxes.iter().map(String::as_str);
+        packed.chain(self.rare.iter().map(|(_, item)| item.tax_category.as_str()))
+    }
+
+    /// Whether `order` (rank -> item id) is exactly the order the records' name ranks say:
+    /// every item has one rank and every rank one item.
+    pub(crate) fn ranks_agree(&self, order: &[u32]) -> bool {
+        order.len() == self.records.len()
+            && order.iter().enumerate().all(|(rank, &id)| {
+                self.records.get(id as usize).is_some_and(|r| {
+                    // A rare item's record keeps its rank too (see `Items::pack`).
+                    r.name as usize == rank
+                })
+            })
     }
 }
 

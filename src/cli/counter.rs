@@ -158,7 +158,8 @@ pub fn load_catalog(cli: &Cli, setup: &Setup) -> Result<crate::catalog::Catalog,
     let codes = setup.config.tax.codes();
     let currency = setup.config.currency();
     let loaded = match &cli.catalog {
-        Some(path) => crate::catalog::open(path, &codes, currency),
+        // Parsed once per change of the file; later starts read DATA/cache (see README).
+        Some(path) => crate::catalog::open_cached(path, &codes, currency, &setup.cache_dir()),
         None => crate::catalog::demo(&codes, currency),
     };
     loaded.map_err(|e| Outcome::fail(EXIT_BAD_INPUT, format!("qrtill: bad catalogue\n{e}")))

@@ -111,6 +111,11 @@ impl Setup {
         })
     }
 
+    /// Where derived files live (the catalogue snapshot): rebuilt when missing.
+    pub fn cache_dir(&self) -> PathBuf {
+        self.data_dir.join("cache")
+    }
+
     /// Creates the data directory if needed (0700) and makes an existing one private.
     pub fn ensure_data_dir(&self) -> Result<(), Outcome> {
         crate::data_dir::make_private(&self.data_dir).map_err(|e| {

@@ -7,6 +7,7 @@
 // Each test crate uses a different part of this module.
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -45,6 +46,36 @@ pub fn run_qrtill(data: &Path, args: &[&str]) -> Output {
     match qrtill(data).args(args).output() {
         Ok(out) => out,
         Err(e) => panic!("could not run {QRTILL}: {e}"),
+    }
+}
+
+/// Stores the supervisor `pin` with `qrtill pin set`, read from standard input as a script would.
+pub fn set_pin(data: &Path, pin: &str) {
+    let mut child = match qrtill(data)
+        .args(["pin", "set"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) => panic!("spawn qrtill pin set: {e}"),
+    };
+    match child.stdin.take() {
+        Some(mut stdin) => {
+            if let Err(e) = stdin.write_all(format!("{pin}\n").as_bytes()) {
+                panic!("write the PIN: {e}");
+            }
+        }
+        None => panic!("no stdin for qrtill pin set"),
+    }
+    match child.wait_with_output() {
+        Ok(out) => assert!(
+            out.status.success(),
+            "pin set: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(e) => panic!("pin set did not finish: {e}"),
     }
 }
 
