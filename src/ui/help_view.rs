@@ -125,3 +125,25 @@ fn row((label, help): &(String, &'static str)) -> Line<'static> {
         Span::raw(*help),
     ])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::paired;
+
+    fn text(line: &ratatui::text::Line) -> String {
+        line.spans.iter().map(|s| s.content.as_ref()).collect()
+    }
+
+    #[test]
+    fn paired_rows_share_a_line_with_labels_and_first_helps_padded() {
+        let rows = [
+            ("<>".to_string(), "shopper"),
+            ("c".to_string(), "show code"),
+            ("Lng".to_string(), "to counter"),
+        ];
+        let lines: Vec<String> = paired(&rows).iter().map(text).collect();
+        // Labels right-aligned to the widest (3); first helps padded to "to counter" (10).
+        // (Made-up labels: views may not spell the keymap's own.)
+        assert_eq!(lines, [" <> shopper      c show code", "Lng to counter "]);
+    }
+}
