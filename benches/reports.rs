@@ -51,6 +51,7 @@ fn sale(i: u64) -> CompletedSale {
             aid: "A0000000031010".into(),
             auth_code: "123456".into(),
             amount: usd(total),
+            payment_request_id: String::new(),
         }),
         _ => SaleTender::Wallet(WalletTender {
             brand: "Alipay+".into(),

@@ -95,6 +95,7 @@ fn template(lane: &str, (tender, items, total): (&str, &[&str], i64)) -> Complet
             aid: "A0000000031010".into(),
             auth_code: "123456".into(),
             amount: usd(total),
+            payment_request_id: String::new(),
         }),
         brand => SaleTender::Wallet(WalletTender {
             brand: brand.into(),

@@ -246,7 +246,7 @@ fn main() {
         .into_iter()
         .map(|(lane_id, dir)| {
             Replicator::spawn(
-                pg.url(),
+                qrtill::store::pool(&pg.url()).expect("store.url parses"),
                 dir.join("journal.sqlite"),
                 LaneId {
                     store_id: store_id.clone(),

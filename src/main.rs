@@ -14,7 +14,7 @@ fn writes_data(command: &Option<Command>) -> bool {
     matches!(
         command,
         None | Some(Command::Simulate(_))
-            | Some(Command::Reconcile { dry_run: false })
+            | Some(Command::Reconcile { dry_run: false, .. })
             | Some(Command::Network(_))
             | Some(Command::Shift(_))
             | Some(Command::Refund(_))
@@ -49,8 +49,14 @@ fn main() -> ExitCode {
         Some(Command::Simulate(args)) => qrtill::cli::simulate::run(&cli, &setup, args),
         Some(Command::Refund(args)) => qrtill::cli::refund::run(&cli, &setup, args),
         Some(Command::Pin(cmd)) => qrtill::cli::pin::run(&setup, cmd),
-        Some(Command::Reconcile { dry_run: false }) => qrtill::cli::reconcile::run(&cli, &setup),
-        Some(Command::Reconcile { dry_run: true }) => qrtill::cli::reconcile::run_dry(&setup),
+        Some(Command::Reconcile {
+            dry_run: false,
+            ledger: _,
+        }) => qrtill::cli::reconcile::run(&cli, &setup),
+        Some(Command::Reconcile {
+            dry_run: true,
+            ledger,
+        }) => qrtill::cli::reconcile::run_dry(&setup, ledger.as_deref()),
         Some(Command::Catalog(CatalogCommand::Check { file })) => {
             let (stdout, stderr, code) =
                 qrtill::cli::catalog::check(file, &setup.config.tax, setup.config.currency());

@@ -17,7 +17,7 @@ mod training;
 pub use catalog_feed::CatalogFeed;
 pub use observe::StateObserver;
 pub use phone::PhoneAction;
-pub use recovery::{Recovered, WaitClock};
+pub use recovery::{CommandClock, Recovered, WaitClock};
 pub use refund::RefundPrint;
 pub use store_refund::{STORE_OFFLINE, StoreDesk};
 pub use training::{Books, OpenBooks};
@@ -175,7 +175,7 @@ impl<C: Clock> Runtime<C> {
     }
 
     /// Where payment calls go: the network service when one is set, else the in-process network.
-    fn link(&mut self) -> &mut dyn PaymentLink {
+    pub fn link(&mut self) -> &mut dyn PaymentLink {
         match &mut self.remote {
             Some(remote) => remote.as_mut(),
             None => &mut self.network,

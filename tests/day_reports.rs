@@ -167,6 +167,7 @@ fn play_day(
                     aid: "A0".into(),
                     auth_code: "1".into(),
                     amount: usd(*price),
+                    payment_request_id: String::new(),
                 });
                 let s = j.commit_sale(sale(*price, 1, 0, t, tender), None).unwrap();
                 sold.push((s.sale_no, *price, "card".into()));

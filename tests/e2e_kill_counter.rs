@@ -7,11 +7,10 @@
 
 mod e2e_support;
 
-use e2e_support::{Tmux, WAIT, pick_shopper, run_qrtill, sh_quote};
+use e2e_support::{Tmux, WAIT, lock_pid, pick_shopper, run_qrtill, sh_quote, sigkill};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use rust_decimal::Decimal;
 use std::path::Path;
-use std::process::Command;
 use std::str::FromStr;
 use std::time::Instant;
 
@@ -37,30 +36,6 @@ fn counter_that_restarts() -> Tmux {
     t
 }
 
-/// The pid in `DATA/qrtill.lock`, once it names a live `qrtill` other than `not` (polled: the
-/// restarted counter rewrites the file after it takes the lock).
-fn lock_pid(t: &Tmux, not: Option<u32>) -> u32 {
-    let path = t.data_path("qrtill.lock");
-    let start = Instant::now();
-    loop {
-        let text = std::fs::read_to_string(&path).unwrap_or_default();
-        if let Ok(pid) = text.trim().parse::<u32>() {
-            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-            if Some(pid) != not && comm.trim() == "qrtill" {
-                return pid;
-            }
-        }
-        if start.elapsed() > WAIT {
-            panic!(
-                "{} never named a running qrtill other than {not:?} (holds {text:?}); screen:\n{}",
-                path.display(),
-                t.capture()
-            );
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-}
-
 /// Waits until the network has charged the shopper (a `charge` row in network.sqlite, read
 /// only): the shopper has confirmed, and the kill lands before or just after the counter hears
 /// of it, whatever the machine's load. Not the phone's message: the sale may be done by then.
@@ -83,17 +58,6 @@ fn wait_for_charge(t: &Tmux) {
             panic!("the shopper was never charged; screen:\n{}", t.capture());
         }
         std::thread::sleep(std::time::Duration::from_millis(2));
-    }
-}
-
-fn sigkill(pid: u32) {
-    match Command::new("kill")
-        .arg("-KILL")
-        .arg(pid.to_string())
-        .status()
-    {
-        Ok(s) if s.success() => {}
-        other => panic!("kill -KILL {pid}: {other:?}"),
     }
 }
 

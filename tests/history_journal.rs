@@ -65,6 +65,7 @@ fn sale(lane: &str, r: &Rung) -> CompletedSale {
             aid: "A0000000031010".into(),
             auth_code: "123456".into(),
             amount: usd(r.total),
+            payment_request_id: String::new(),
         }),
         brand => SaleTender::Wallet(WalletTender {
             brand: brand.into(),

@@ -2,6 +2,7 @@
 //! and a service SIGKILLed in the middle of a payment and restarted, after which the lane
 //! resolves its open payment through query (and the books of both sides agree).
 
+mod e2e_support;
 mod netserve_support;
 
 use netserve_support::{Service, lane, run_until};
@@ -54,7 +55,51 @@ fn a_lane_sells_by_wallet_through_the_network_service() {
     let sales = rt.journal().all_sales().expect("journal reads");
     assert_eq!(sales.len(), 1, "one sale committed on the lane");
     drop(rt);
+
+    // The supervisor refunds it from the command line on the same lane: the refund goes to the
+    // service that took the payment, not to an in-process network that never saw it.
+    std::fs::write(
+        lane_dir.join("config.toml"),
+        format!(
+            "[store]\nlane_id = \"01\"\n[network]\nurl = \"{}\"\n[refund]\nno-pin-up-to = \"1000\"\n",
+            svc.url()
+        ),
+    )
+    .expect("lane config written");
+    let sale_no = sales[0].sale_no.to_string();
+    let refund = e2e_support::run_qrtill(
+        &lane_dir,
+        &["refund", &sale_no, "--all", "--reason", "Damaged"],
+    );
+    assert!(
+        refund.status.success(),
+        "qrtill refund: {}{}",
+        String::from_utf8_lossy(&refund.stdout),
+        String::from_utf8_lossy(&refund.stderr)
+    );
+    // Reconcile on the lane asks the service about open work and says where the books are.
+    let rec = e2e_support::run_qrtill(&lane_dir, &["reconcile"]);
+    let said = String::from_utf8_lossy(&rec.stdout);
+    assert!(rec.status.success(), "{said}");
+    assert!(said.contains("network service at"), "{said}");
     svc.kill();
+    // The lane's journal against the service's ledger, from the command line.
+    let ledger_path = svc_dir.join("network.sqlite");
+    let dry = e2e_support::run_qrtill(
+        &lane_dir,
+        &[
+            "reconcile",
+            "--dry-run",
+            "--ledger",
+            ledger_path.to_str().expect("utf-8 path"),
+        ],
+    );
+    assert!(
+        dry.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&dry.stdout),
+        String::from_utf8_lossy(&dry.stderr)
+    );
     // The service's own ledger holds the payment, paid once, under the lane's request id.
     let ledger = LedgerStore::open(&svc_dir.join("network.sqlite")).expect("ledger opens");
     let order = ledger
@@ -66,7 +111,23 @@ fn a_lane_sells_by_wallet_through_the_network_service() {
         Vec::<(String, u64)>::new(),
         "nobody charged twice"
     );
-    assert_eq!(order.stage, PaymentStage::Paid);
+    assert_eq!(
+        order.stage,
+        PaymentStage::Refunded,
+        "paid once, then refunded whole"
+    );
+    let refunds: Vec<_> = ledger
+        .all_refunds()
+        .expect("ledger reads")
+        .into_iter()
+        .filter(|r| r.view.payment_request_id == request_id)
+        .collect();
+    assert_eq!(
+        refunds.len(),
+        1,
+        "the service refunded the lane's payment once"
+    );
+    assert_eq!(refunds[0].view.amount, sales[0].total);
     let journal = Journal::open(&lane_dir.join("journal.sqlite")).expect("journal reopens");
     let rec = qrtill::reconcile::reconcile(&journal, &ledger).expect("reconcile runs");
     assert!(rec.balanced(), "{}", rec.report());

@@ -131,7 +131,7 @@ fn the_catalogue_is_kept_centrally_and_taken_up_between_sales_only() {
     )
     .expect("runtime");
     let (watch, feed) = catalog_watch::spawn(WatchSetup {
-        url: pg.url(),
+        pool: qrtill::store::pool(&pg.url()).expect("store.url parses"),
         lane: LaneId::of(&config),
         cache_dir: lane.join(catalog_watch::CACHE_DIR),
         tax_codes: config.tax.codes(),

@@ -39,7 +39,10 @@ fn lane_id(lane: &str) -> LaneId {
 fn store_lane(dir: &Path, lane: &str, net: &str, store: &str) -> Runtime<SystemClock> {
     std::fs::create_dir_all(dir).expect("lane dir");
     let mut rt = netserve_support::lane(dir, lane, net);
-    rt.use_store(store.to_string(), lane_id(lane));
+    rt.use_store(
+        qrtill::store::pool(store).expect("store.url parses"),
+        lane_id(lane),
+    );
     rt.checkout.set_refund_desk(
         RefundPolicy {
             no_pin_up_to: rust_decimal::Decimal::from(100_000),
@@ -235,7 +238,38 @@ fn a_sale_of_lane_01_is_refunded_at_lane_03_by_its_receipt_and_the_store_keeps_t
     };
     assert!(why.contains("only"), "{why}");
 
+    // A card sale of lane 01 is refunded at lane 03 too: the sale the store hands over names
+    // its authorization, which lane 03's own journal never saw.
+    let card = card_sale(&mut lane1);
+    sync(&store, &d1, "01");
+    let stage = refund_by_receipt(&mut lane3, &card);
+    let RefundStage::Done { status, .. } = stage else {
+        panic!("card refund at lane 03: {stage:?}");
+    };
+    assert!(matches!(status, Status::Settled { .. }), "{status:?}");
+    let qrtill::checkout::sale::SaleTender::Card(tender) = &card.tender else {
+        panic!("not a card sale: {:?}", card.tender);
+    };
+    assert!(!tender.payment_request_id.is_empty(), "{tender:?}");
+    assert_eq!(left_in_store(&store, &card), Some(0));
+
     two_lanes_refund_each_sale_at_once(&store, root.path());
+}
+
+/// One card sale of a flat white at `rt` (a test Mastercard tapped).
+fn card_sale(rt: &mut Runtime<SystemClock>) -> CompletedSale {
+    harness::scan(rt, FLAT_WHITE);
+    rt.dispatch(Action::PayCard);
+    rt.dispatch(Action::Char('3'));
+    run_until(rt, "the card receipt", |s| {
+        matches!(s, Screen::Receipt { .. })
+    });
+    let Screen::Receipt { sale, .. } = &rt.checkout.screen else {
+        unreachable!("run_until returned on a receipt");
+    };
+    let sale = (**sale).clone();
+    rt.dispatch(Action::Enter);
+    sale
 }
 
 const ROUNDS: u64 = 100;
@@ -288,7 +322,10 @@ fn two_lanes_refund_each_sale_at_once(store: &str, root: &Path) {
                     harness::demo_network(harness::DEMO_SEED).expect("network"),
                     SystemClock::default(),
                 );
-                rt.use_store(store, lane_id(lane));
+                rt.use_store(
+                    qrtill::store::pool(&store).expect("store.url parses"),
+                    lane_id(lane),
+                );
                 rt.checkout.set_refund_desk(
                     RefundPolicy {
                         no_pin_up_to: rust_decimal::Decimal::from(100_000),

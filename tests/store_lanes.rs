@@ -36,7 +36,7 @@ fn three_lanes_share_the_network_service_and_the_store() {
         std::fs::create_dir_all(&dir).expect("lane dir");
         let rt = lane(&dir, id, &svc.url());
         let rep = Replicator::spawn(
-            pg.url(),
+            qrtill::store::pool(&pg.url()).expect("store.url parses"),
             dir.join("journal.sqlite"),
             LaneId {
                 store_id: store_id.clone(),

@@ -186,8 +186,12 @@ fn the_lane_thread_catches_up_by_itself_when_the_store_returns() {
         lane_id: "07".into(),
         utc_offset_minutes: 0,
     };
-    let rep = qrtill::store::Replicator::spawn(url.clone(), l1.join("journal.sqlite"), lane)
-        .expect("thread starts");
+    let rep = qrtill::store::Replicator::spawn(
+        qrtill::store::pool(&url).expect("store.url parses"),
+        l1.join("journal.sqlite"),
+        lane,
+    )
+    .expect("thread starts");
     let wait = |what: &str, ok: &dyn Fn(&qrtill::store::StoreStatus) -> bool| {
         let start = Instant::now();
         while !ok(&rep.status()) {
@@ -428,4 +432,63 @@ fn refunds_drawer_moves_and_z_reports_replicate_and_the_store_z_adds_up_the_lane
         );
         assert_ne!(cols[1], "0", "{listing}");
     }
+}
+
+/// The lane's store rows (sales) as the store holds them.
+fn lane_sales_in_store(url: &str, lane: &str) -> i64 {
+    let mut c = qrtill::store::connect(url).expect("store reachable");
+    c.query_one("SELECT count(*) FROM sales WHERE lane_id = $1", &[&lane])
+        .expect("count")
+        .get(0)
+}
+
+#[test]
+fn a_counter_killed_while_it_replicates_copies_every_sale_once_after_its_restart() {
+    const SALES: u32 = 3000;
+    let pg = PgCluster::start();
+    let url = pg.url();
+    // The lane's journal already holds its sales when the counter starts, so the counter's
+    // replication thread has several batches to copy, and the kill lands among them.
+    let t = e2e_support::Tmux::with_data(
+        |data| {
+            std::fs::write(
+                data.join("config.toml"),
+                format!("[store]\nlane_id = \"05\"\nurl = \"{url}\"\n"),
+            )
+            .expect("config written");
+            ok(&run_qrtill(data, &["store", "init"]));
+            simulate(data, SALES, 11);
+            // The counter; when it ends the shell starts it again on the same data directory.
+            let qrtill = e2e_support::Tmux::qrtill_command(data, &[]);
+            format!("{qrtill}; {qrtill}; exec sleep 600")
+        },
+        100,
+        30,
+    );
+    let killed = e2e_support::lock_pid(&t, None);
+    let start = Instant::now();
+    while lane_sales_in_store(&url, "05") == 0 && start.elapsed() < PATIENCE {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    e2e_support::sigkill(killed);
+    let at_kill = lane_sales_in_store(&url, "05");
+    println!("store held {at_kill} of the lane's {SALES} sales when the counter was killed");
+    assert!(at_kill > 0, "replication had started");
+
+    // The restarted counter carries on from the store's position and says when it is done.
+    e2e_support::lock_pid(&t, Some(killed));
+    let screen = t.wait_until("the restarted lane caught up", |s| {
+        s.lines()
+            .next()
+            .is_some_and(|h| h.contains("store online ·"))
+    });
+    assert!(!screen.contains("waiting"), "{screen}");
+    assert_eq!(lane_sales_in_store(&url, "05"), i64::from(SALES));
+    let lanes = journal_days(&[t.data_dir()]);
+    assert_eq!(
+        store_days(t.data_dir(), lanes.keys().cloned()),
+        lanes,
+        "store Z = the lane's sales, per day, to the cent"
+    );
+    t.send_keys(&["C-q"]);
 }

@@ -471,3 +471,71 @@ fn the_code_is_not_scannable_after_it_expires() {
     assert!(screen.contains("expired"), "{screen}");
     assert_eq!(c.decoded(), Vec::<String>::new(), "{screen}");
 }
+
+/// Replication changes the status while nobody touches the counter: an event source that
+/// sleeps through each wait it is given, records it, and turns the store offline on its
+/// first wake.
+struct IdleWhileStoreGoes {
+    handle: qrtill::store::StatusHandle,
+    waits: Vec<Duration>,
+}
+
+impl qrtill::ui::events::EventSource<ManualClock> for IdleWhileStoreGoes {
+    fn next(
+        &mut self,
+        clock: &ManualClock,
+        timeout: Duration,
+    ) -> std::io::Result<qrtill::ui::events::Input> {
+        use qrtill::ui::events::Input;
+        self.waits.push(timeout);
+        if self.waits.len() > 2 {
+            return Ok(Input::Closed);
+        }
+        clock.advance(timeout);
+        if self.waits.len() == 1 {
+            self.handle.set(qrtill::store::StoreStatus {
+                tried: true,
+                online: false,
+                waiting: 3,
+                last_error: None,
+            });
+        }
+        Ok(Input::Timeout)
+    }
+}
+
+#[test]
+fn the_store_status_is_redrawn_while_the_counter_is_idle() {
+    let mut c = Counter::new(100, 30);
+    let online = qrtill::store::StoreStatus {
+        tried: true,
+        online: true,
+        waiting: 0,
+        last_error: None,
+    };
+    let handle = qrtill::store::StatusHandle::new(online);
+    c.panes.store = Some(handle.clone());
+    let mut events = IdleWhileStoreGoes {
+        handle,
+        waits: Vec::new(),
+    };
+    let exit = app::run(
+        &mut c.terminal,
+        &mut c.rt,
+        &c.config,
+        &mut events,
+        &mut c.panes,
+    )
+    .unwrap_or_else(|e| panic!("the loop failed: {e}"));
+    assert_eq!(exit, Exit::Closed);
+    // No key was pressed and no minute turned: only the status changed, and it is on screen.
+    let screen = c.screen();
+    let header = screen.lines().next().unwrap_or_default();
+    assert!(header.contains("store offline, 3 waiting"), "{header}");
+    // The idle counter looked again within a second each time (not at the next minute).
+    assert!(
+        events.waits.iter().all(|w| *w <= app::STORE_LOOK),
+        "{:?}",
+        events.waits
+    );
+}

@@ -99,6 +99,11 @@ pub struct CardTender {
     pub aid: String,
     pub auth_code: String,
     pub amount: Money,
+    /// The authorization's request id, which a refund names. It travels with the sale, so a
+    /// lane that opens another lane's card sale from the store can refund it; sales journaled
+    /// before it was kept leave it empty and are found through the journal's attempts.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub payment_request_id: String,
 }
 
 /// A sale ready to be journaled. `sale_no` is assigned by the journal inside the commit, so

@@ -57,6 +57,10 @@ pub enum Command {
         /// Only compare: open both files read-only and recover nothing.
         #[arg(long)]
         dry_run: bool,
+        /// With --dry-run: the network ledger to compare with, e.g. the network service's
+        /// `SERVICE_DATA/network.sqlite` for a lane of a store (default: this data directory's).
+        #[arg(long, value_name = "FILE", requires = "dry_run")]
+        ledger: Option<std::path::PathBuf>,
     },
     /// Decode, verify, encode and draw EMV QR payloads.
     #[command(subcommand)]

@@ -34,12 +34,18 @@ pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
     let mut runtime =
         crate::harness::assemble(config, Arc::new(catalog), journal, printer, network, clock);
     crate::netserve::attach(&mut runtime, config);
-    if let Some(url) = &config.store.url {
-        runtime.use_store(url.clone(), crate::store::outbox::LaneId::of(config));
+    // One pool of store connections for the lane: refunds, the catalogue watch, replication.
+    let store = match super::store::lane_pool(config) {
+        Ok(p) => p,
+        Err(o) => return o,
+    };
+    if let Some(pool) = &store {
+        runtime.use_store(pool.clone(), crate::store::outbox::LaneId::of(config));
     }
     runtime.checkout.set_catalog_version(catalog_version);
     // Newer store catalogues are taken up between sales while the counter runs.
-    let _catalog_watch = match super::store_catalog::watch(cli, setup, &mut runtime) {
+    let _catalog_watch = match super::store_catalog::watch(cli, setup, store.as_ref(), &mut runtime)
+    {
         Ok(w) => w,
         Err(o) => return o,
     };
@@ -56,9 +62,9 @@ pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
     runtime.checkout.require_shift(!setup.training);
     tracing::info!(data = %setup.data_dir.display(), "counter open");
     // Runs until the counter exits; the journal stays the record, PostgreSQL only a copy.
-    let replicator = match &config.store.url {
-        Some(url) => match crate::store::Replicator::spawn(
-            url.clone(),
+    let replicator = match &store {
+        Some(pool) => match crate::store::Replicator::spawn(
+            pool.clone(),
             setup.journal_path(),
             crate::store::outbox::LaneId::of(config),
         ) {

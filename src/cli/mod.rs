@@ -182,6 +182,23 @@ impl Setup {
 /// Where a headless run's virtual clock starts: at the wall clock, or just after the journal's
 /// latest entry if that is later (an earlier `simulate` may have run ahead), so recorded times
 /// never go backwards.
+/// The clock of a one-shot command on this lane: virtual from `virtual_start` against the
+/// in-process network; the wall clock (never before the journal's latest entry) against the
+/// network service.
+pub fn command_clock(
+    config: &crate::config::Config,
+    journal: &crate::journal::Journal,
+) -> crate::runtime::CommandClock {
+    use crate::runtime::CommandClock;
+    if config.network.url.is_some() {
+        CommandClock::Wall(crate::clock::SystemClock::not_before(
+            journal.latest_time().ok().flatten(),
+        ))
+    } else {
+        CommandClock::Virtual(crate::clock::ManualClock::new(virtual_start(journal)))
+    }
+}
+
 pub fn virtual_start(journal: &crate::journal::Journal) -> crate::clock::Timestamp {
     let wall = crate::clock::Clock::now(&crate::clock::SystemClock::default());
     match journal.latest_time() {

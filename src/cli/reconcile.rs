@@ -29,15 +29,17 @@ pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
     // Recovery runs on the simulated network's virtual time, as `simulate` does: a wait the
     // wallet imposes (WeChat's 15 s before a reverse) passes at once instead of blocking the
     // command. It starts at the wall clock, or after the journal's latest entry if later.
-    let start = super::virtual_start(&journal);
+    // A lane of a store asks the network service instead, on the wall clock.
+    let clock = super::command_clock(&setup.config, &journal);
     let mut rt = crate::harness::assemble(
         &setup.config,
         catalog,
         journal,
         Box::new(ScreenPrinter::default()),
         network,
-        crate::clock::ManualClock::new(start),
+        clock,
     );
+    crate::netserve::attach(&mut rt, &setup.config);
     let mut out = String::new();
     for r in rt.recover() {
         out.push_str(&format!("recovered: {r:?}\n"));
@@ -50,15 +52,24 @@ pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
         }
         Err(e) => return Outcome::fail(1, format!("qrtill: {e}")),
     }
+    if let Some(url) = &setup.config.network.url {
+        // The payments are in the service's ledger, not in this data directory.
+        out.push_str(&format!(
+            "books not compared here: this lane pays through the network service at {url}; \
+             compare with its ledger: qrtill reconcile --dry-run --ledger SERVICE_DATA/network.sqlite\n"
+        ));
+        return Outcome::ok(out);
+    }
     let result = crate::reconcile::reconcile(rt.journal(), rt.network().ledger());
     finish(out, result)
 }
 
 /// Compares the books without changing either: no recovery, read-only files.
-pub fn run_dry(setup: &Setup) -> Outcome {
+pub fn run_dry(setup: &Setup, ledger: Option<&std::path::Path>) -> Outcome {
     let journal_path = setup.journal_path();
-    // The same ledger the counter uses: the training one under `--training`.
-    let ledger_path = setup.network_path();
+    // The same ledger the counter uses (the training one under `--training`), or the network
+    // service's (`--ledger`).
+    let ledger_path = ledger.map_or_else(|| setup.network_path(), std::path::Path::to_path_buf);
     for path in [&journal_path, &ledger_path] {
         if !path.is_file() {
             return Outcome::fail(

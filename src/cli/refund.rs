@@ -113,18 +113,22 @@ pub fn run(cli: &Cli, setup: &Setup, args: &RefundArgs) -> Outcome {
         Ok(n) => n,
         Err(o) => return o,
     };
-    let start = super::virtual_start(&journal);
+    let clock = super::command_clock(&setup.config, &journal);
     let mut rt = crate::harness::assemble(
         &setup.config,
         catalog,
         journal,
         Box::new(ScreenPrinter::default()),
         network,
-        crate::clock::ManualClock::new(start),
+        clock,
     );
+    // A lane of a store refunds through the network service that took the payment.
+    crate::netserve::attach(&mut rt, &setup.config);
     // Own-lane refunds reserve in the store too, so no two lanes refund one sale past its total.
-    if let Some(url) = &setup.config.store.url {
-        rt.use_store(url.clone(), crate::store::outbox::LaneId::of(&setup.config));
+    match super::store::lane_pool(&setup.config) {
+        Ok(Some(pool)) => rt.use_store(pool, crate::store::outbox::LaneId::of(&setup.config)),
+        Ok(None) => {}
+        Err(o) => return o,
     }
     let mut notes = String::new();
     match desk::resume_open(&mut rt, policy) {

@@ -13,6 +13,18 @@ fn fail(e: StoreError) -> Outcome {
     Outcome::fail(code, format!("qrtill: {e}"))
 }
 
+/// The lane's pool of store connections when its config names a store (`store.url`); a URL
+/// that does not parse stops the start with exit 2, naming the setting.
+pub fn lane_pool(config: &crate::config::Config) -> Result<Option<crate::store::Pool>, Outcome> {
+    config
+        .store
+        .url
+        .as_deref()
+        .map(crate::store::pool)
+        .transpose()
+        .map_err(fail)
+}
+
 pub fn run(setup: &Setup, args: &StoreArgs) -> Outcome {
     let Some(url) = args.url.as_ref().or(setup.config.store.url.as_ref()) else {
         return Outcome::fail(

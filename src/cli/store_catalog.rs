@@ -99,9 +99,10 @@ pub fn lane_catalog(
 pub fn watch<C: crate::clock::Clock>(
     cli: &Cli,
     setup: &Setup,
+    store: Option<&crate::store::Pool>,
     runtime: &mut crate::runtime::Runtime<C>,
 ) -> Result<Option<CatalogWatch>, Outcome> {
-    let Some(url) = &setup.config.store.url else {
+    let Some(pool) = store else {
         return Ok(None);
     };
     if cli.catalog.is_some() {
@@ -109,7 +110,7 @@ pub fn watch<C: crate::clock::Clock>(
         return Ok(None);
     }
     let (watch, feed) = catalog_watch::spawn(WatchSetup {
-        url: url.clone(),
+        pool: pool.clone(),
         lane: crate::store::outbox::LaneId::of(&setup.config),
         cache_dir: setup.data_dir.join(catalog_watch::CACHE_DIR),
         tax_codes: setup.config.tax.codes(),

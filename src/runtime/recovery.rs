@@ -84,6 +84,33 @@ impl WaitClock for ManualClock {
     }
 }
 
+/// The clock of a one-shot command (`qrtill refund`, `qrtill reconcile`): virtual against the
+/// in-process network, whose waits then pass at once; the wall clock against the network
+/// service (`network.url`), which keeps real time and would refuse a retry that came early.
+#[derive(Debug)]
+pub enum CommandClock {
+    Virtual(ManualClock),
+    Wall(SystemClock),
+}
+
+impl Clock for CommandClock {
+    fn now(&self) -> Timestamp {
+        match self {
+            CommandClock::Virtual(c) => c.now(),
+            CommandClock::Wall(c) => c.now(),
+        }
+    }
+}
+
+impl WaitClock for CommandClock {
+    fn wait_until(&self, t: Timestamp) {
+        match self {
+            CommandClock::Virtual(c) => c.wait_until(t),
+            CommandClock::Wall(c) => c.wait_until(t),
+        }
+    }
+}
+
 /// A bound on the steps of one recovery, in case an attempt never settles.
 const MAX_STEPS: usize = 100_000;
 

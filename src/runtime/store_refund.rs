@@ -17,55 +17,44 @@ use crate::store::refunds::{RefundAsk, Reservation, reserve};
 /// What the counter says about another lane's receipt while the store cannot be reached.
 pub const STORE_OFFLINE: &str = "store offline: only this lane's sales can be refunded";
 
-/// The lane's connection to the store for refunds, opened when first needed and again after
-/// it fails.
+/// The lane's way to the store for refunds: a connection from the lane's pool for each call.
 pub struct StoreDesk {
-    url: String,
+    pool: crate::store::Pool,
     lane: LaneId,
-    client: Option<postgres::Client>,
 }
 
 impl std::fmt::Debug for StoreDesk {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("StoreDesk")
             .field("lane", &self.lane)
-            .field("connected", &self.client.is_some())
+            .field("pool", &self.pool.state())
             .finish()
     }
 }
 
 impl StoreDesk {
-    pub fn new(url: String, lane: LaneId) -> StoreDesk {
-        StoreDesk {
-            url,
-            lane,
-            client: None,
-        }
+    pub fn new(pool: crate::store::Pool, lane: LaneId) -> StoreDesk {
+        StoreDesk { pool, lane }
     }
 
-    /// Runs `f` on a connection; a failed call drops it, so the next one reconnects.
+    /// Runs `f` on a connection from the pool: the idle one the pool keeps ready, else the next
+    /// one it opens. With the store down that is a wait of the connect timeout (3 s) before the
+    /// counter says "store offline"; the pool retries in the background every 1.5 s at most, so
+    /// a store that came back is found within that wait. One that broke (the server went
+    /// away) is dropped by the pool, so the next call opens another.
     fn with<T>(
         &mut self,
         f: impl FnOnce(&mut postgres::Client, &LaneId) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        if self.client.is_none() {
-            self.client = Some(crate::store::connect(&self.url)?);
-        }
-        let Some(client) = self.client.as_mut() else {
-            return Err(StoreError::NotInitialised);
-        };
-        let result = f(client, &self.lane);
-        if result.is_err() {
-            self.client = None;
-        }
-        result
+        let mut client = self.pool.get()?;
+        f(&mut client, &self.lane)
     }
 }
 
 impl<C: Clock> Runtime<C> {
     /// Joins this lane to the store at `url` for cross-lane returns.
-    pub fn use_store(&mut self, url: String, lane: LaneId) {
-        self.store = Some(StoreDesk::new(url, lane));
+    pub fn use_store(&mut self, pool: crate::store::Pool, lane: LaneId) {
+        self.store = Some(StoreDesk::new(pool, lane));
     }
 
     fn this_lane(&self) -> String {

@@ -129,7 +129,7 @@ impl Drop for CatalogWatch {
 /// What the watcher needs to fetch, check and keep catalogues for one lane.
 #[derive(Debug, Clone)]
 pub struct WatchSetup {
-    pub url: String,
+    pub pool: super::Pool,
     pub lane: LaneId,
     pub cache_dir: PathBuf,
     pub tax_codes: BTreeSet<String>,
@@ -177,12 +177,12 @@ struct Worker {
 
 impl Worker {
     fn run(mut self) {
-        let mut client: Option<postgres::Client> = None;
+        let mut client: Option<super::Pooled> = None;
         let mut backoff = BACKOFF_FIRST;
         while !self.stop.load(Ordering::Relaxed) {
             let result = (|| -> Result<(), StoreError> {
                 if client.is_none() {
-                    let mut c = super::connect(&self.setup.url)?;
+                    let mut c = self.setup.pool.get()?;
                     super::migrations::check(&mut c)?;
                     client = Some(c);
                 }

@@ -23,6 +23,8 @@ pub enum StoreError {
     Url(String),
     #[error("store database: {0}")]
     Db(#[from] postgres::Error),
+    #[error("store database: {0}")]
+    Pool(#[from] r2d2::Error),
     #[error("lane journal: {0}")]
     Journal(#[from] rusqlite::Error),
     #[error(
@@ -38,13 +40,51 @@ pub enum StoreError {
 /// How long a lane waits for the store server before it counts as offline.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// One connection to the store database named by `url` (`postgres://user@host:port/db`).
-pub fn connect(url: &str) -> Result<postgres::Client, StoreError> {
+/// Connections a lane keeps to the store: one each for replication, the catalogue watch and
+/// the refund desk, which never wait on each other.
+const LANE_CONNECTIONS: u32 = 3;
+
+/// The lane's pooled connections to the store (r2d2). Cloning shares the pool.
+pub type Pool = r2d2::Pool<r2d2_postgres::PostgresConnectionManager<postgres::NoTls>>;
+/// A connection borrowed from the pool; it goes back when dropped, unless it broke.
+pub type Pooled = r2d2::PooledConnection<r2d2_postgres::PostgresConnectionManager<postgres::NoTls>>;
+
+fn config(url: &str) -> Result<postgres::Config, StoreError> {
     let mut config: postgres::Config = url.parse().map_err(|e: postgres::Error| {
         StoreError::Url(format!(
             "\"{url}\": {e} (use postgres://USER@HOST:PORT/DATABASE)"
         ))
     })?;
     config.connect_timeout(CONNECT_TIMEOUT);
-    Ok(config.connect(postgres::NoTls)?)
+    Ok(config)
+}
+
+/// One connection to the store database named by `url` (`postgres://user@host:port/db`), for
+/// the one-shot `qrtill store` commands.
+pub fn connect(url: &str) -> Result<postgres::Client, StoreError> {
+    Ok(config(url)?.connect(postgres::NoTls)?)
+}
+
+/// The lane's pool for `url`. It opens no connection here (a lane starts while the store is
+/// down) and keeps one ready once the store answers; a connection that broke (the server
+/// restarted) is dropped when it comes back, and `get` waits at most the connect timeout.
+pub fn pool(url: &str) -> Result<Pool, StoreError> {
+    let manager = r2d2_postgres::PostgresConnectionManager::new(config(url)?, postgres::NoTls);
+    Ok(r2d2::Pool::builder()
+        .max_size(LANE_CONNECTIONS)
+        .min_idle(Some(1))
+        .connection_timeout(CONNECT_TIMEOUT)
+        .error_handler(Box::new(LogErrors))
+        .build_unchecked(manager))
+}
+
+/// r2d2's background connection attempts fail while the store is down: a debug line each (the
+/// threads that need the store warn once per failed try already).
+#[derive(Debug)]
+struct LogErrors;
+
+impl r2d2::HandleError<postgres::Error> for LogErrors {
+    fn handle_error(&self, error: postgres::Error) {
+        tracing::debug!(%error, "store connection not opened");
+    }
 }

@@ -456,11 +456,15 @@ impl std::fmt::Debug for Replicator {
 }
 
 impl Replicator {
-    pub fn spawn(url: String, journal_path: PathBuf, lane: LaneId) -> std::io::Result<Replicator> {
+    pub fn spawn(
+        pool: super::Pool,
+        journal_path: PathBuf,
+        lane: LaneId,
+    ) -> std::io::Result<Replicator> {
         let status = Arc::new(Mutex::new(StoreStatus::default()));
         let stop = Arc::new(AtomicBool::new(false));
         let worker = Worker {
-            url,
+            pool,
             journal_path,
             lane,
             status: Arc::clone(&status),
@@ -487,8 +491,17 @@ impl Replicator {
 pub struct StatusHandle(Arc<Mutex<StoreStatus>>);
 
 impl StatusHandle {
+    /// A status no replicator writes yet: a screen's, until `set`.
+    pub fn new(status: StoreStatus) -> StatusHandle {
+        StatusHandle(Arc::new(Mutex::new(status)))
+    }
+
     pub fn get(&self) -> StoreStatus {
         self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn set(&self, status: StoreStatus) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = status;
     }
 }
 
@@ -508,7 +521,7 @@ impl Drop for Replicator {
 }
 
 struct Worker {
-    url: String,
+    pool: super::Pool,
     journal_path: PathBuf,
     lane: LaneId,
     status: Arc<Mutex<StoreStatus>>,
@@ -521,7 +534,8 @@ impl Worker {
     }
 
     fn run(self) {
-        let mut client: Option<postgres::Client> = None;
+        // Held while replication works; given back (or dropped, if it broke) on a failure.
+        let mut client: Option<super::Pooled> = None;
         let mut journal: Option<rusqlite::Connection> = None;
         // The store's position as last seen, for counting what waits while it is away.
         let mut known_seq = 0_i64;
@@ -532,7 +546,7 @@ impl Worker {
                     journal = Some(open_journal(&self.journal_path)?);
                 }
                 if client.is_none() {
-                    client = Some(super::connect(&self.url)?);
+                    client = Some(self.pool.get()?);
                 }
                 match (client.as_mut(), journal.as_ref()) {
                     (Some(c), Some(j)) => sync_once(c, j, &self.lane),

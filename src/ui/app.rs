@@ -1,8 +1,8 @@
 //! The terminal loop, generic over the backend (crossterm on a real terminal, `TestBackend` in
 //! tests) and over where input comes from (`events`). It blocks on input or on the runtime's
 //! next deadline, so an idle counter uses no CPU, and it redraws only after input, a resize, a
-//! delivered reply or timer, or a visible clock tick (the header's minute, the pay screen's
-//! countdown second).
+//! delivered reply or timer, a visible clock tick (the header's minute, the pay screen's
+//! countdown second), or a change in the store status (looked at each `STORE_LOOK`).
 
 use super::events::{EventSource, Input};
 use super::keymap::{InputMode, KeyContext, PhoneKey, UiAction, action_for};
@@ -21,6 +21,10 @@ use std::time::Duration;
 /// code 18–24; anything much longer is a mistake (a document in the clipboard), refused whole
 /// with a message rather than typed key by key into the scan field.
 pub const MAX_PASTE_CHARS: usize = 64;
+
+/// How often a lane of a store looks at the replication status the header shows, so "store
+/// offline, N waiting" appears while the counter is idle, not at the next key.
+pub const STORE_LOOK: Duration = Duration::from_secs(1);
 
 /// Why the loop ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +53,8 @@ where
 {
     let mut dirty = true;
     let mut shown_tick = visible_tick(runtime);
+    let store_line = |panes: &Panes| panes.store.as_ref().map(|h| h.get().line());
+    let mut shown_store = store_line(panes);
     // The training key switches the books while running: each mode's receipt header.
     let modes = super::training_mode::ModeConfigs::new(config);
     loop {
@@ -63,7 +69,10 @@ where
         let due = runtime
             .next_deadline()
             .map_or(next_tick(runtime), |at| at.min(next_tick(runtime)));
-        let wait = due.since(now).max(Duration::from_millis(1));
+        let mut wait = due.since(now).max(Duration::from_millis(1));
+        if panes.store.is_some() {
+            wait = wait.min(STORE_LOOK);
+        }
         match events.next(runtime.clock(), wait)? {
             Input::Term(TermEvent::Key(key)) if key.is_press() => {
                 panes.notice = None;
@@ -97,6 +106,11 @@ where
         let tick = visible_tick(runtime);
         if tick != shown_tick {
             shown_tick = tick;
+            dirty = true;
+        }
+        let store = store_line(panes);
+        if store != shown_store {
+            shown_store = store;
             dirty = true;
         }
     }

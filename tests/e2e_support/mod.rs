@@ -483,3 +483,39 @@ pub fn pick_shopper(t: &Tmux, name: &str) {
     }
     panic!("no shopper {name:?} among the {count} on the phone");
 }
+
+/// The pid in `DATA/qrtill.lock`, once it names a live `qrtill` other than `not` (polled: the
+/// restarted counter rewrites the file after it takes the lock).
+pub fn lock_pid(t: &Tmux, not: Option<u32>) -> u32 {
+    let path = t.data_path("qrtill.lock");
+    let start = Instant::now();
+    loop {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        if let Ok(pid) = text.trim().parse::<u32>() {
+            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+            if Some(pid) != not && comm.trim() == "qrtill" {
+                return pid;
+            }
+        }
+        if start.elapsed() > WAIT {
+            panic!(
+                "{} never named a running qrtill other than {not:?} (holds {text:?}); screen:\n{}",
+                path.display(),
+                t.capture()
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// SIGKILL, as a crash or a pulled plug would end the process.
+pub fn sigkill(pid: u32) {
+    match std::process::Command::new("kill")
+        .arg("-KILL")
+        .arg(pid.to_string())
+        .status()
+    {
+        Ok(s) if s.success() => {}
+        other => panic!("kill -KILL {pid}: {other:?}"),
+    }
+}

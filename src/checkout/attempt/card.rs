@@ -27,6 +27,7 @@ impl Flow<'_> {
                 aid: r.aid.unwrap_or_default(),
                 auth_code: r.auth_code.unwrap_or_default(),
                 amount: r.amount,
+                payment_request_id: self.id(),
             }));
             return;
         }

@@ -152,11 +152,15 @@ fn route(
                 RefundKind::Refund => Route::Refund(request),
             }
         }
-        SaleTender::Card(_) => {
-            // The card authorization is the attempt linked to the sale.
-            let payment_request_id = journal
-                .payment_request_of_sale(&sale.lane_id, sale.sale_no)?
-                .unwrap_or_default();
+        SaleTender::Card(card) => {
+            // The authorization the sale names; for older sales, the attempt linked to it.
+            let payment_request_id = if card.payment_request_id.is_empty() {
+                journal
+                    .payment_request_of_sale(&sale.lane_id, sale.sale_no)?
+                    .unwrap_or_default()
+            } else {
+                card.payment_request_id.clone()
+            };
             Route::Refund(RefundRequest {
                 payment_request_id,
                 ..request
@@ -324,13 +328,13 @@ fn drive<C: WaitClock>(rt: &mut Runtime<C>, attempt: &mut RefundAttempt) -> bool
             }
             Step::SendRefund(req) => {
                 let now = rt.now();
-                let d = rt.network_mut().refund(req, now);
+                let d = rt.link().refund(req, now);
                 let reply = wait_for(rt, d.deliver_at, now);
                 attempt.on_refund(reply.then_some(&d.body), rt.now())
             }
             Step::SendCancel(payment_request_id) => {
                 let now = rt.now();
-                let d = rt.network_mut().cancel(&payment_request_id, now);
+                let d = rt.link().cancel(&payment_request_id, now);
                 let reply = wait_for(rt, d.deliver_at, now);
                 attempt.on_cancel(reply.then_some(&d.body), rt.now())
             }
