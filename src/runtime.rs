@@ -80,6 +80,8 @@ pub struct Runtime<C: Clock> {
     /// `network.url`: payments go to `qrtill network serve` instead of `network`, which then
     /// only serves the wallet book and rates to the screens.
     remote: Option<Box<dyn PaymentLink>>,
+    /// The version of the service's phones last mirrored into `network` (remote only).
+    phones_seen: u64,
     /// Events due later (network replies, notifications, timers), by due time then arrival.
     inbox: BTreeMap<(Timestamp, u64), Event>,
     seq: u64,
@@ -118,6 +120,7 @@ impl<C: Clock> Runtime<C> {
             printer,
             network,
             remote: None,
+            phones_seen: 0,
             inbox: BTreeMap::new(),
             seq: 0,
             recovery: None,
@@ -182,6 +185,25 @@ impl<C: Clock> Runtime<C> {
         }
     }
 
+    /// Whether the network service's phones have arrived (always false without one).
+    pub fn phones_mirrored(&self) -> bool {
+        self.phones_seen > 0
+    }
+
+    /// With the network service: takes its phones into the in-process network, whose screens
+    /// (the phone pane, `qrtill phone`, the web phone) then show them. True when they changed.
+    fn mirror_phones(&mut self) -> bool {
+        let Some((version, phones)) = self.remote.as_ref().and_then(|r| r.phones()) else {
+            return false;
+        };
+        if version == self.phones_seen {
+            return false;
+        }
+        self.phones_seen = version;
+        self.network.mirror_phones(phones);
+        true
+    }
+
     /// Applies a cashier action and everything it causes, until the checkout is quiet.
     pub fn dispatch(&mut self, action: Action) {
         self.feed(Event::Action(action));
@@ -197,6 +219,7 @@ impl<C: Clock> Runtime<C> {
         }
         changed |= self.take_catalog_updates();
         changed |= self.poll_refund_slips();
+        changed |= self.mirror_phones();
         let now = self.clock.now();
         for note in self.link().advance(now) {
             self.schedule(

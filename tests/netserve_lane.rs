@@ -449,3 +449,100 @@ fn the_service_pushes_a_lanes_notifications_as_server_sent_events() {
         "one notification for the paid order: {pushed:?}"
     );
 }
+
+/// The shopper's phone at a lane of a store: every action reaches the service's wallets, and
+/// what the phone shows (screen, balance, offline) is the service's, mirrored into the lane's
+/// screens. The lane's in-process network never sees the payment, so a phone drawn from it
+/// would show nothing to confirm.
+#[test]
+fn the_shopper_phone_plays_against_the_network_service() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let svc_dir = dir.path().join("network");
+    let lane_dir = dir.path().join("lane1");
+    std::fs::create_dir_all(&lane_dir).expect("lane dir");
+    let svc = Service::start(&svc_dir, "127.0.0.1:0");
+    let mut rt = lane(&lane_dir, "01", &svc.url());
+    // A shopper who confirms by hand, with a wallet that scans the counter's QR code.
+    let shopper = rt
+        .network()
+        .shoppers()
+        .iter()
+        .find(|s| {
+            s.behaviour == qrtill::network::ConfirmBehaviour::Manual
+                && !s.risk_flagged
+                && rt
+                    .network()
+                    .book()
+                    .wallet(&s.wallet)
+                    .is_some_and(|w| w.supports(qrtill::network::WalletMode::OrderCode))
+        })
+        .map(|s| s.id.clone())
+        .expect("a shopper who confirms on the phone");
+
+    // The phones arrive from the service (its watcher thread): wait for the first board.
+    let start = Instant::now();
+    while !rt.phones_mirrored() {
+        assert!(start.elapsed().as_secs() < 5, "no phones from the service");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        rt.tick();
+    }
+    let before = rt
+        .network()
+        .balance(&shopper)
+        .expect("the service's balance");
+
+    harness::scan(&mut rt, FLAT_WHITE);
+    rt.dispatch(Action::PayWalletQr);
+    let scanned = rt.phone(&shopper, PhoneAction::ScanCounterQr);
+    assert!(
+        scanned.is_ok(),
+        "the service read the counter's QR: {scanned:?}"
+    );
+    let request_id = open_request_id(&rt.checkout.screen).expect("an attempt is open");
+    match rt.phone_screen(&shopper) {
+        Some(qrtill::network::PhoneScreen::Confirm {
+            payment_request_id, ..
+        }) => assert_eq!(payment_request_id, request_id),
+        other => panic!("the phone should ask to confirm the lane's payment: {other:?}"),
+    }
+    let confirmed = rt.phone(&shopper, PhoneAction::EnterPassword);
+    assert!(confirmed.is_ok(), "{confirmed:?}");
+    run_until(&mut rt, "the receipt", receipt);
+    let Screen::Receipt { sale, .. } = &rt.checkout.screen else {
+        unreachable!("run_until returned on a receipt");
+    };
+    let qrtill::checkout::sale::SaleTender::Wallet(w) = &sale.tender else {
+        panic!("not a wallet sale: {:?}", sale.tender);
+    };
+    let paid = w.wallet_amount.expect("a cross-currency wallet sale");
+    rt.dispatch(Action::Enter);
+    // The balance the phone shows is the service's, less what the wallet paid.
+    let start = Instant::now();
+    let after = loop {
+        rt.tick();
+        let now = rt.network().balance(&shopper).expect("balance");
+        if now != before || start.elapsed().as_secs() >= 5 {
+            break now;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(
+        after.amount(),
+        before.amount() - paid.amount(),
+        "{before:?} -> {after:?}, paid {paid:?}"
+    );
+
+    // The demo desk's offline switch turns the service's phone off, and back on.
+    let off = rt.phone(&shopper, PhoneAction::ToggleOffline);
+    assert!(off.is_ok(), "{off:?}");
+    assert_eq!(
+        rt.phone_screen(&shopper),
+        Some(qrtill::network::PhoneScreen::Offline)
+    );
+    let on = rt.phone(&shopper, PhoneAction::ToggleOffline);
+    assert!(on.is_ok(), "{on:?}");
+    assert_ne!(
+        rt.phone_screen(&shopper),
+        Some(qrtill::network::PhoneScreen::Offline)
+    );
+}

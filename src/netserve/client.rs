@@ -1,14 +1,18 @@
 //! The lane's side of `qrtill network serve`: the runtime's `PaymentLink` over HTTP. A call
 //! that fails (service down, killed, unreachable) is a reply that never arrives, exactly like a
 //! reply the simulated network drops: the checkout's own timeouts, queries and cancels resolve
-//! the payment once the service answers again. Notifications come from a long-poll thread.
+//! the payment once the service answers again. Notifications come from a long-poll thread; the
+//! shoppers' phones (screens, balances) are fetched every `PHONES_EVERY` by another, and right
+//! after each phone action, for the lane's screens to mirror.
 
 use super::link::PaymentLink;
-use super::wire::{ById, NotePage, PhoneReply, Timed};
+use super::wire::{ById, NotePage, PhoneBoard, PhoneBody, PhoneReply, Timed};
 use crate::clock::Timestamp;
+use crate::money::Money;
 use crate::network::{
-    CancelResponse, CardRequest, CardResponse, Delivery, Notification, PayRequest, PayResponse,
-    QueryResponse, RefundRequest, RefundResponse, ResultCode, ResultInfo, ShopperId,
+    CancelResponse, CardRequest, CardResponse, Delivery, MirroredPhone, Notification, PayRequest,
+    PayResponse, PhoneScreen, QueryResponse, RefundRequest, RefundResponse, ResultCode, ResultInfo,
+    ShopperId,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -22,6 +26,30 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(5);
 const POLL_WAIT_MS: u64 = 2_000;
 /// How often the runtime looks for notifications the poll thread has received.
 const PICKUP_MS: u64 = 100;
+/// How often the phones are fetched for the lane's screens.
+const PHONES_EVERY: Duration = Duration::from_millis(500);
+
+/// The phones as last fetched, numbered so the runtime sees when they changed.
+#[derive(Debug, Default)]
+struct Board {
+    version: u64,
+    phones: Option<PhoneBoard>,
+}
+
+type SharedBoard = Arc<Mutex<Board>>;
+
+/// Keeps `fetched` if it differs from what is held, under a new version.
+fn keep_board(board: &SharedBoard, fetched: PhoneBoard) {
+    let mut b = board.lock().unwrap_or_else(|p| p.into_inner());
+    if b.phones.as_ref() != Some(&fetched) {
+        b.version += 1;
+        b.phones = Some(fetched);
+    }
+}
+
+fn fetch_board(agent: &ureq::Agent, url: &str) -> Result<PhoneBoard, ureq::Error> {
+    agent.get(url).call()?.body_mut().read_json::<PhoneBoard>()
+}
 
 /// The body of a reply that never arrives (`Delivery::lost`): never delivered, never read.
 fn unknown() -> ResultInfo {
@@ -37,6 +65,7 @@ pub struct RemoteNetwork {
     inbox: Inbox,
     stop: Arc<AtomicBool>,
     last_now: Option<Timestamp>,
+    board: SharedBoard,
 }
 
 impl std::fmt::Debug for RemoteNetwork {
@@ -82,12 +111,26 @@ impl RemoteNetwork {
             // Without the thread, payments still resolve by query; only notifications are missed.
             tracing::error!(error = %e, "notification thread not started");
         }
+        let board = SharedBoard::default();
+        let watcher = PhoneWatcher {
+            url: format!("{base}/phones"),
+            board: Arc::clone(&board),
+            stop: Arc::clone(&stop),
+        };
+        let spawned = std::thread::Builder::new()
+            .name("network-phones".into())
+            .spawn(move || watcher.run());
+        if let Err(e) = spawned {
+            // The phones then refresh only after the operator's own phone actions.
+            tracing::error!(error = %e, "phone thread not started");
+        }
         RemoteNetwork {
             base,
             agent: agent(CALL_TIMEOUT),
             inbox,
             stop,
             last_now: None,
+            board,
         }
     }
 
@@ -109,12 +152,29 @@ impl RemoteNetwork {
     }
 
     fn phone(&mut self, shopper: &ShopperId, action: &str) -> Result<Option<String>, String> {
+        self.phone_with(shopper, action, &PhoneBody::default())
+            .map(|r| r.ok)
+    }
+
+    /// One phone action at the service; then the phones are fetched again, so the screens show
+    /// what it did at the next frame.
+    fn phone_with(
+        &mut self,
+        shopper: &ShopperId,
+        action: &str,
+        body: &PhoneBody,
+    ) -> Result<PhoneReply, String> {
         let url = format!("{}/phone/{}/{action}", self.base, shopper.0);
-        match post::<_, PhoneReply>(&self.agent, &url, &()) {
+        let reply = match post::<_, PhoneReply>(&self.agent, &url, body) {
             Ok(PhoneReply { error: Some(e), .. }) => Err(e),
-            Ok(PhoneReply { ok, .. }) => Ok(ok),
+            Ok(reply) => Ok(reply),
             Err(e) => Err(format!("the network service did not answer: {e}")),
+        };
+        match fetch_board(&self.agent, &format!("{}/phones", self.base)) {
+            Ok(b) => keep_board(&self.board, b),
+            Err(e) => tracing::debug!(error = %e, "phones not fetched"),
         }
+        reply
     }
 }
 
@@ -168,6 +228,26 @@ impl Poller {
                     backoff = (backoff * 2).min(Duration::from_secs(2));
                 }
             }
+        }
+    }
+}
+
+/// Fetches the phones every `PHONES_EVERY` until the link is dropped.
+struct PhoneWatcher {
+    url: String,
+    board: SharedBoard,
+    stop: Arc<AtomicBool>,
+}
+
+impl PhoneWatcher {
+    fn run(self) {
+        let agent = agent(CALL_TIMEOUT);
+        while !self.stop.load(Ordering::Relaxed) {
+            match fetch_board(&agent, &self.url) {
+                Ok(b) => keep_board(&self.board, b),
+                Err(e) => tracing::debug!(error = %e, "phones not fetched; retrying"),
+            }
+            std::thread::sleep(PHONES_EVERY);
         }
     }
 }
@@ -269,5 +349,58 @@ impl PaymentLink for RemoteNetwork {
 
     fn cancel_on_phone(&mut self, shopper: &ShopperId, _now: Timestamp) -> Result<(), String> {
         self.phone(shopper, "cancel").map(|_| ())
+    }
+
+    fn tap_code(&mut self, shopper: &ShopperId, _now: Timestamp) -> Result<String, String> {
+        self.phone(shopper, "tap")?
+            .ok_or_else(|| "the network service sent no code".to_string())
+    }
+
+    fn scan_order_code(
+        &mut self,
+        shopper: &ShopperId,
+        bill_number: &str,
+        amount: Money,
+        _now: Timestamp,
+    ) -> Result<PhoneScreen, String> {
+        let body = PhoneBody {
+            bill_number: Some(bill_number.to_string()),
+            amount: Some(amount),
+            ..PhoneBody::default()
+        };
+        self.phone_with(shopper, "scan", &body)?
+            .screen
+            .ok_or_else(|| "the network service sent no phone screen".to_string())
+    }
+
+    fn set_offline(
+        &mut self,
+        shopper: &ShopperId,
+        offline: bool,
+        _now: Timestamp,
+    ) -> Result<(), String> {
+        let body = PhoneBody {
+            offline: Some(offline),
+            ..PhoneBody::default()
+        };
+        self.phone_with(shopper, "offline", &body).map(|_| ())
+    }
+
+    fn set_balance(
+        &mut self,
+        shopper: &ShopperId,
+        balance: Money,
+        _now: Timestamp,
+    ) -> Result<(), String> {
+        let body = PhoneBody {
+            balance: Some(balance),
+            ..PhoneBody::default()
+        };
+        self.phone_with(shopper, "balance", &body).map(|_| ())
+    }
+
+    fn phones(&self) -> Option<(u64, Vec<(ShopperId, MirroredPhone)>)> {
+        let b = self.board.lock().unwrap_or_else(|p| p.into_inner());
+        b.phones.as_ref().map(|p| (b.version, p.phones.clone()))
     }
 }

@@ -2,9 +2,11 @@
 //! directly; `RemoteNetwork` carries them to `qrtill network serve`.
 
 use crate::clock::Timestamp;
+use crate::money::Money;
 use crate::network::{
-    CancelResponse, CardRequest, CardResponse, Delivery, Network, Notification, PayRequest,
-    PayResponse, PhoneError, QueryResponse, RefundRequest, RefundResponse, ShopperId,
+    CancelResponse, CardRequest, CardResponse, Delivery, MirroredPhone, Network, Notification,
+    PayRequest, PayResponse, PhoneError, PhoneScreen, QueryResponse, RefundRequest, RefundResponse,
+    ShopperId,
 };
 
 pub trait PaymentLink {
@@ -23,6 +25,34 @@ pub trait PaymentLink {
     fn enter_password(&mut self, shopper: &ShopperId, now: Timestamp) -> Result<(), String>;
     fn refuse_password(&mut self, shopper: &ShopperId, now: Timestamp) -> Result<(), String>;
     fn cancel_on_phone(&mut self, shopper: &ShopperId, now: Timestamp) -> Result<(), String>;
+    /// The phone held to the counter's NFC reader: a tap code.
+    fn tap_code(&mut self, shopper: &ShopperId, now: Timestamp) -> Result<String, String>;
+    /// The phone's camera reads the counter's order code.
+    fn scan_order_code(
+        &mut self,
+        shopper: &ShopperId,
+        bill_number: &str,
+        amount: Money,
+        now: Timestamp,
+    ) -> Result<PhoneScreen, String>;
+    /// The demo desk's switches: the phone offline, the balance set.
+    fn set_offline(
+        &mut self,
+        shopper: &ShopperId,
+        offline: bool,
+        now: Timestamp,
+    ) -> Result<(), String>;
+    fn set_balance(
+        &mut self,
+        shopper: &ShopperId,
+        balance: Money,
+        now: Timestamp,
+    ) -> Result<(), String>;
+    /// The phones as the network service last showed them, numbered so a change is seen;
+    /// `None` for the in-process network, whose own wallets are the phones.
+    fn phones(&self) -> Option<(u64, Vec<(ShopperId, MirroredPhone)>)> {
+        None
+    }
 }
 
 fn text(e: PhoneError) -> String {
@@ -80,6 +110,42 @@ impl PaymentLink for Network {
 
     fn cancel_on_phone(&mut self, shopper: &ShopperId, now: Timestamp) -> Result<(), String> {
         Network::cancel_on_phone(self, shopper, now)
+            .map(|_| ())
+            .map_err(text)
+    }
+
+    fn tap_code(&mut self, shopper: &ShopperId, now: Timestamp) -> Result<String, String> {
+        Network::tap_code(self, shopper, now).map_err(text)
+    }
+
+    fn scan_order_code(
+        &mut self,
+        shopper: &ShopperId,
+        bill_number: &str,
+        amount: Money,
+        now: Timestamp,
+    ) -> Result<PhoneScreen, String> {
+        Network::scan_order_code(self, shopper, bill_number, amount, now).map_err(text)
+    }
+
+    fn set_offline(
+        &mut self,
+        shopper: &ShopperId,
+        offline: bool,
+        now: Timestamp,
+    ) -> Result<(), String> {
+        Network::set_offline(self, shopper, offline, now)
+            .map(|_| ())
+            .map_err(text)
+    }
+
+    fn set_balance(
+        &mut self,
+        shopper: &ShopperId,
+        balance: Money,
+        now: Timestamp,
+    ) -> Result<(), String> {
+        Network::set_balance(self, shopper, balance, now)
             .map(|_| ())
             .map_err(text)
     }

@@ -2,9 +2,12 @@
 //! current-thread tokio runtime: the simulated network is sequential anyway), a ticker thread
 //! that lets the wallets' time pass, and a notification log that lanes long-poll.
 
-use super::wire::{ById, NotePage, NoteQuery, PhoneReply, Timed, timed};
+use super::wire::{ById, NotePage, NoteQuery, PhoneBoard, PhoneBody, PhoneReply, Timed, timed};
 use crate::clock::{Clock, SystemClock, Timestamp};
-use crate::network::{CardRequest, Network, Notification, PayRequest, RefundRequest, ShopperId};
+use crate::network::{
+    CardRequest, MirroredPhone, Network, Notification, PayRequest, PhoneError, RefundRequest,
+    ShopperId,
+};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -160,28 +163,106 @@ async fn refund(State(s): Svc, body: Bytes) -> Response {
     })
 }
 
-async fn phone(State(s): Svc, Path((shopper, action)): Path<(String, String)>) -> Response {
-    if !matches!(action.as_str(), "code" | "password" | "refuse" | "cancel") {
+const PHONE_ACTIONS: [&str; 8] = [
+    "code", "tap", "scan", "password", "refuse", "cancel", "offline", "balance",
+];
+
+async fn phone(
+    State(s): Svc,
+    Path((shopper, action)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    if !PHONE_ACTIONS.contains(&action.as_str()) {
         return (
             StatusCode::NOT_FOUND,
-            "phone actions: code, password, refuse, cancel\n",
+            format!("phone actions: {}\n", PHONE_ACTIONS.join(", ")),
         )
             .into_response();
     }
+    // The older actions send no body (or JSON null).
+    let body: PhoneBody = match serde_json::from_slice::<Option<PhoneBody>>(&body) {
+        Ok(b) => b.unwrap_or_default(),
+        Err(_) if body.is_empty() => PhoneBody::default(),
+        Err(e) => {
+            return (StatusCode::BAD_REQUEST, format!("bad request body: {e}\n")).into_response();
+        }
+    };
     let id = ShopperId(shopper);
+    let missing = |what: &str| format!("{action} needs {what}");
+    let text = |e: PhoneError| e.to_string();
     let (_, result) = s.call(|n, now| match action.as_str() {
-        "code" => n.issue_payment_code(&id, now).map(Some),
-        "password" => n.enter_password(&id, now).map(|_| None),
-        "refuse" => n.refuse_password(&id, now).map(|_| None),
-        _ => n.cancel_on_phone(&id, now).map(|_| None),
+        "code" => n
+            .issue_payment_code(&id, now)
+            .map(|c| (Some(c), None))
+            .map_err(text),
+        "tap" => n.tap_code(&id, now).map(|c| (Some(c), None)).map_err(text),
+        "scan" => match (&body.bill_number, body.amount) {
+            (Some(bill), Some(amount)) => n
+                .scan_order_code(&id, bill, amount, now)
+                .map(|screen| (None, Some(screen)))
+                .map_err(text),
+            _ => Err(missing("bill_number and amount")),
+        },
+        "password" => n
+            .enter_password(&id, now)
+            .map(|_| (None, None))
+            .map_err(text),
+        "refuse" => n
+            .refuse_password(&id, now)
+            .map(|_| (None, None))
+            .map_err(text),
+        "offline" => match body.offline {
+            Some(off) => n
+                .set_offline(&id, off, now)
+                .map(|_| (None, None))
+                .map_err(text),
+            None => Err(missing("offline")),
+        },
+        "balance" => match body.balance {
+            Some(b) => n
+                .set_balance(&id, b, now)
+                .map(|_| (None, None))
+                .map_err(text),
+            None => Err(missing("balance")),
+        },
+        _ => n
+            .cancel_on_phone(&id, now)
+            .map(|_| (None, None))
+            .map_err(text),
     });
     json(&match result {
-        Ok(ok) => PhoneReply { ok, error: None },
+        Ok((ok, screen)) => PhoneReply {
+            ok,
+            error: None,
+            screen,
+        },
         Err(e) => PhoneReply {
             ok: None,
-            error: Some(e.to_string()),
+            error: Some(e),
+            screen: None,
         },
     })
+}
+
+/// `GET /phones`: what every shopper's phone shows now, with balance and offline switch.
+async fn phones(State(s): Svc) -> Response {
+    let (_, board) = s.call(|n, now| PhoneBoard {
+        phones: n
+            .shoppers()
+            .iter()
+            .map(|sh| {
+                let phone = MirroredPhone {
+                    screen: n
+                        .phone_screen(&sh.id, now)
+                        .unwrap_or(crate::network::PhoneScreen::Offline),
+                    balance: n.balance(&sh.id),
+                    offline: n.is_offline(&sh.id),
+                };
+                (sh.id.clone(), phone)
+            })
+            .collect(),
+    });
+    json(&board)
 }
 
 /// `GET /events`: the same log as `/notifications`, pushed as server-sent events.
@@ -204,6 +285,7 @@ fn router(service: Arc<Service>) -> Router {
         .route("/cancel", post(cancel))
         .route("/refund", post(refund))
         .route("/phone/{shopper}/{action}", post(phone))
+        .route("/phones", get(phones))
         .route("/notifications", get(notifications))
         .route("/events", get(events))
         .with_state(service)

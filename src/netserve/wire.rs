@@ -3,7 +3,8 @@
 //! not agree on the time, and a lane may even run a virtual clock).
 
 use crate::clock::Timestamp;
-use crate::network::{Delivery, Notification};
+use crate::money::Money;
+use crate::network::{Delivery, MirroredPhone, Notification, PhoneScreen, ShopperId};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -33,11 +34,34 @@ pub struct ById {
     pub payment_request_id: String,
 }
 
-/// A phone call's result: the payment code for `code`, nothing for the others.
+/// A phone call's result: the payment code for `code` and `tap`, the phone's screen after
+/// `scan`, nothing for the others.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PhoneReply {
     pub ok: Option<String>,
     pub error: Option<String>,
+    #[serde(default)]
+    pub screen: Option<PhoneScreen>,
+}
+
+/// What some phone calls carry: the counter's order code for `scan` (bill number and amount),
+/// the switch for `offline`, the new balance for `balance`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PhoneBody {
+    #[serde(default)]
+    pub bill_number: Option<String>,
+    #[serde(default)]
+    pub amount: Option<Money>,
+    #[serde(default)]
+    pub offline: Option<bool>,
+    #[serde(default)]
+    pub balance: Option<Money>,
+}
+
+/// `GET /phones`: every shopper's phone as the service shows it now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhoneBoard {
+    pub phones: Vec<(ShopperId, MirroredPhone)>,
 }
 
 /// A page of the service's notification log. `epoch` changes when the service restarts (its

@@ -103,6 +103,14 @@ const CARD_LATENCY_MS: [u64; 2] = [700, 1800];
 /// Order codes never live longer than this (Antom: order-code expiry < 30 min).
 const MAX_ORDER_CODE_MS: i64 = 30 * 60_000;
 
+/// One shopper's phone as the network service shows it (`GET /phones`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MirroredPhone {
+    pub screen: PhoneScreen,
+    pub balance: Option<Money>,
+    pub offline: bool,
+}
+
 pub struct Network {
     book: WalletBook,
     fx: FxTable,
@@ -128,6 +136,10 @@ pub struct Network {
     reply_shapes: VecDeque<(Call, reply_shape::ReplyShape)>,
     outbox: Vec<(Timestamp, Delivery<Notification>)>,
     last_screens: HashMap<ShopperId, (Timestamp, PhoneScreen)>,
+    /// A lane of a store (`network.url`): the phones as the network service last showed them.
+    /// The wallets live in the service; this in-process network then only lends the screens
+    /// the service's phones (`mirror_phones`).
+    phone_mirror: Option<HashMap<ShopperId, MirroredPhone>>,
     code_counter: u64,
     dirty_orders: BTreeSet<String>,
     dirty_codes: BTreeSet<String>,
@@ -188,6 +200,7 @@ impl Network {
             reply_shapes: VecDeque::new(),
             outbox: Vec::new(),
             last_screens: HashMap::new(),
+            phone_mirror: None,
             code_counter: work.codes_issued,
             dirty_orders: BTreeSet::new(),
             dirty_codes: BTreeSet::new(),
@@ -260,11 +273,29 @@ impl Network {
 
     /// A shopper's live balance in the wallet's home currency.
     pub fn balance(&self, shopper: &ShopperId) -> Option<Money> {
+        if let Some(mirror) = &self.phone_mirror {
+            return mirror.get(shopper).and_then(|p| p.balance);
+        }
         self.wallets.get(shopper).map(|w| w.balance)
     }
 
     pub fn is_offline(&self, shopper: &ShopperId) -> bool {
+        if let Some(mirror) = &self.phone_mirror {
+            return mirror.get(shopper).is_some_and(|p| p.offline);
+        }
         self.wallets.get(shopper).is_some_and(|w| w.offline)
+    }
+
+    /// From now on the phones' screens, balances and offline switches are `phones`, as the
+    /// network service reported them, instead of this network's own wallets.
+    pub fn mirror_phones(&mut self, phones: impl IntoIterator<Item = (ShopperId, MirroredPhone)>) {
+        self.phone_mirror = Some(phones.into_iter().collect());
+    }
+
+    pub(crate) fn mirrored_screen(&self, shopper: &ShopperId) -> Option<Option<PhoneScreen>> {
+        self.phone_mirror
+            .as_ref()
+            .map(|m| m.get(shopper).map(|p| p.screen.clone()))
     }
 
     /// Every balance change, in order: the audit trail behind each balance. This is history,

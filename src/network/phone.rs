@@ -458,6 +458,9 @@ impl Network {
         now: Timestamp,
     ) -> Result<PhoneScreen, PhoneError> {
         self.known_shopper(shopper)?;
+        if let Some(mirrored) = self.mirrored_screen(shopper) {
+            return mirrored.ok_or_else(|| PhoneError::UnknownShopper(shopper.0.clone()));
+        }
         let (wallet, _) = self
             .wallet_of(shopper)
             .ok_or_else(|| PhoneError::UnknownShopper(shopper.0.clone()))?;

@@ -54,16 +54,13 @@ impl<C: Clock> Runtime<C> {
             PhoneAction::LowBalance => self.low_balance(shopper),
             PhoneAction::ToggleOffline => {
                 let offline = !self.network.is_offline(shopper);
-                self.network
-                    .set_offline(shopper, offline, now)
-                    .map(|_| {
-                        if offline {
-                            "Phone offline: the wallet's replies will not arrive".to_string()
-                        } else {
-                            "Phone back online".to_string()
-                        }
-                    })
-                    .map_err(|e| e.to_string())
+                self.link().set_offline(shopper, offline, now).map(|_| {
+                    if offline {
+                        "Phone offline: the wallet's replies will not arrive".to_string()
+                    } else {
+                        "Phone back online".to_string()
+                    }
+                })
             }
         };
         // The wallet may have moved (a confirm, a notification): deliver what is due.
@@ -85,8 +82,8 @@ impl<C: Clock> Runtime<C> {
             return Err("The counter is not waiting for a payment code: press F6 first".into());
         }
         let now = self.clock.now();
-        let code = match self.network.phone_screen(shopper, now) {
-            Ok(PhoneScreen::ShowCode {
+        let code = match self.phone_screen(shopper) {
+            Some(PhoneScreen::ShowCode {
                 code, tap: false, ..
             }) => code,
             _ => self.link().issue_payment_code(shopper, now)?,
@@ -106,10 +103,8 @@ impl<C: Clock> Runtime<C> {
         if !waiting {
             return Err("The reader is not waiting for a tap: press F7 first".into());
         }
-        let code = self
-            .network
-            .tap_code(shopper, self.clock.now())
-            .map_err(|e| e.to_string())?;
+        let now = self.clock.now();
+        let code = self.link().tap_code(shopper, now)?;
         self.feed(Event::Tapped(code));
         Ok("Tapped the reader".into())
     }
@@ -141,15 +136,13 @@ impl<C: Clock> Runtime<C> {
             .text(54)
             .ok_or("The QR code has no amount")
             .and_then(|a| Money::parse(a, currency).map_err(|_| "The QR amount is malformed"))?;
-        match self
-            .network
-            .scan_order_code(shopper, &bill, amount, self.clock.now())
-        {
+        let now = self.clock.now();
+        match self.link().scan_order_code(shopper, &bill, amount, now) {
             Ok(PhoneScreen::Declined { code, message }) => {
                 Err(format!("{}: {message}", code.wire()))
             }
             Ok(_) => Ok(format!("Scanned the counter's QR ({})", amount.with_code())),
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(e),
         }
     }
 
@@ -161,9 +154,8 @@ impl<C: Clock> Runtime<C> {
             .ok_or_else(|| format!("no shopper {}", shopper.0))?;
         let currency = currency_from_code(current.currency().code()).map_err(|e| e.to_string())?;
         let low = Money::from_minor(1, currency).map_err(|e| e.to_string())?;
-        self.network
+        self.link()
             .set_balance(shopper, low, now)
             .map(|_| format!("Balance set to {}", low.with_code()))
-            .map_err(|e| e.to_string())
     }
 }
