@@ -326,6 +326,10 @@ impl SlipStore for Config {
     fn terminal_id(&self) -> &str {
         &self.store.terminal_id
     }
+
+    fn lane_id(&self) -> &str {
+        &self.store.lane_id
+    }
     fn cashier(&self) -> &str {
         &self.store.cashier
     }

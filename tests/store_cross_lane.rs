@@ -243,10 +243,23 @@ fn a_sale_of_lane_01_is_refunded_at_lane_03_by_its_receipt_and_the_store_keeps_t
     let card = card_sale(&mut lane1);
     sync(&store, &d1, "01");
     let stage = refund_by_receipt(&mut lane3, &card);
-    let RefundStage::Done { status, .. } = stage else {
+    let RefundStage::Done { status, record, .. } = stage else {
         panic!("card refund at lane 03: {stage:?}");
     };
     assert!(matches!(status, Status::Settled { .. }), "{status:?}");
+    // The slip is lane 03's (where the money went back), and names lane 01's sale.
+    let mut config = Config::default();
+    config.store.lane_id = "03".into();
+    let slip = qrtill::checkout::refund::slip::refund_slip(
+        &config,
+        &card,
+        &record,
+        Some(&status),
+        card.total,
+    );
+    let text = qrtill::receipt::refund::render_refund_text(&slip, Default::default());
+    assert!(text.contains("Lane 03"), "{text}");
+    assert!(text.contains("S0007-L01-"), "{text}");
     let qrtill::checkout::sale::SaleTender::Card(tender) = &card.tender else {
         panic!("not a card sale: {:?}", card.tender);
     };

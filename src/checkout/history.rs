@@ -257,6 +257,10 @@ mod tests {
         fn terminal_id(&self) -> &str {
             "T1"
         }
+
+        fn lane_id(&self) -> &str {
+            "01"
+        }
         fn cashier(&self) -> &str {
             "c"
         }

@@ -15,6 +15,8 @@ pub trait SlipStore {
     fn address_lines(&self) -> &[String];
     fn store_id(&self) -> &str;
     fn terminal_id(&self) -> &str;
+    /// The lane printing the slip (a refund of another lane's sale names the refunding lane).
+    fn lane_id(&self) -> &str;
     fn cashier(&self) -> &str;
     fn utc_offset_minutes(&self) -> i32;
     /// The store prints English only, whatever the shopper's wallet.

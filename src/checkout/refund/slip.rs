@@ -69,7 +69,8 @@ pub fn refund_slip(
         store_name: config.store_name().to_string(),
         address_lines: config.address_lines().to_vec(),
         store_id: config.store_id().to_string(),
-        lane_id: sale.lane_id.clone(),
+        // Where the refund is made; "Original sale" and its reference name the sale's lane.
+        lane_id: config.lane_id().to_string(),
         terminal_id: config.terminal_id().to_string(),
         cashier: config.cashier().to_string(),
         refund_number: record.refund_no,
