@@ -6,6 +6,8 @@
 
 mod common;
 
+mod screen_support;
+
 use common::escpos_decoder::{decode, text_lines};
 use encoding_rs::GB18030;
 use qrtill::checkout::refund::policy::RefundPolicy;
@@ -20,9 +22,7 @@ use qrtill::network::ShopperId;
 use qrtill::printer::PrinterTarget;
 use qrtill::receipt::escpos::DRAWER_KICK;
 use qrtill::runtime::{PhoneAction, ReceiptPrinter, Runtime, ScreenPrinter};
-use qrtill::ui::{CounterView, Panes};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use screen_support::render;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -341,23 +341,38 @@ fn the_pin_lockout_survives_a_restart_of_the_counter() {
     );
 }
 
-fn render(rt: &Runtime<ManualClock>, w: u16, h: u16) -> String {
-    let config = Config::default();
-    let panes = Panes::default();
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
-    terminal
-        .draw(|f| {
-            let view = CounterView {
-                checkout: &rt.checkout,
-                config: &config,
-                now: rt.now(),
-                network: Some(rt.network()),
-                panes: &panes,
-            };
-            f.render_widget(&view, f.area());
-        })
-        .expect("draw");
-    terminal.backend().to_string()
+#[test]
+fn wrong_pins_at_the_training_prompt_count_toward_the_saved_lock_too() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    qrtill::pin::store(dir.path(), "2468").expect("pin set");
+    let journal = dir.path().join("journal.sqlite");
+    let open = || {
+        counter(
+            dir.path(),
+            Journal::open(&journal).expect("journal"),
+            Box::new(ScreenPrinter::default()),
+            RefundPolicy::default(),
+        )
+    };
+    let mut rt = open();
+    for wrong in ["1111", "1112"] {
+        rt.dispatch(Action::Training);
+        type_text(&mut rt, wrong);
+        rt.dispatch(Action::Enter);
+        rt.dispatch(Action::Back);
+    }
+    assert_eq!(
+        qrtill::pin::load_lock(dir.path()).wrong,
+        2,
+        "saved where `qrtill refund` reads it"
+    );
+    drop(rt);
+    // After a restart the refund screen's first wrong entry is the third in a row: it locks.
+    let mut rt = open();
+    cash_sale(&mut rt);
+    refund_all(&mut rt, 1);
+    let locked = enter_pin(&mut rt, "1113");
+    assert!(locked.contains("PIN entry locked"), "{locked}");
 }
 
 #[test]

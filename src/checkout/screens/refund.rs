@@ -19,8 +19,6 @@ use crate::journal::{RefundKind, RefundRecord};
 use crate::money::Money;
 use crate::pin::PinGate;
 
-use crate::checkout::pin_prompt::MAX_PIN_DIGITS;
-
 /// The store's refund rules and the PIN gate (with its count of wrong entries) for the counter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefundDesk {
@@ -247,14 +245,6 @@ impl Checkout {
                 s.stage = Stage::Planning;
             }
             (Stage::Reason, Action::Back) if s.kind == RefundKind::Refund => s.stage = Stage::Lines,
-            (Stage::Pin { entry, .. }, Action::Char(c))
-                if c.is_ascii_digit() && entry.len() < MAX_PIN_DIGITS =>
-            {
-                entry.push(c)
-            }
-            (Stage::Pin { entry, .. }, Action::Backspace) => {
-                entry.pop();
-            }
             (
                 Stage::Pin {
                     prepared,
@@ -262,19 +252,17 @@ impl Checkout {
                     message,
                     locked_until,
                 },
-                Action::Enter,
+                key @ (Action::Char(_) | Action::Backspace | Action::Enter),
             ) => {
-                let typed = std::mem::take(entry);
-                let gate = &mut self.refund_desk.gate;
-                let before = gate.state();
-                let accepted =
-                    super::pin_entry::check_pin(gate, &typed, now, message, locked_until);
-                // Kept where `qrtill refund` keeps it: a restart does not reset the count.
-                let after = self.refund_desk.gate.state();
-                if after != before {
-                    effects.push(Effect::Refund(RefundEffect::SaveLock(after)));
-                }
-                if accepted {
+                let fields = super::pin_entry::PinFields {
+                    entry,
+                    message,
+                    locked_until,
+                };
+                let (step, save) =
+                    super::pin_entry::on_key(&key, &mut self.refund_desk.gate, now, fields);
+                effects.extend(save);
+                if step == crate::checkout::pin_prompt::PinStep::Accepted {
                     s.pin_accepted = true;
                     effects.push(Effect::Refund(RefundEffect::Begin(prepared.clone())));
                     s.stage = Stage::Planning;

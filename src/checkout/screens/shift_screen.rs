@@ -3,10 +3,11 @@
 //! against counted, the supervisor PIN above the variance threshold, then the Z). The journal
 //! writes go through `src/shift` and `report::close_with_z`, the same code as `qrtill shift`.
 
-use super::pin_entry::{MAX_PIN_DIGITS, check_pin};
+use super::pin_entry::{self, PinFields};
 use super::shift_io::{OpenShift, ShiftEffect, ShiftNews};
 use crate::checkout::action::{Action, Effect};
 use crate::checkout::machine::{Checkout, Notice, Screen};
+use crate::checkout::pin_prompt::PinStep;
 use crate::clock::Timestamp;
 use crate::money::{Currency, Decimal, Money};
 use crate::report::Report;
@@ -389,14 +390,6 @@ impl Checkout {
                 self.screen = Screen::Basket;
                 return effects;
             }
-            (ShiftStage::Pin { entry, .. }, Action::Char(c))
-                if c.is_ascii_digit() && entry.len() < MAX_PIN_DIGITS =>
-            {
-                entry.push(c)
-            }
-            (ShiftStage::Pin { entry, .. }, Action::Backspace) => {
-                entry.pop();
-            }
             (
                 ShiftStage::Pin {
                     review,
@@ -404,11 +397,16 @@ impl Checkout {
                     message,
                     locked_until,
                 },
-                Action::Enter,
+                key @ (Action::Char(_) | Action::Backspace | Action::Enter),
             ) => {
-                let typed = std::mem::take(entry);
-                let gate = &mut self.refund_desk.gate;
-                if check_pin(gate, &typed, now, message, locked_until) {
+                let fields = PinFields {
+                    entry,
+                    message,
+                    locked_until,
+                };
+                let (step, save) = pin_entry::on_key(&key, &mut self.refund_desk.gate, now, fields);
+                effects.extend(save);
+                if step == PinStep::Accepted {
                     let review = review.clone();
                     effects.push(self.close_effect(&review, Some("supervisor".into())));
                     s.stage = ShiftStage::Closing(review);

@@ -56,25 +56,24 @@ impl Checkout {
         action: Action,
         now: Timestamp,
     ) -> Vec<Effect> {
-        match prompt
-            .pin
-            .on_action(&action, &mut self.refund_desk.gate, now)
-        {
-            PinStep::Open => {
-                self.screen = Screen::Training(Box::new(prompt));
-                vec![]
-            }
-            PinStep::Cancelled => {
-                self.screen = Screen::Basket;
-                vec![]
-            }
+        let gate = &mut self.refund_desk.gate;
+        let before = gate.state();
+        let step = prompt.pin.on_action(&action, gate, now);
+        // Wrong entries here count toward the same lock, kept across a restart.
+        let mut effects: Vec<Effect> = super::pin_entry::lock_save(before, &self.refund_desk.gate)
+            .into_iter()
+            .collect();
+        match step {
+            PinStep::Open => self.screen = Screen::Training(Box::new(prompt)),
+            PinStep::Cancelled => self.screen = Screen::Basket,
             PinStep::Accepted => {
                 self.screen = Screen::Basket;
-                vec![Effect::SwitchTraining {
+                effects.push(Effect::SwitchTraining {
                     on: prompt.entering,
-                }]
+                });
             }
         }
+        effects
     }
 
     /// The runtime's answer: the books now open (training or not), or why nothing changed.
