@@ -3,17 +3,16 @@
 //! reference on the basket opens its sale. Snapshots of the list and an opened sale at 80×24
 //! and 120×40.
 
+mod screen_support;
+
 use qrtill::checkout::history::HISTORY_PAGE;
 use qrtill::checkout::{Action, PrintStatus, Screen};
 use qrtill::clock::ManualClock;
-use qrtill::config::Config;
 use qrtill::harness::{self, scan, type_text};
 use qrtill::runtime::Runtime;
 use qrtill::ui::keymap::{InputMode, KeyContext, UiAction, action_for};
-use qrtill::ui::{CounterView, Panes};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use screen_support::render;
 use std::time::Duration;
 
 /// Three items of the demo catalogue, one per sale.
@@ -220,25 +219,6 @@ fn while_a_reference_is_scanned_letters_and_dashes_are_typed_not_keys() {
     }
     rt.dispatch(Action::Back);
     assert_eq!(InputMode::of(&rt.checkout), InputMode::Basket);
-}
-
-fn render(rt: &Runtime<ManualClock>, w: u16, h: u16) -> String {
-    let config = Config::default();
-    let panes = Panes::default();
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    terminal
-        .draw(|f| {
-            let view = CounterView {
-                checkout: &rt.checkout,
-                config: &config,
-                now: rt.now(),
-                network: Some(rt.network()),
-                panes: &panes,
-            };
-            f.render_widget(&view, f.area());
-        })
-        .unwrap();
-    terminal.backend().to_string()
 }
 
 fn snap(name: &str, rt: &Runtime<ManualClock>) {

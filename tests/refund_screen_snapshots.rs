@@ -1,16 +1,15 @@
 //! Snapshots of the refund screen at 80×24 and 120×40: choosing lines, the PIN entry (masked)
 //! and its lockout, and the result with the refund slip.
 
+mod screen_support;
+
 use qrtill::checkout::refund::policy::RefundPolicy;
 use qrtill::checkout::{Action, Screen};
 use qrtill::clock::ManualClock;
-use qrtill::config::Config;
 use qrtill::harness::{self, scan, type_text};
 use qrtill::pin::PinGate;
 use qrtill::runtime::Runtime;
-use qrtill::ui::{CounterView, Panes};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use screen_support::render;
 
 const ITEMS: [&str; 3] = ["2000000000138", "2000000000138", "2000000000527"];
 
@@ -31,25 +30,6 @@ fn refund_screen(pin: Option<&str>) -> Runtime<ManualClock> {
     rt.dispatch(Action::Refund);
     assert!(matches!(rt.checkout.screen, Screen::Refund(_)));
     rt
-}
-
-fn render(rt: &Runtime<ManualClock>, w: u16, h: u16) -> String {
-    let config = Config::default();
-    let panes = Panes::default();
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    terminal
-        .draw(|f| {
-            let view = CounterView {
-                checkout: &rt.checkout,
-                config: &config,
-                now: rt.now(),
-                network: Some(rt.network()),
-                panes: &panes,
-            };
-            f.render_widget(&view, f.area());
-        })
-        .unwrap();
-    terminal.backend().to_string()
 }
 
 fn snap(name: &str, rt: &Runtime<ManualClock>) {

@@ -3,6 +3,8 @@
 //! blind close with its variance and the supervisor PIN, and the Z written through the same
 //! code as `qrtill shift close`. Snapshots at 80×24 and 120×40 through `CounterView`.
 
+mod screen_support;
+
 use qrtill::checkout::refund::policy::RefundPolicy;
 use qrtill::checkout::{Action, Screen, ShiftStage};
 use qrtill::clock::ManualClock;
@@ -10,9 +12,7 @@ use qrtill::config::Config;
 use qrtill::harness::{self, scan, type_text};
 use qrtill::pin::PinGate;
 use qrtill::runtime::Runtime;
-use qrtill::ui::{CounterView, Panes};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use screen_support::render;
 
 const FLAT_WHITE: &str = "2000000000138";
 const LANE: &str = "03";
@@ -65,25 +65,6 @@ fn cash_sale(rt: &mut Runtime<ManualClock>) {
     rt.dispatch(Action::QuickTender(0));
     assert!(matches!(rt.checkout.screen, Screen::Receipt { .. }));
     rt.dispatch(Action::Enter);
-}
-
-fn render(rt: &Runtime<ManualClock>, w: u16, h: u16) -> String {
-    let config = Config::default();
-    let panes = Panes::default();
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    terminal
-        .draw(|f| {
-            let view = CounterView {
-                checkout: &rt.checkout,
-                config: &config,
-                now: rt.now(),
-                network: Some(rt.network()),
-                panes: &panes,
-            };
-            f.render_widget(&view, f.area());
-        })
-        .unwrap();
-    terminal.backend().to_string()
 }
 
 fn snap(name: &str, rt: &Runtime<ManualClock>) {
