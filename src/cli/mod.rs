@@ -179,9 +179,6 @@ impl Setup {
     }
 }
 
-/// Where a headless run's virtual clock starts: at the wall clock, or just after the journal's
-/// latest entry if that is later (an earlier `simulate` may have run ahead), so recorded times
-/// never go backwards.
 /// The clock of a one-shot command on this lane: virtual from `virtual_start` against the
 /// in-process network; the wall clock (never before the journal's latest entry) against the
 /// network service.
@@ -199,6 +196,9 @@ pub fn command_clock(
     }
 }
 
+/// Where a headless run's virtual clock starts: at the wall clock, or just after the journal's
+/// latest entry if that is later (an earlier `simulate` may have run ahead), so recorded times
+/// never go backwards.
 pub fn virtual_start(journal: &crate::journal::Journal) -> crate::clock::Timestamp {
     let wall = crate::clock::Clock::now(&crate::clock::SystemClock::default());
     match journal.latest_time() {

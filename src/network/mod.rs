@@ -137,8 +137,8 @@ pub struct Network {
     outbox: Vec<(Timestamp, Delivery<Notification>)>,
     last_screens: HashMap<ShopperId, (Timestamp, PhoneScreen)>,
     /// A lane of a store (`network.url`): the phones as the network service last showed them.
-    /// The wallets live in the service; this in-process network then only lends the screens
-    /// the service's phones (`mirror_phones`).
+    /// The wallets live in the service; this in-process network then answers the lane's
+    /// screens with the service's phones (`mirror_phones`).
     phone_mirror: Option<HashMap<ShopperId, MirroredPhone>>,
     code_counter: u64,
     dirty_orders: BTreeSet<String>,

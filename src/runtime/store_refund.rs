@@ -52,7 +52,8 @@ impl StoreDesk {
 }
 
 impl<C: Clock> Runtime<C> {
-    /// Joins this lane to the store at `url` for cross-lane returns.
+    /// Joins this lane to the store (through the lane's `pool`) for cross-lane returns and the
+    /// reservation of every refund.
     pub fn use_store(&mut self, pool: crate::store::Pool, lane: LaneId) {
         self.store = Some(StoreDesk::new(pool, lane));
     }

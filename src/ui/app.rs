@@ -1,6 +1,7 @@
 //! The terminal loop, generic over the backend (crossterm on a real terminal, `TestBackend` in
 //! tests) and over where input comes from (`events`). It blocks on input or on the runtime's
-//! next deadline, so an idle counter uses no CPU, and it redraws only after input, a resize, a
+//! next deadline, so an idle counter sleeps (a lane of a store or of the network service
+//! wakes briefly to look at them), and it redraws only after input, a resize, a
 //! delivered reply or timer, a visible clock tick (the header's minute, the pay screen's
 //! countdown second), or a change in the store status (looked at each `STORE_LOOK`).
 
