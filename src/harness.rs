@@ -180,7 +180,11 @@ pub fn wallet_sale(
 
 /// Tops `shopper` up to ten times the wallet's payment limit once the balance falls below the
 /// limit, so long scripted runs never decline for lack of funds (in any currency: IDR or CNY).
-pub fn keep_funded(rt: &mut Runtime<ManualClock>, shopper: &crate::network::ShopperId) {
+/// Through the runtime's link: at the network service too, for a lane of a store.
+pub fn keep_funded<C: crate::clock::Clock>(
+    rt: &mut Runtime<C>,
+    shopper: &crate::network::ShopperId,
+) {
     let network = rt.network();
     let Some(limit) = network
         .book()
@@ -197,10 +201,13 @@ pub fn keep_funded(rt: &mut Runtime<ManualClock>, shopper: &crate::network::Shop
         return;
     }
     let now = rt.now();
-    if let Ok(top) =
-        crate::money::Money::new(limit * crate::money::Decimal::TEN, balance.currency())
-    {
-        let _ = rt.network_mut().set_balance(shopper, top, now);
+    match crate::money::Money::new(limit * crate::money::Decimal::TEN, balance.currency()) {
+        Ok(top) => {
+            if let Err(e) = rt.link().set_balance(shopper, top, now) {
+                tracing::warn!(shopper = %shopper.0, error = %e, "top-up refused");
+            }
+        }
+        Err(e) => tracing::warn!(shopper = %shopper.0, error = %e, "top-up not representable"),
     }
 }
 

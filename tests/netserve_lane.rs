@@ -546,3 +546,45 @@ fn the_shopper_phone_plays_against_the_network_service() {
         Some(qrtill::network::PhoneScreen::Offline)
     );
 }
+
+/// A lane's copy of the phones can be up to one fetch old. A code the phone showed and another
+/// lane then used must not be presented again: the lane asks the service for the code.
+#[test]
+fn a_code_another_lane_used_is_never_presented_again() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (a_dir, b_dir) = (dir.path().join("lane1"), dir.path().join("lane2"));
+    for d in [&a_dir, &b_dir] {
+        std::fs::create_dir_all(d).expect("lane dir");
+    }
+    let svc = Service::start(&dir.path().join("network"), "127.0.0.1:0");
+    let mut a = lane(&a_dir, "01", &svc.url());
+    let mut b = lane(&b_dir, "02", &svc.url());
+    let shopper = harness::easy_shoppers(a.network())
+        .into_iter()
+        .next()
+        .expect("an auto-confirming shopper");
+
+    // The phone shows a code (lane 01's copy of the phone now shows it too)...
+    let shown = a.phone(&shopper, PhoneAction::ShowCode);
+    assert!(shown.is_ok(), "{shown:?}");
+    let Some(qrtill::network::PhoneScreen::ShowCode { code, .. }) = a.phone_screen(&shopper) else {
+        panic!("lane 01 shows no code: {:?}", a.phone_screen(&shopper));
+    };
+    // ... and lane 02's cashier scans it first.
+    harness::scan(&mut b, FLAT_WHITE);
+    b.dispatch(Action::PayCode);
+    harness::scan(&mut b, &code);
+    run_until(&mut b, "lane 02's receipt", receipt);
+
+    // The shopper presents the phone at lane 01 at once: a fresh code, and a sale.
+    harness::scan(&mut a, FLAT_WHITE);
+    a.dispatch(Action::PayCode);
+    let presented = a.phone(&shopper, PhoneAction::PresentCode);
+    assert!(presented.is_ok(), "{presented:?}");
+    assert!(
+        !presented.as_deref().unwrap_or_default().contains(&code),
+        "lane 01 presented the used code again: {presented:?}"
+    );
+    run_until(&mut a, "lane 01's receipt", receipt);
+    drop(svc);
+}

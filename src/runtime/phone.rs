@@ -82,11 +82,18 @@ impl<C: Clock> Runtime<C> {
             return Err("The counter is not waiting for a payment code: press F6 first".into());
         }
         let now = self.clock.now();
-        let code = match self.phone_screen(shopper) {
+        // The code the phone shows, if it shows one; against the network service the lane's
+        // copy of the phone may be up to a fetch old (its code already used at another lane),
+        // so the service is asked for the code every time.
+        let shown = match self.phone_screen(shopper) {
             Some(PhoneScreen::ShowCode {
                 code, tap: false, ..
-            }) => code,
-            _ => self.link().issue_payment_code(shopper, now)?,
+            }) if self.remote.is_none() => Some(code),
+            _ => None,
+        };
+        let code = match shown {
+            Some(code) => code,
+            None => self.link().issue_payment_code(shopper, now)?,
         };
         for c in code.chars() {
             self.dispatch(Action::Char(c));
