@@ -2,17 +2,10 @@
 //! `--catalog` file, read (not rewritten) by the next, rewritten once the file changes or
 //! the snapshot is damaged. `simulate` loads the catalogue the way the counter does.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod e2e_support;
 
-fn qrtill(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_qrtill"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .output()
-        .expect("run qrtill")
-}
+use e2e_support::run_qrtill as qrtill;
+use std::path::{Path, PathBuf};
 
 /// One headless sale on `catalog`; must succeed.
 fn sell_one(data: &Path, catalog: &Path) {

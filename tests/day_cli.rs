@@ -3,17 +3,11 @@
 //! with a variance that needs a supervisor, the Z written once and read back; training mode
 //! kept apart from the real journal.
 
+mod e2e_support;
+
+use e2e_support::run_qrtill as qrtill;
 use std::path::Path;
 use std::process::{Command, Output};
-
-fn qrtill(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_qrtill"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .output()
-        .expect("run qrtill")
-}
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

@@ -2,17 +2,10 @@
 //! matches (exit 0), and each kind of planted mismatch is named (exit 1); a malformed file
 //! exits 2 naming its line.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod e2e_support;
 
-fn qrtill(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_qrtill"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .output()
-        .expect("run qrtill")
-}
+use e2e_support::run_qrtill as qrtill;
+use std::path::{Path, PathBuf};
 
 /// A data directory with wallet sales and its settlement files; returns the acquirer file
 /// with the most rows.

@@ -1,43 +1,21 @@
 //! Screen snapshots: the real views rendered into ratatui's TestBackend at 80×24 and 120×40,
 //! driven through the shared runtime on the demo store at a fixed virtual time.
 
+mod screen_support;
+
 use qrtill::checkout::Action;
 use qrtill::checkout::Screen;
 use qrtill::checkout::payment::PayStatus;
 use qrtill::clock::ManualClock;
-use qrtill::config::Config;
 use qrtill::harness::{self, scan, type_text};
 use qrtill::network::ShopperId;
 use qrtill::runtime::PhoneAction;
 use qrtill::runtime::Runtime;
-use qrtill::ui::{CounterView, Panes};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use qrtill::ui::Panes;
+use screen_support::{render, render_with};
 use std::time::Duration;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
-
-fn render(rt: &Runtime<ManualClock>, w: u16, h: u16) -> String {
-    render_with(rt, w, h, &Panes::default())
-}
-
-fn render_with(rt: &Runtime<ManualClock>, w: u16, h: u16, panes: &Panes) -> String {
-    let config = Config::default();
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    terminal
-        .draw(|f| {
-            let view = CounterView {
-                checkout: &rt.checkout,
-                config: &config,
-                now: rt.now(),
-                network: Some(rt.network()),
-                panes,
-            };
-            f.render_widget(&view, f.area());
-        })
-        .unwrap();
-    terminal.backend().to_string()
-}
 
 fn basket() -> Runtime<ManualClock> {
     let mut rt = harness::demo_runtime().unwrap();

@@ -10,8 +10,12 @@ use ratatui::backend::TestBackend;
 
 /// The screen of `rt` at `w`×`h`, with the default config and no panes open.
 pub fn render(rt: &Runtime<ManualClock>, w: u16, h: u16) -> String {
+    render_with(rt, w, h, &Panes::default())
+}
+
+/// The same with `panes` (the phone, the trace, ...) as the loop would hold them.
+pub fn render_with(rt: &Runtime<ManualClock>, w: u16, h: u16, panes: &Panes) -> String {
     let config = Config::default();
-    let panes = Panes::default();
     let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
     terminal
         .draw(|f| {
@@ -20,7 +24,7 @@ pub fn render(rt: &Runtime<ManualClock>, w: u16, h: u16) -> String {
                 config: &config,
                 now: rt.now(),
                 network: Some(rt.network()),
-                panes: &panes,
+                panes,
             };
             f.render_widget(&view, f.area());
         })
