@@ -4,16 +4,31 @@
 //! A payment code is recognised by shape (a whole run of 16 to 24 digits that the counter's own
 //! classifier takes for a wallet code), so codes issued inside `simulate` are found too; card
 //! numbers are the network's test cards. Payment ids (28 digits and more) are not codes.
+//!
+//! The network files each code under its SHA-256 digest in hex (`codes.code`, and inside the
+//! code's and its order's JSON). About one digest in 1,500 holds a code-shaped run of digits, so the
+//! scan first blanks out the digests the network's `codes` table lists; a code stored beside
+//! one is still found.
 
 mod e2e_support;
 
 use e2e_support::{Tmux, count_rows, pick_shopper, run_qrtill};
 use qrtill::emv::payment_code::classify;
 use qrtill::network::card::TEST_CARDS;
+use qrtill::network::state::code_digest;
 use std::path::Path;
 
-/// Every leak in `bytes`, described.
-fn leaks(bytes: &[u8]) -> Vec<String> {
+/// Every leak in `bytes`, described, once the `digests` are blanked out.
+fn leaks(bytes: &[u8], digests: &[String]) -> Vec<String> {
+    let mut bytes = bytes.to_vec();
+    for digest in digests.iter().map(String::as_bytes) {
+        let mut at = 0;
+        while let Some(i) = bytes[at..].windows(digest.len()).position(|w| w == digest) {
+            let start = at + i;
+            bytes[start..start + digest.len()].fill(b'#');
+            at = start + digest.len();
+        }
+    }
     let mut found = Vec::new();
     for run in bytes.split(|b| !b.is_ascii_digit()) {
         if (16..=24).contains(&run.len()) {
@@ -34,8 +49,26 @@ fn leaks(bytes: &[u8]) -> Vec<String> {
     found
 }
 
+/// The digests the network's ledger files codes under (`codes.code`), none without a ledger.
+fn filed_digests(data: &Path) -> Vec<String> {
+    use rusqlite::{Connection, OpenFlags};
+    let path = data.join("network.sqlite");
+    if !path.exists() {
+        return Vec::new();
+    }
+    let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut stmt = conn
+        .prepare("SELECT code FROM codes")
+        .unwrap_or_else(|e| panic!("{e}"));
+    stmt.query_map([], |r| r.get::<_, String>(0))
+        .and_then(Iterator::collect)
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// Leaks in the files of `data` whose names start with one of `prefixes` (all files when empty).
 fn scan(data: &Path, prefixes: &[&str]) -> (usize, Vec<String>) {
+    let digests = filed_digests(data);
     let mut files = 0;
     let mut found = Vec::new();
     let entries = std::fs::read_dir(data).unwrap_or_else(|e| panic!("{e}"));
@@ -50,7 +83,11 @@ fn scan(data: &Path, prefixes: &[&str]) -> (usize, Vec<String>) {
         }
         let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         files += 1;
-        found.extend(leaks(&bytes).into_iter().map(|l| format!("{name}: {l}")));
+        found.extend(
+            leaks(&bytes, &digests)
+                .into_iter()
+                .map(|l| format!("{name}: {l}")),
+        );
     }
     (files, found)
 }
@@ -59,8 +96,25 @@ fn scan(data: &Path, prefixes: &[&str]) -> (usize, Vec<String>) {
 fn the_scanner_finds_a_code_and_a_card_number() {
     let mut planted = b"x\"code\":\"281234567890123456\",pan=4111111111111111;".to_vec();
     planted.extend_from_slice(b" id 2026113022002164373837397349");
-    let found = leaks(&planted);
+    let found = leaks(&planted, &[]);
     assert_eq!(found.len(), 2, "{found:?}");
+}
+
+/// A code whose digest holds a code-shaped run (CI once failed on one): the scan finds the run
+/// until the digest is listed as filed, and still finds a real code stored right beside it.
+#[test]
+fn a_filed_digest_is_not_taken_for_a_code_but_a_code_beside_it_is() {
+    let digest = (0u64..)
+        .map(|n| code_digest(&format!("28{n:016}")))
+        .find(|d| !leaks(d.as_bytes(), &[]).is_empty())
+        .unwrap_or_else(|| unreachable!("the search is unbounded"));
+    let filed = [digest.clone()];
+    let planted = format!("\"digest\":\"{digest}\"");
+    assert_eq!(leaks(planted.as_bytes(), &[]).len(), 1, "{digest}");
+    assert!(leaks(planted.as_bytes(), &filed).is_empty(), "{digest}");
+    let beside = format!("{digest}281234567890123456");
+    let found = leaks(beside.as_bytes(), &filed);
+    assert_eq!(found, ["payment code 281234567890123456"], "{digest}");
 }
 
 /// A payment-code sale at the counter (Kakao Pay, password on the phone, as in
