@@ -4,12 +4,15 @@
 //! shows PAID. A closed payment's token and a made-up one get a clear page and change nothing.
 
 mod link_support;
+mod netserve_support;
 mod webdriver_support;
 
 use link_support::{Counter, FLAT_WHITE, text_of};
+use netserve_support::Service;
 use qrtill::ui::qr_code::testing::buffer_to_pixels;
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::KeyCode;
+use rust_decimal::Decimal;
 use std::time::{Duration, Instant};
 use webdriver_support::{Browser, http};
 
@@ -157,4 +160,74 @@ fn a_closed_or_made_up_token_gets_a_clear_page_and_changes_nothing() {
     let closed = counter.close();
     assert!(closed.sales.is_empty(), "nothing sold");
     assert_eq!(closed.balances, before, "no wallet was charged");
+}
+
+/// The service's balance of `shopper`, read from its phones board (`GET /phones`).
+fn service_balance(service: &Service, shopper: &str) -> (Decimal, String) {
+    let (status, body) = http(&service.addr, "GET", "/phones", None);
+    assert_eq!(status, 200, "{body}");
+    let board: serde_json::Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}"));
+    let phones = board["phones"].as_array().cloned().unwrap_or_default();
+    let phone = phones
+        .iter()
+        .find(|p| p[0] == shopper)
+        .unwrap_or_else(|| panic!("{shopper} not on the board: {body}"));
+    let balance = &phone[1]["balance"];
+    let amount = balance["amount"].as_str().unwrap_or_default();
+    let amount: Decimal = amount.parse().unwrap_or_else(|e| panic!("{amount}: {e}"));
+    (
+        amount,
+        balance["currency"].as_str().unwrap_or_default().into(),
+    )
+}
+
+/// The web phone of a lane whose network is the service: the page's scan and confirm reach the
+/// service's wallet, and the service's balance drops by exactly the amount the page showed.
+#[test]
+fn the_web_phone_pays_at_a_lane_of_the_network_service() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let service = Service::start(&dir.path().join("network"), "127.0.0.1:0");
+    let lane = dir.path().join("lane");
+    std::fs::create_dir_all(&lane).unwrap_or_else(|e| panic!("{e}"));
+    let counter = Counter::start_at(&lane, true, Some(service.url()));
+    let web = counter
+        .web
+        .unwrap_or_else(|| panic!("web phone not started"))
+        .to_string();
+    let (before, currency) = service_balance(&service, "kim-minjun");
+    assert_eq!(currency, "KRW");
+
+    let url = counter_qr_url(&counter);
+    let token = url.rsplit('/').next().unwrap_or_default();
+    let pick = Some(("application/x-www-form-urlencoded", "shopper=kim-minjun"));
+    let (status, page) = http(&web, "POST", &format!("/pay/{token}/scan"), pick);
+    assert_eq!(status, 200, "{page}");
+    let shown = page
+        .split("id=\"wallet-amount\">KRW ")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap_or_else(|| panic!("no KRW amount on the confirm page:\n{page}"));
+    let charged: Decimal = shown
+        .replace(',', "")
+        .parse()
+        .unwrap_or_else(|e| panic!("{shown}: {e}"));
+
+    let form = Some((
+        "application/x-www-form-urlencoded",
+        "shopper=kim-minjun&password=123456",
+    ));
+    let (status, page) = http(&web, "POST", &format!("/pay/{token}/confirm"), form);
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Paid KRW"), "{page}");
+    counter.wait_frame("PAID on the counter", |t| t.contains("PAID · Sale 1"));
+
+    let (after, _) = service_balance(&service, "kim-minjun");
+    assert_eq!(
+        before - after,
+        charged,
+        "the service's wallet paid what the page showed"
+    );
+    let closed = counter.close();
+    assert_eq!(closed.sales.len(), 1);
+    assert_eq!(closed.sales[0].total.with_code(), "USD 4.89");
 }

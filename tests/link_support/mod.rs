@@ -55,13 +55,20 @@ pub struct Counter {
 impl Counter {
     /// Starts the counter on `dir`; with `web`, also the web phone on 127.0.0.1 (any port).
     pub fn start(dir: &Path, web: bool) -> Self {
+        Self::start_at(dir, web, None)
+    }
+
+    /// As `start`; with `network_url`, the counter is a lane of that network service (its
+    /// payments and phones are the service's, as with `network.url` in the config).
+    pub fn start_at(dir: &Path, web: bool, network_url: Option<String>) -> Self {
         let (tx, rx) = mpsc::channel::<io::Result<Input>>();
         let (frames_tx, frames) = mpsc::channel();
         let (web_tx, web_rx) = mpsc::channel();
         let inject = tx.clone();
         let dir_owned = dir.to_path_buf();
         let thread = std::thread::spawn(move || {
-            let config = Config::default();
+            let mut config = Config::default();
+            config.network.url = network_url;
             let catalog =
                 Arc::new(harness::demo_catalog(&config).unwrap_or_else(|e| panic!("{e}")));
             let network =
@@ -75,6 +82,7 @@ impl Counter {
                 network,
                 SystemClock::default(),
             );
+            qrtill::netserve::attach(&mut rt, &config);
             let link = LinkServer::start(&dir_owned, inject.clone())
                 .unwrap_or_else(|e| panic!("socket: {e}"));
             let web_phone = web.then(|| {
