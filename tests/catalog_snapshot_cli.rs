@@ -2,7 +2,7 @@
 //! `--catalog` file, read (not rewritten) by the next, rewritten once the file changes or
 //! the snapshot is damaged. `simulate` loads the catalogue the way the counter does.
 
-mod e2e_support;
+use crate::e2e_support;
 
 use e2e_support::run_qrtill as qrtill;
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 //! with a variance that needs a supervisor, the Z written once and read back; training mode
 //! kept apart from the real journal.
 
-mod e2e_support;
+use crate::e2e_support;
 
 use e2e_support::run_qrtill as qrtill;
 use std::path::Path;

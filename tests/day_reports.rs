@@ -3,7 +3,7 @@
 //! running totals the report reads). Also the printed Z against golden files
 //! (`UPDATE_GOLDEN=1 cargo test --test day_reports` rewrites them).
 
-mod common;
+use crate::common;
 
 use common::golden::{assert_golden, hex_dump};
 use proptest::prelude::*;

@@ -2,7 +2,7 @@
 //! matches (exit 0), and each kind of planted mismatch is named (exit 1); a malformed file
 //! exits 2 naming its line.
 
-mod e2e_support;
+use crate::e2e_support;
 
 use e2e_support::run_qrtill as qrtill;
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! The command line of the real binary, without a terminal: exit codes and messages for good
 //! and bad catalogues and configs, `receipt` errors and `qr decode`.
 
-mod e2e_support;
+use crate::e2e_support;
 
 use e2e_support::run_qrtill;
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! The real `qrtill` binary in a real (tmux) terminal: a cashier's sale from scan to receipt,
 //! small terminals, bad scans, quitting, and printing to a file.
 
-mod e2e_support;
+use crate::e2e_support;
 
 use e2e_support::{Tmux, run_qrtill};
 

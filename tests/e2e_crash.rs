@@ -1,7 +1,7 @@
 //! The journal survives SIGKILL: the real binary is killed at random moments while it commits
 //! sales, and after every kill the journal is intact, gap-free and readable.
 
-mod e2e_support;
+use crate::e2e_support;
 
 use e2e_support::{kill_when_rows, qrtill, run_qrtill};
 use qrtill::checkout::CompletedSale;

@@ -2,7 +2,7 @@
 //! subcommand exits 2 naming the owner's pid, readers still work, SIGKILL frees it), private
 //! modes (0700 / 0600), and damaged or foreign databases refused untouched with exit 2.
 
-mod e2e_support;
+use crate::e2e_support;
 
 use e2e_support::{Tmux, qrtill, run_qrtill};
 use std::os::unix::fs::PermissionsExt;

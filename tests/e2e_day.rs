@@ -2,7 +2,7 @@
 //! a cash sale at the counter, the blind close and the Z read back; and the training
 //! watermark on the counter's screen.
 
-mod e2e_support;
+use crate::e2e_support;
 
 use e2e_support::{Tmux, run_qrtill};
 

@@ -2,7 +2,7 @@
 //! counter to a person and the same key gives it back, and memory does not grow from loop to
 //! loop (resident set size read from /proc between loops).
 
-mod e2e_support;
+use crate::e2e_support;
 
 use e2e_support::Tmux;
 use std::path::Path;

@@ -3,7 +3,7 @@
 //! fails, nothing the run reports as sold is missing from the journal, the process is not
 //! killed, and after a restart without the limit `reconcile` finds nothing lost or doubled.
 
-mod e2e_support;
+use crate::e2e_support;
 
 use e2e_support::{QRTILL, count_rows, run_qrtill, sh_quote};
 use std::process::Command;

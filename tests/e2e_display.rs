@@ -2,7 +2,7 @@
 //! says so and attaches once one runs; `qrtill phone` pays a wallet QR sale; the display is
 //! killed (SIGKILL) mid-sale and the counter does not notice.
 
-mod e2e_support;
+use crate::e2e_support;
 
 use e2e_support::{Tmux, sh_quote};
 

@@ -2,7 +2,7 @@
 //! open the sale, reprint it to the printer file; then scan the other sale's reference on the
 //! basket and its receipt opens.
 
-mod e2e_support;
+use crate::e2e_support;
 
 use e2e_support::Tmux;
 

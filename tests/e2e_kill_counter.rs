@@ -5,7 +5,7 @@
 //! The pid comes from the data directory's lock file (`DATA/qrtill.lock`). The outcome is read
 //! from both SQLite files, read-only, not from the counter's own report.
 
-mod e2e_support;
+use crate::e2e_support;
 
 use e2e_support::{Tmux, WAIT, lock_pid, pick_shopper, run_qrtill, sh_quote, sigkill};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};

@@ -10,7 +10,7 @@
 //! scan first blanks out the digests the network's `codes` table lists; a code stored beside
 //! one is still found.
 
-mod e2e_support;
+use crate::e2e_support;
 
 use e2e_support::{Tmux, count_rows, pick_shopper, run_qrtill};
 use qrtill::emv::payment_code::classify;

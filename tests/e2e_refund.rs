@@ -2,7 +2,7 @@
 //! directory with wallet sales made by `simulate`. Exit codes: 2 without or with a wrong PIN
 //! (nothing refunded), 1 over the remainder (saying what is left), 0 with the refund slip.
 
-mod e2e_support;
+use crate::e2e_support;
 
 use e2e_support::{count_rows, qrtill, run_qrtill};
 use std::io::Write;

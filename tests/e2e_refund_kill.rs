@@ -7,7 +7,7 @@
 //! the books must hold exactly one refund per sale, in the journal and in the ledger.
 //! `QRTILL_KILL_SEED=N` replays the choices (the moments are wall-clock delays).
 
-mod e2e_support;
+use crate::e2e_support;
 
 use e2e_support::{count_rows, qrtill, run_qrtill};
 use rand::{RngExt, SeedableRng};

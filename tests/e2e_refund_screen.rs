@@ -2,7 +2,7 @@
 //! refund one line from the refund screen with the supervisor PIN (typed masked), see the
 //! refund slip; `qrtill sales --format json` then shows the sale refunded.
 
-mod e2e_support;
+use crate::e2e_support;
 
 use e2e_support::{Tmux, run_qrtill, set_pin};
 

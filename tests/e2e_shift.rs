@@ -2,7 +2,7 @@
 //! the first scan asks for one, the float is counted on screen, a cash sale, the close with a
 //! blind count and a variance, the Z on screen and on paper; then `qrtill report z 1` agrees.
 
-mod e2e_support;
+use crate::e2e_support;
 
 use e2e_support::{Tmux, run_qrtill};
 

@@ -3,7 +3,7 @@
 //! with 128 + the signal's number, and a wallet payment open at that moment is resolved by
 //! `qrtill reconcile` into one sale or a cancellation, never lost or doubled.
 
-mod e2e_support;
+use crate::e2e_support;
 
 use e2e_support::{Tmux, run_qrtill, sh_quote};
 use std::process::Command;

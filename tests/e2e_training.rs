@@ -2,7 +2,7 @@
 //! training sale (its receipt headed "TRAINING — NOT A RECEIPT", the drawer not kicked), `t`
 //! with the PIN back out; `qrtill sales` then lists only the real sale.
 
-mod e2e_support;
+use crate::e2e_support;
 
 use e2e_support::{Tmux, run_qrtill, set_pin};
 use std::path::Path;

@@ -4,7 +4,7 @@
 //! the shopper-phone pane, as at a demo desk; the system clock runs, so the tests pick shoppers
 //! who confirm by key (`y`) instead of waiting for auto-confirm.
 
-mod e2e_support;
+use crate::e2e_support;
 
 use e2e_support::{Tmux, pick_shopper, run_qrtill};
 use rust_decimal::{Decimal, RoundingStrategy};

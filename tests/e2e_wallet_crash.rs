@@ -4,7 +4,7 @@
 //! then cancel), and the books are audited again: no approved payment is lost, none is charged
 //! twice, no sale exists without the wallet's payment, and the two ledgers agree.
 
-mod e2e_support;
+use crate::e2e_support;
 
 use e2e_support::{count_rows, kill_when_rows, qrtill, run_qrtill};
 use qrtill::checkout::CompletedSale;

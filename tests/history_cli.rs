@@ -2,7 +2,7 @@
 //! `qrtill simulate --mix` (cash, card and wallet sales): formats, filters, refunded amounts,
 //! and bad input (exit 2).
 
-mod e2e_support;
+use crate::e2e_support;
 
 use e2e_support::run_qrtill;
 use qrtill::clock::Timestamp;

@@ -3,7 +3,7 @@
 //! reference on the basket opens its sale. Snapshots of the list and an opened sale at 80×24
 //! and 120×40.
 
-mod screen_support;
+use crate::screen_support;
 
 use qrtill::checkout::history::HISTORY_PAGE;
 use qrtill::checkout::{Action, PrintStatus, Screen};

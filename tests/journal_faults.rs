@@ -6,7 +6,7 @@
 //! - an approved card payment is flagged for the cashier to settle;
 //! - cash: the screen says the journal write failed and the drawer is not kicked.
 
-mod wallet_support;
+use crate::wallet_support;
 
 use qrtill::checkout::payment::PayStatus;
 use qrtill::checkout::{Action, NoticeLevel, Screen};

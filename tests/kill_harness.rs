@@ -15,8 +15,8 @@
 //! its choices (the kill moments are wall-clock delays, so where each lands still varies).
 //! `QRTILL_KILLS=10000` runs more kills than CI's 200.
 
-mod e2e_support;
-mod kill_support;
+use crate::e2e_support;
+use crate::kill_support;
 
 use e2e_support::{count_rows, qrtill, run_qrtill};
 use kill_support::{Counts, audit, read_books};

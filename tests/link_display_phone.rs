@@ -4,7 +4,7 @@
 //! own payload, and PAID with a thank-you in the shopper's language. A display that stops
 //! reading, and one that vanishes mid-sale, do not disturb the counter.
 
-mod link_support;
+use crate::link_support;
 
 use link_support::{Counter, FLAT_WHITE, PATIENCE, text_of};
 use qrtill::link::client::{Conn, Incoming, LinkClient, ScreenModel};

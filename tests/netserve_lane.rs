@@ -2,8 +2,8 @@
 //! and a service SIGKILLed in the middle of a payment and restarted, after which the lane
 //! resolves its open payment through query (and the books of both sides agree).
 
-mod e2e_support;
-mod netserve_support;
+use crate::e2e_support;
+use crate::netserve_support;
 
 use netserve_support::{Service, lane, run_until};
 use qrtill::checkout::payment::PayStatus;

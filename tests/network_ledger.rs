@@ -1,7 +1,7 @@
 //! The network's own ledger: restart from the file keeps every order, code and balance, and
 //! no sequence of calls charges a shopper twice for one request id.
 
-mod network_support;
+use crate::network_support;
 
 use network_support::*;
 use proptest::prelude::*;

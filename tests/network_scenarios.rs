@@ -1,7 +1,7 @@
 //! wallets.md §10 scenarios that concern the network, played against the simulated acquirer
 //! with a virtual clock. Each test is named after its scenario.
 
-mod network_support;
+use crate::network_support;
 
 use network_support::*;
 use qrtill::money::Currency;

@@ -1,7 +1,7 @@
 //! CJK on paper: the double-byte bytes decode back (with encoding_rs) to the original text,
 //! and display widths line up on every slip.
 
-mod common;
+use crate::common;
 
 use common::escpos_decoder::{decode, text_lines};
 use encoding_rs::{BIG5, EUC_KR, GB18030};

@@ -3,8 +3,8 @@
 //! replaced); `qrtill receipt N --format png` writes a picture to a file or a pipe and refuses a
 //! terminal with a hint (exit 2).
 
-mod common;
-mod e2e_support;
+use crate::common;
+use crate::e2e_support;
 
 use common::escpos_decoder::{decode, images, text_lines};
 use e2e_support::{Tmux, pick_shopper, run_qrtill};

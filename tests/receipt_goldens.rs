@@ -1,7 +1,7 @@
 //! Golden receipts: text at 32/42/48 columns, ESC/POS as a hex dump, and the same bytes read
 //! back by the test decoder. `UPDATE_GOLDEN=1 cargo test --test receipt_goldens` rewrites them.
 
-mod common;
+use crate::common;
 
 use common::escpos_decoder::{decode, text_lines, to_text};
 use common::golden::{assert_golden, hex_dump};

@@ -3,7 +3,7 @@
 //! equal the PNG picture of the same receipt dot for dot; the PNG's QR scans (rqrr) to the sale
 //! reference. Goldens: `UPDATE_GOLDEN=1 cargo test --release --test receipt_raster`.
 
-mod common;
+use crate::common;
 
 use common::escpos_decoder::{Item, Raster, decode, images, text_lines, to_text};
 use common::golden::assert_golden;

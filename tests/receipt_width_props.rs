@@ -1,7 +1,7 @@
 //! Whatever a catalog calls an item (CJK, emoji, combining marks, control characters, very
 //! long), no slip line is wider than the paper, on screen or on the printer.
 
-mod common;
+use crate::common;
 
 use common::escpos_decoder::{decode, images, text_lines};
 use proptest::prelude::*;

@@ -4,7 +4,7 @@
 //! sale, an amount that differs, a shopper charged twice, and two sales for one payment. The
 //! real binary must exit 1 and name every fault by its request id (and sale number) and kind.
 
-mod e2e_support;
+use crate::e2e_support;
 
 use e2e_support::run_qrtill;
 use rusqlite::{Connection, params};

@@ -4,9 +4,9 @@
 //! and a wallet's refusal shows its advice with cash offered instead (snapshots at 80×24 and
 //! 120×40), the cash refund then counting once.
 
-mod common;
+use crate::common;
 
-mod screen_support;
+use crate::screen_support;
 
 use common::escpos_decoder::{decode, text_lines};
 use encoding_rs::GB18030;

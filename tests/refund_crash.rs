@@ -5,7 +5,7 @@
 //! before the request left, and after the network refunded but before the answer was
 //! journaled.)
 
-mod wallet_support;
+use crate::wallet_support;
 
 use qrtill::checkout::Action;
 use qrtill::checkout::refund::Choice;

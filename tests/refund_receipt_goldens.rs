@@ -2,7 +2,7 @@
 //! hex dump (cash, with the drawer kick; wallet, without). `UPDATE_GOLDEN=1 cargo test --test
 //! refund_receipt_goldens` rewrites them after review.
 
-mod common;
+use crate::common;
 
 use common::golden::{assert_golden, hex_dump};
 use qrtill::receipt::refund::{render_refund_escpos, render_refund_text, sample};

@@ -2,7 +2,7 @@
 //! played through the shared runtime on a virtual clock against the simulated network. Each
 //! test checks the journal (append-only refund rows) and the network's ledger and balances.
 
-mod wallet_support;
+use crate::wallet_support;
 
 use qrtill::checkout::Action;
 use qrtill::checkout::refund::desk::{self, DeskError, Done, RefundOrder};

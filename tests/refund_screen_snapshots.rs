@@ -1,7 +1,7 @@
 //! Snapshots of the refund screen at 80×24 and 120×40: choosing lines, the PIN entry (masked)
 //! and its lockout, and the result with the refund slip.
 
-mod screen_support;
+use crate::screen_support;
 
 use qrtill::checkout::refund::policy::RefundPolicy;
 use qrtill::checkout::{Action, Screen};

@@ -3,7 +3,7 @@
 //! blind close with its variance and the supervisor PIN, and the Z written through the same
 //! code as `qrtill shift close`. Snapshots at 80×24 and 120×40 through `CounterView`.
 
-mod screen_support;
+use crate::screen_support;
 
 use qrtill::checkout::refund::policy::RefundPolicy;
 use qrtill::checkout::{Action, Screen, ShiftStage};

@@ -4,8 +4,8 @@
 //! store reports which lane sells from which version; and a lane starts on its cached
 //! catalogue with PostgreSQL stopped.
 
-mod e2e_support;
-mod pg_support;
+use crate::e2e_support;
+use crate::pg_support;
 
 use e2e_support::{Tmux, run_qrtill};
 use pg_support::PgCluster;

@@ -5,9 +5,9 @@
 //! With the store stopped, lane 03 refuses lane 01's receipt and lane 01 still refunds its own
 //! sale; that refund reaches the store when it returns, and lane 03 then finds nothing left.
 
-mod e2e_support;
-mod netserve_support;
-mod pg_support;
+use crate::e2e_support;
+use crate::netserve_support;
+use crate::pg_support;
 
 use netserve_support::{Service, run_until};
 use pg_support::PgCluster;

@@ -3,8 +3,8 @@
 //! store; the store's Z equals the sum of the three lanes' journals to the cent, and the
 //! shared network ledger charged nobody twice.
 
-mod netserve_support;
-mod pg_support;
+use crate::netserve_support;
+use crate::pg_support;
 
 use netserve_support::{PATIENCE, Service, lane, run_until};
 use pg_support::PgCluster;

@@ -2,8 +2,8 @@
 //! the remainder is reserved under a row lock in PostgreSQL, so exactly one of each pair wins
 //! and no sale is ever refunded past its total.
 
-mod e2e_support;
-mod pg_support;
+use crate::e2e_support;
+use crate::pg_support;
 
 use e2e_support::run_qrtill;
 use pg_support::PgCluster;

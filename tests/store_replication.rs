@@ -3,8 +3,8 @@
 //! middle and started again, a replication killed mid-way, and a store Z equal to the sum of
 //! the lanes' own sales to the cent.
 
-mod e2e_support;
-mod pg_support;
+use crate::e2e_support;
+use crate::pg_support;
 
 use e2e_support::run_qrtill;
 use pg_support::PgCluster;

@@ -1,7 +1,7 @@
 //! `reconcile --dry-run` in training mode compares the training journal with the training
 //! ledger, as the counter pairs them, never with the real ledger.
 
-mod e2e_support;
+use crate::e2e_support;
 
 use e2e_support::run_qrtill as qrtill;
 use std::path::Path;

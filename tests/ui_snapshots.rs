@@ -1,7 +1,7 @@
 //! Screen snapshots: the real views rendered into ratatui's TestBackend at 80×24 and 120×40,
 //! driven through the shared runtime on the demo store at a fixed virtual time.
 
-mod screen_support;
+use crate::screen_support;
 
 use qrtill::checkout::Action;
 use qrtill::checkout::Screen;

@@ -11,7 +11,7 @@
 //!
 //! (The SIGKILL test of the real binary lives elsewhere.)
 
-mod wallet_support;
+use crate::wallet_support;
 
 use qrtill::checkout::Action;
 use qrtill::clock::Timestamp;

@@ -7,7 +7,7 @@
 //! screen; tests/network_scenarios.rs covers them at the acquirer) and 31 (static entry code:
 //! the counter only shows dynamic order codes).
 
-mod wallet_support;
+use crate::wallet_support;
 
 use qrtill::checkout::payment::{PayStatus, TimerKind};
 use qrtill::checkout::sale::{SaleTender, WalletTender};

@@ -3,9 +3,9 @@
 //! independent decoder, picks a shopper persona, types the password and pays; the counter
 //! shows PAID. A closed payment's token and a made-up one get a clear page and change nothing.
 
-mod link_support;
-mod netserve_support;
-mod webdriver_support;
+use crate::link_support;
+use crate::netserve_support;
+use crate::webdriver_support;
 
 use link_support::{Counter, FLAT_WHITE, text_of};
 use netserve_support::Service;

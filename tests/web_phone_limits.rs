@@ -1,8 +1,8 @@
 //! The web phone's guards without a browser: request bodies are size-limited, each address is
 //! rate-limited, and only the pay routes exist (anything else is a clear, escaped 404).
 
-mod link_support;
-mod webdriver_support;
+use crate::link_support;
+use crate::webdriver_support;
 
 use link_support::Counter;
 use qrtill::link::web::{MAX_BODY, RATE_LIMIT};
