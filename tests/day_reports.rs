@@ -1,7 +1,7 @@
 //! X/Z report integrity: random days of sales, refunds, post-voids and drawer moves, and the Z
 //! figures checked against a naive sum over the journal's sale bodies (a separate path from the
 //! running totals the report reads). Also the printed Z against golden files
-//! (`UPDATE_GOLDEN=1 cargo test --test day_reports` rewrites them).
+//! (`UPDATE_GOLDEN=1 cargo test --test suite day_reports::` rewrites them).
 
 use crate::common;
 

@@ -305,7 +305,7 @@ proptest! {
     }
 }
 
-/// Throughput of the network alone (not the counter): `cargo test --test network_ledger -- --ignored --nocapture`.
+/// Throughput of the network alone (not the counter): `cargo test --test suite network_ledger:: -- --ignored --nocapture`.
 #[test]
 #[ignore]
 fn network_ten_thousand_sales_throughput() {

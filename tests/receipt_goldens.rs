@@ -1,5 +1,5 @@
 //! Golden receipts: text at 32/42/48 columns, ESC/POS as a hex dump, and the same bytes read
-//! back by the test decoder. `UPDATE_GOLDEN=1 cargo test --test receipt_goldens` rewrites them.
+//! back by the test decoder. `UPDATE_GOLDEN=1 cargo test --test suite receipt_goldens::` rewrites them.
 
 use crate::common;
 

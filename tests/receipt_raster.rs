@@ -1,7 +1,7 @@
 //! Issue 13: any script on any printer. Lines a printer's character set cannot encode go out as
 //! `GS v 0` raster images, never as `?`; the test decoder turns them back into dots, which must
 //! equal the PNG picture of the same receipt dot for dot; the PNG's QR scans (rqrr) to the sale
-//! reference. Goldens: `UPDATE_GOLDEN=1 cargo test --release --test receipt_raster`.
+//! reference. Goldens: `UPDATE_GOLDEN=1 cargo test --release --test suite receipt_raster::`.
 
 use crate::common;
 
