@@ -412,11 +412,13 @@ impl<C: Clock> Runtime<C> {
                 self.journal.history_page(&query).map_err(|e| e.to_string()),
             )),
             Effect::OpenSale { lane_id, sale_no } => {
+                let store_asked = self.asks_store_for(&lane_id);
                 let found = self.open_sale(&lane_id, sale_no, now);
                 Some(Event::SaleOpened {
                     lane_id,
                     sale_no,
                     found: found.map(|r| r.map(Box::new)),
+                    store_asked,
                 })
             }
             Effect::Refund(effect) => self.execute_refund(effect, now),

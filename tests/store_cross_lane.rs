@@ -22,6 +22,7 @@ use qrtill::pin::PinGate;
 use qrtill::runtime::{PhoneAction, Runtime, STORE_OFFLINE};
 use qrtill::store::cross_lane::remaining;
 use qrtill::store::outbox::{LaneId, open_journal};
+use qrtill::store::{StatusHandle, StoreStatus};
 use std::path::Path;
 use std::sync::{Arc, Barrier};
 
@@ -204,8 +205,20 @@ fn a_sale_of_lane_01_is_refunded_at_lane_03_by_its_receipt_and_the_store_keeps_t
         "nothing more reserved"
     );
 
-    // The store goes away.
+    // The store goes away, and lane 03's replication finds it down (the header's "store
+    // offline"): the desk then asks the pool only briefly, and says so.
+    let seen = StatusHandle::new(StoreStatus {
+        tried: true,
+        online: true,
+        ..StoreStatus::default()
+    });
+    lane3.watch_store_status(seen.clone());
     pg.stop();
+    seen.set(StoreStatus {
+        tried: true,
+        online: false,
+        ..StoreStatus::default()
+    });
     harness::scan(&mut lane3, &reference(&second));
     let notice = format!("{:?}", lane3.checkout.notice);
     assert!(notice.contains(STORE_OFFLINE), "{notice}");
@@ -225,6 +238,11 @@ fn a_sale_of_lane_01_is_refunded_at_lane_03_by_its_receipt_and_the_store_keeps_t
 
     // Back: lane 01's offline refund is recorded, and lane 03 finds nothing left.
     pg.start_again();
+    seen.set(StoreStatus {
+        tried: true,
+        online: true,
+        ..StoreStatus::default()
+    });
     sync(&store, &d1, "01");
     let late = lane1.store_catch_up().expect("store back");
     assert_eq!((late.recorded, late.waiting), (1, 0), "{late:?}");
@@ -232,6 +250,13 @@ fn a_sale_of_lane_01_is_refunded_at_lane_03_by_its_receipt_and_the_store_keeps_t
     assert_eq!(left_in_store(&store, &second), Some(0));
     let again = lane1.store_catch_up().expect("store back");
     assert_eq!(again.recorded, 0, "recorded once");
+    // A receipt of lane 01 the store never had: the notice says where it was looked for.
+    harness::scan(&mut lane3, "S0007-L01-000999");
+    let notice = format!("{:?}", lane3.checkout.notice);
+    assert!(
+        notice.contains("No sale 999 on lane 01 in this journal or the store"),
+        "{notice}"
+    );
     let stage = refund_by_receipt(&mut lane3, &second);
     let RefundStage::Failed(why) = &stage else {
         panic!("lane 03 refunded a sale lane 01 refunded offline: {stage:?}");

@@ -95,10 +95,12 @@ pub enum Event {
     /// The journal read a page of sales history (or could not: the reason).
     HistoryLoaded(Result<HistoryPage, String>),
     /// The journal looked up a sale to open: found (with its refunds), absent, or unreadable.
+    /// `store_asked`: another lane's sale, looked for in the store too (`store.url`).
     SaleOpened {
         lane_id: String,
         sale_no: u64,
         found: Result<Option<Box<SaleRecord>>, String>,
+        store_asked: bool,
     },
     /// The runtime answered the refund screen (screens/refund_io.rs).
     Refund(Box<super::screens::refund_io::RefundNews>),

@@ -224,7 +224,8 @@ impl Checkout {
                 lane_id,
                 sale_no,
                 found,
-            } => self.on_sale_opened(&lane_id, sale_no, found),
+                store_asked,
+            } => self.on_sale_opened(&lane_id, sale_no, found, store_asked),
             Event::Refund(news) => self.on_refund_news(*news, now),
             Event::CatalogArrived(update) => {
                 self.on_catalog_arrived(*update);

@@ -73,6 +73,9 @@ pub fn run(cli: &Cli, setup: &Setup) -> Outcome {
         },
         None => None,
     };
+    if let Some(r) = &replicator {
+        runtime.watch_store_status(r.handle());
+    }
 
     run_terminal(
         &mut runtime,

@@ -21,6 +21,8 @@ pub const STORE_OFFLINE: &str = "store offline: only this lane's sales can be re
 pub struct StoreDesk {
     pool: crate::store::Pool,
     lane: LaneId,
+    /// What the lane's replication last saw of the store, when it runs (the counter).
+    status: Option<crate::store::StatusHandle>,
 }
 
 impl std::fmt::Debug for StoreDesk {
@@ -34,19 +36,28 @@ impl std::fmt::Debug for StoreDesk {
 
 impl StoreDesk {
     pub fn new(pool: crate::store::Pool, lane: LaneId) -> StoreDesk {
-        StoreDesk { pool, lane }
+        StoreDesk {
+            pool,
+            lane,
+            status: None,
+        }
     }
 
     /// Runs `f` on a connection from the pool: the idle one the pool keeps ready, else the next
-    /// one it opens. With the store down that is a wait of the connect timeout (3 s) before the
-    /// counter says "store offline"; the pool retries in the background every 1.5 s at most, so
-    /// a store that came back is found within that wait. One that broke (the server went
-    /// away) is dropped by the pool, so the next call opens another.
+    /// one it opens. The wait is `store::connection_wait`: while replication finds the store
+    /// down (the header says "store offline") a quarter of a second, so the counter says so at
+    /// once; otherwise the connect timeout (3 s), the wait a store that just went away costs.
+    /// The pool retries in the background every 1.5 s at most, so a store that came back is
+    /// found within a few seconds even before replication's next attempt (backoff up to 5 s)
+    /// clears the header. One connection that broke (the server went away) is dropped by the
+    /// pool, so the next call opens another.
     fn with<T>(
         &mut self,
         f: impl FnOnce(&mut postgres::Client, &LaneId) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut client = self.pool.get()?;
+        let status = self.status.as_ref().map(crate::store::StatusHandle::get);
+        let wait = crate::store::connection_wait(status.as_ref());
+        let mut client = self.pool.get_timeout(wait)?;
         f(&mut client, &self.lane)
     }
 }
@@ -56,6 +67,20 @@ impl<C: Clock> Runtime<C> {
     /// reservation of every refund.
     pub fn use_store(&mut self, pool: crate::store::Pool, lane: LaneId) {
         self.store = Some(StoreDesk::new(pool, lane));
+    }
+
+    /// Lets the store desk see what the lane's replication last saw of the store, so it does
+    /// not wait the connect timeout for a store replication already finds down.
+    pub fn watch_store_status(&mut self, status: crate::store::StatusHandle) {
+        if let Some(desk) = self.store.as_mut() {
+            desk.status = Some(status);
+        }
+    }
+
+    /// Whether a sale of `lane_id` missing from the journal is looked for in the store: another
+    /// lane's, at a lane joined to a store.
+    pub(super) fn asks_store_for(&self, lane_id: &str) -> bool {
+        self.store.is_some() && lane_id != self.this_lane()
     }
 
     fn this_lane(&self) -> String {

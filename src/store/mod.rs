@@ -38,7 +38,22 @@ pub enum StoreError {
 }
 
 /// How long a lane waits for the store server before it counts as offline.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// How long the refund desk waits for a connection while replication's last attempt failed:
+/// enough to take one the pool already holds or opens at once, not the connect timeout.
+pub const KNOWN_DOWN_WAIT: Duration = Duration::from_millis(250);
+
+/// How long the refund desk waits for a pooled connection, given what replication last saw
+/// (`None` without a replicator, as in `qrtill refund`). The counter's header says
+/// "store offline" exactly when this is the short wait, so a cashier who scans another lane's
+/// receipt then is told at once instead of after the connect timeout.
+pub fn connection_wait(status: Option<&StoreStatus>) -> Duration {
+    match status {
+        Some(s) if s.tried && !s.online => KNOWN_DOWN_WAIT,
+        _ => CONNECT_TIMEOUT,
+    }
+}
 
 /// Connections a lane keeps to the store: one each for replication, the catalogue watch and
 /// the refund desk, which never wait on each other.
@@ -86,5 +101,36 @@ struct LogErrors;
 impl r2d2::HandleError<postgres::Error> for LogErrors {
     fn handle_error(&self, error: postgres::Error) {
         tracing::debug!(%error, "store connection not opened");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seen(tried: bool, online: bool) -> StoreStatus {
+        StoreStatus {
+            tried,
+            online,
+            ..StoreStatus::default()
+        }
+    }
+
+    #[test]
+    fn the_desk_waits_briefly_only_while_replication_finds_the_store_down() {
+        assert_eq!(
+            connection_wait(Some(&seen(true, false))),
+            Duration::from_millis(250)
+        );
+        // No replicator (`qrtill refund`), not tried yet, or last seen up: the connect timeout.
+        assert_eq!(connection_wait(None), Duration::from_secs(3));
+        assert_eq!(
+            connection_wait(Some(&seen(false, false))),
+            Duration::from_secs(3)
+        );
+        assert_eq!(
+            connection_wait(Some(&seen(true, true))),
+            Duration::from_secs(3)
+        );
     }
 }

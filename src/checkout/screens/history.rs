@@ -109,12 +109,14 @@ impl Checkout {
         vec![]
     }
 
-    /// The journal answered an `OpenSale`: show the sale, or say why not.
+    /// The journal (and for another lane's sale, with `store_asked`, the store) answered an
+    /// `OpenSale`: show the sale, or say why not, naming where it was looked for.
     pub(in crate::checkout) fn on_sale_opened(
         &mut self,
         lane_id: &str,
         sale_no: u64,
         found: Result<Option<Box<SaleRecord>>, String>,
+        store_asked: bool,
     ) -> Vec<Effect> {
         match found {
             Ok(Some(record)) => {
@@ -131,8 +133,13 @@ impl Checkout {
                 }));
             }
             Ok(None) => {
+                let looked_in = if store_asked {
+                    "in this journal or the store"
+                } else {
+                    "in this journal"
+                };
                 self.notice = Some(Notice::warn(format!(
-                    "No sale {sale_no} on lane {lane_id} in this journal: nothing opened."
+                    "No sale {sale_no} on lane {lane_id} {looked_in}: nothing opened."
                 )));
             }
             Err(reason) => {
