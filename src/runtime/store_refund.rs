@@ -47,10 +47,10 @@ impl StoreDesk {
     /// one it opens. The wait is `store::connection_wait`: while replication finds the store
     /// down (the header says "store offline") a quarter of a second, so the counter says so at
     /// once; otherwise the connect timeout (3 s), the wait a store that just went away costs.
-    /// The pool retries in the background every 1.5 s at most, so a store that came back is
-    /// found within a few seconds even before replication's next attempt (backoff up to 5 s)
-    /// clears the header. One connection that broke (the server went away) is dropped by the
-    /// pool, so the next call opens another.
+    /// The pool retries in the background every 1.5 s at most, so within about that long of
+    /// the store's return it holds a connection again and the short wait takes it, before
+    /// replication's next attempt (backoff up to 5 s) clears the header. A connection that
+    /// broke (the server went away) is dropped by the pool, so the next call opens another.
     fn with<T>(
         &mut self,
         f: impl FnOnce(&mut postgres::Client, &LaneId) -> Result<T, StoreError>,

@@ -38,11 +38,11 @@ pub enum StoreError {
 }
 
 /// How long a lane waits for the store server before it counts as offline.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// How long the refund desk waits for a connection while replication's last attempt failed:
 /// enough to take one the pool already holds or opens at once, not the connect timeout.
-pub const KNOWN_DOWN_WAIT: Duration = Duration::from_millis(250);
+const KNOWN_DOWN_WAIT: Duration = Duration::from_millis(250);
 
 /// How long the refund desk waits for a pooled connection, given what replication last saw
 /// (`None` without a replicator, as in `qrtill refund`). The counter's header says
