@@ -89,3 +89,35 @@ mod wallet_crash;
 mod wallet_scenarios;
 mod web_phone_browser;
 mod web_phone_limits;
+
+/// With `autotests = false`, a file added to `tests/` runs only once it is declared above:
+/// this names every test file and support directory that is not.
+#[test]
+fn every_test_file_is_a_module_of_the_suite() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let suite = std::fs::read_to_string(dir.join("suite.rs")).unwrap_or_else(|e| panic!("{e}"));
+    let declared: std::collections::HashSet<&str> = suite
+        .lines()
+        .filter_map(|l| l.strip_prefix("mod ")?.strip_suffix(';'))
+        .collect();
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{e}")) {
+        let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
+        let module = match path.extension() {
+            Some(ext) if ext == "rs" => path.file_stem(),
+            None if path.join("mod.rs").is_file() => path.file_name(),
+            _ => None,
+        };
+        let Some(name) = module.and_then(|m| m.to_str()) else {
+            continue;
+        };
+        if name != "suite" && !declared.contains(name) {
+            missing.push(name.to_string());
+        }
+    }
+    missing.sort();
+    assert!(
+        missing.is_empty(),
+        "not declared in tests/suite.rs, so never run: {missing:?}"
+    );
+}
