@@ -99,7 +99,7 @@ impl<C: Clock> Runtime<C> {
             .journal
             .sale_record(lane_id, sale_no)
             .map_err(|e| e.to_string())?;
-        if found.is_some() || lane_id == self.this_lane() {
+        if found.is_some() || !self.asks_store_for(lane_id) {
             return Ok(found);
         }
         let Some(store) = self.store.as_mut() else {
