@@ -1,4 +1,6 @@
-//! Every public vector in `../shared/vectors/emv-qr-public.json` against the codec.
+//! Every public vector in `tests/fixtures/emv-qr-public.json` (a copy of the team's shared
+//! `vectors/emv-qr-public.json`, kept in the repository so a clone anywhere runs it) against
+//! the codec.
 //!
 //! MPM: `crc_ok && tlv_ok` vectors decode to the reference `fields`; every other MPM vector
 //! (bad CRC or bad structure) is refused by decode. CPM: `tlv_ok` vectors decode to the
@@ -12,7 +14,7 @@ use serde_json::{Map, Value as Json, json};
 fn vectors() -> Vec<Json> {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/vectors/emv-qr-public.json"
+        "/tests/fixtures/emv-qr-public.json"
     );
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {path}: {e}"));
     match serde_json::from_str(&text) {
